@@ -1,0 +1,160 @@
+"""Every error storyboard raises, in one place.
+
+The tree::
+
+    StoryboardError
+    ├── ProjectInvalid        the writer's project has problems (a list of Problem); exit 2
+    ├── UsageError            the command line asks for something impossible; exit 2
+    ├── ProviderError         a video provider could not do a job
+    │   ├── ApiError              the API answered with an HTTP error (status, code, message)
+    │   ├── AmbiguousSubmission   a create whose answer was lost: it may have started a paid job
+    │   ├── JobFailed             the job ended `failed` (code, message)
+    │   ├── JobExpired            the job ended `expired`
+    │   ├── JobBlocked            moderation blocked the video
+    │   ├── JobTimeout            the job was still pending after STORYBOARD_JOB_TIMEOUT
+    │   ├── JobUnknown            the provider does not know the request id
+    │   └── DownloadError         the clip could not be downloaded whole
+    ├── StoreError            the cache could not be read or written
+    │   └── ProjectBusy           another build holds the project
+    ├── MediaError            ffmpeg could not read or write a media file
+    ├── ExportError           a film could not be assembled
+    │   └── MissingClips          scenes of the cut have no clip
+    └── BudgetExceeded        the estimate or the spend passed --max-cost
+
+Errors a writer can cause carry the place in ``story.yaml`` to blame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake in a project, at a place in a file when a place is to blame."""
+
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.file}: {self.message}"
+        return f"{self.file}:{self.line}:{self.column or 1}: {self.message}"
+
+
+class StoryboardError(Exception):
+    """The root of every storyboard error."""
+
+
+class ProjectInvalid(StoryboardError):
+    """A project has one or more problems; all of them are listed."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=_problem_order)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
+    return (problem.file, problem.line or 0, problem.column or 0, problem.message)
+
+
+class UsageError(StoryboardError):
+    """The command line asks for something that cannot be done."""
+
+
+class ProviderError(StoryboardError):
+    """A video provider could not do a job."""
+
+
+class ApiError(ProviderError):
+    """The API answered with an HTTP error status."""
+
+    def __init__(
+        self, status: int, message: str, code: str | None = None, request_id: str | None = None
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.api_message = message
+        self.request_id = request_id
+        detail = f" ({code})" if code else ""
+        super().__init__(f"the API refused the request with HTTP {status}{detail}: {message}")
+
+    @property
+    def retryable(self) -> bool:
+        return self.status == 429 or self.status >= 500
+
+
+class AmbiguousSubmission(ProviderError):
+    """A create request was sent but its answer was lost; a paid job may exist."""
+
+
+class JobFailed(ProviderError):
+    """The job ended with status ``failed``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.api_message = message
+        super().__init__(f"generation failed ({code}): {message}")
+
+    @property
+    def worth_resubmitting(self) -> bool:
+        return self.code in {"internal_error", "service_unavailable"}
+
+
+class JobExpired(ProviderError):
+    """The job ended with status ``expired``: its result is gone."""
+
+
+class JobBlocked(ProviderError):
+    """Moderation blocked the video; it is not retried automatically."""
+
+
+class JobTimeout(ProviderError):
+    """A job was still pending when STORYBOARD_JOB_TIMEOUT ran out."""
+
+
+class JobUnknown(ProviderError):
+    """The provider does not know this request id (404 on poll)."""
+
+
+class DownloadError(ProviderError):
+    """A clip could not be downloaded whole, or what came is not a video."""
+
+
+class StoreError(StoryboardError):
+    """The cache could not be read or written."""
+
+
+class ProjectBusy(StoreError):
+    """Another storyboard process holds this project's build lock."""
+
+
+class MediaError(StoryboardError):
+    """ffmpeg could not read or write a media file."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class ExportError(StoryboardError):
+    """A film could not be assembled."""
+
+
+class MissingClips(ExportError):
+    """Some scenes of the cut have no clip yet."""
+
+    def __init__(self, scene_ids: list[str]) -> None:
+        self.scene_ids = scene_ids
+        super().__init__(
+            "no clip yet for: "
+            + ", ".join(scene_ids)
+            + " (run `storyboard build`, or export with --partial for a slate in their place)"
+        )
+
+
+class BudgetExceeded(StoryboardError):
+    """The estimated or recorded spend passed the --max-cost cap."""

@@ -1,0 +1,1 @@
+"""Video providers: ``xai`` (xAI's video API) and ``preview`` (local animatics)."""
