@@ -1,0 +1,35 @@
+# The two commands of the README. Both set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup film test lint bench clean
+
+$(BIN)/storyboard: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+setup: $(BIN)/storyboard
+
+# The main job: the example project's film, offline, with the preview provider.
+film: setup
+	$(BIN)/storyboard build -p projects/astronaut-cat --provider preview
+
+# The tests (and the linters), exactly as CI runs them.
+test: setup
+	$(BIN)/ruff check storyboard tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check storyboard tests benchmarks
+	$(BIN)/ruff format --check storyboard tests benchmarks
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) projects/*/.storyboard projects/*/out

@@ -1,0 +1,446 @@
+"""The `storyboard` command: a thin layer over :class:`storyboard.studio.Studio`.
+
+Every subcommand takes ``-p/--project``. Human output goes through rich (a
+table on a terminal, plain lines otherwise); ``--json`` output is stable.
+Errors are one clear message each with the exit codes of docs/cli.md, and
+never a traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ._version import __version__
+from .engine import BuildOptions, BuildResult
+from .errors import (
+    BudgetExceeded,
+    ExportError,
+    ProjectBusy,
+    ProjectInvalid,
+    StoryboardError,
+    UsageError,
+)
+from .export import ExportResult
+from .graph import render_dot, render_mermaid, render_text
+from .plan import Plan
+from .progress import reporter_for
+from .scaffold import json_schema, new_project
+from .studio import Studio, relative
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+app = typer.Typer(
+    name="storyboard",
+    help="Turn a written story into a film whose characters look the same in every scene.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+_debug = False
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+ProjectOption = Annotated[
+    Path,
+    typer.Option("--project", "-p", help="The project folder or its story.yaml.", show_default="."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
+CutOption = Annotated[str | None, typer.Option("--cut", help="A named cut from story.yaml.")]
+ProviderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--provider",
+        help="xai or preview (default: $STORYBOARD_PROVIDER, else xai when XAI_API_KEY is set).",
+    ),
+]
+
+
+class GraphFormat(str, Enum):
+    text = "text"
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+class ExportFormat(str, Enum):
+    mp4 = "mp4"
+    otio = "otio"
+    fcpxml = "fcpxml"
+    edl = "edl"
+    srt = "srt"
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn storyboard's errors into messages and exit codes."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except ProjectInvalid as error:
+            for problem in error.problems:
+                err.print(escape(str(problem)), markup=True)
+            count = len(error.problems)
+            err.print(f"[red]{count} problem{'s' if count != 1 else ''}; nothing was sent.[/]")
+            raise typer.Exit(EXIT_INVALID) from None
+        except UsageError as error:
+            _fail(str(error), EXIT_INVALID)
+        except (BudgetExceeded, ProjectBusy, ExportError) as error:
+            _fail(str(error), EXIT_FAILED)
+        except KeyboardInterrupt:
+            err.print(
+                "[yellow]interrupted.[/] Jobs already sent are recorded; "
+                "the next build resumes them."
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except StoryboardError as error:
+            if _debug:
+                raise
+            _fail(str(error), EXIT_FAILED)
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as error:
+            if _debug:
+                raise
+            _fail(f"unexpected {type(error).__name__}: {error} (run with --debug for details)", 1)
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"storyboard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """Turn a written story into a film whose characters look the same in every scene."""
+    global _debug
+    _debug = debug
+
+
+# -- writing and checking ---------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def new(
+    path: Annotated[Path, typer.Argument(help="The folder to create.")],
+    title: Annotated[str | None, typer.Option(help="The film's title.")] = None,
+) -> None:
+    """Scaffold a project with a commented story.yaml and an assets/ folder."""
+    story = new_project(path, title)
+    out.print(f"created {relative(story)} and {relative(path / 'assets')}/")
+    out.print(f"next: storyboard check -p {relative(path)}")
+
+
+@app.command()
+@handles_errors
+def check(project: ProjectOption = Path(".")) -> None:
+    """Validate the project and print every problem, not just the first."""
+    studio = Studio.open(project)
+    scenes = studio.project.scenes
+    assets = studio.project.assets
+    out.print(f"{relative(studio.project.story_path)}: ok ({len(scenes)} scenes, {len(assets)} assets)")
+
+
+@app.command()
+@handles_errors
+def schema() -> None:
+    """Print the JSON Schema of story.yaml, for editors."""
+    out.print_json(json.dumps(json_schema()))
+
+
+@app.command()
+@handles_errors
+def graph(
+    project: ProjectOption = Path("."),
+    format: Annotated[GraphFormat, typer.Option("--format", help="text, mermaid or dot.")] = GraphFormat.text,
+) -> None:
+    """Show the scene graph: which scene needs which."""
+    loaded = Studio.open(project).project
+    renderers = {"text": render_text, "mermaid": render_mermaid, "dot": render_dot}
+    out.print(renderers[format.value](loaded.graph, list(loaded.scenes)), markup=False)
+
+
+# -- planning and status ------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def plan(
+    project: ProjectOption = Path("."),
+    json_output: JsonOption = False,
+    cut: CutOption = None,
+    provider: ProviderOption = None,
+) -> None:
+    """Per scene: state, reason, compiled prompt with numbered references, estimated cost."""
+    studio = Studio.open(project)
+    result = studio.plan(provider, cut)
+    if json_output:
+        out.print_json(json.dumps(result.as_dict(studio.project)))
+        return
+    _print_plan(studio, result)
+
+
+def _print_plan(studio: Studio, result: Plan) -> None:
+    out.print(f"[bold]{escape(result.title)}[/] — cut [bold]{result.cut}[/], provider {result.provider}")
+    for scene_plan in result.scenes:
+        scene = scene_plan.scene
+        style = {"cached": "green", "failed": "red", "stale": "yellow"}.get(scene_plan.state, "cyan")
+        cost = f"${scene_plan.estimated_cost_usd:.2f}" if scene_plan.state != "cached" else ""
+        out.print(
+            f"\n[bold]{scene.id}[/]  {scene.mode}  {scene.duration}s {scene.aspect_ratio} "
+            f"{scene.resolution}  [{style}]{scene_plan.state}[/] ({escape(scene_plan.reason)})  {cost}"
+        )
+        if scene.prompt:
+            out.print(f"  {escape(scene.prompt)}", markup=True)
+        for reference in scene.references:
+            source = reference.source or f"last frame of {reference.scene}"
+            out.print(f"  IMAGE_{reference.index}  @{reference.mention} ({reference.kind}) {escape(source)}")
+        if scene.start is not None:
+            start = scene.start.scene and f"last frame of {scene.start.scene}"
+            out.print(f"  start: {escape(start or (scene.start.image.source if scene.start.image else ''))}")
+    to_make = [p for p in result.all_scenes.values() if p.state != "cached"]
+    out.print(
+        f"\n{len(to_make)} of {len(result.all_scenes)} scenes to generate; "
+        f"estimated cost ${result.estimated_cost_usd:.2f}"
+    )
+
+
+@app.command()
+@handles_errors
+def status(
+    project: ProjectOption = Path("."),
+    json_output: JsonOption = False,
+    provider: ProviderOption = None,
+) -> None:
+    """The project at a glance: scenes, states, takes, money spent."""
+    studio = Studio.open(project)
+    summary = studio.status(provider)
+    if json_output:
+        out.print_json(json.dumps(summary))
+        return
+    table = Table(title=f"{summary['title']} ({summary['provider']})", title_justify="left")
+    for column in ("scene", "state", "take", "takes", "spent", "why"):
+        table.add_column(column)
+    for scene in summary["scenes"]:
+        table.add_row(
+            scene["id"],
+            scene["state"],
+            str(scene["take"] or "-"),
+            str(scene["takes"]),
+            f"${scene['cost_usd']:.2f}",
+            escape(scene["reason"]),
+        )
+    out.print(table)
+    out.print(f"spent so far: ${summary['spent_usd']:.2f}")
+
+
+@app.command()
+@handles_errors
+def takes(
+    scene: Annotated[str, typer.Argument(help="The scene id.")],
+    project: ProjectOption = Path("."),
+    json_output: JsonOption = False,
+    provider: ProviderOption = None,
+) -> None:
+    """The takes of a scene: number, when, cost, which is selected."""
+    found = Studio.open(project).takes(scene, provider)
+    if json_output:
+        out.print_json(json.dumps([take.as_dict() for take in found]))
+        return
+    if not found:
+        out.print(f"{scene} has no takes for its current inputs yet")
+        return
+    table = Table(title_justify="left", title=f"takes of {scene}")
+    for column in ("take", "selected", "created", "cost", "clip"):
+        table.add_column(column)
+    for take in found:
+        table.add_row(
+            str(take.take), "*" if take.selected else "", take.created_at, f"${take.cost_usd:.2f}",
+            take.clip[:12],
+        )
+    out.print(table)
+
+
+@app.command()
+@handles_errors
+def use(
+    scene: Annotated[str, typer.Argument(help="The scene id.")],
+    take: Annotated[int, typer.Argument(help="The take number (see `storyboard takes`).")],
+    project: ProjectOption = Path("."),
+    provider: ProviderOption = None,
+) -> None:
+    """Select take N of a scene; the scenes downstream become stale."""
+    studio = Studio.open(project)
+    chosen = studio.use(scene, take, provider)
+    below = sorted(studio.project.graph.downstream(scene))
+    out.print(f"{scene} now uses take {chosen.take}")
+    if below:
+        out.print(f"downstream, to build again: {', '.join(below)}")
+
+
+# -- generating --------------------------------------------------------------------
+
+
+@app.command()
+@handles_errors
+def build(
+    project: ProjectOption = Path("."),
+    provider: ProviderOption = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Only this scene (and what it needs); repeatable.")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs at once.")] = 4,
+    max_cost: Annotated[
+        float | None, typer.Option("--max-cost", min=0, help="Stop before spending more (USD).")
+    ] = None,
+    no_export: Annotated[bool, typer.Option("--no-export", help="Generate only.")] = False,
+    cut: CutOption = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Where the film goes.")] = None,
+    partial: Annotated[bool, typer.Option(help="Export with slates for scenes that failed.")] = False,
+    resubmit: Annotated[
+        bool, typer.Option(help="Send again jobs whose submission answer was lost.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Wait for another build of this project.")
+    ] = True,
+) -> None:
+    """Generate every scene that needs it, then export the film."""
+    studio = Studio.open(project)
+    options = BuildOptions(
+        concurrency=concurrency, only=only, cut=cut, max_cost=max_cost, resubmit=resubmit
+    )
+    _build_and_export(studio, provider, options, no_export, output, partial, wait)
+
+
+@app.command()
+@handles_errors
+def regen(
+    scene: Annotated[str, typer.Argument(help="The scene to make again.")],
+    project: ProjectOption = Path("."),
+    provider: ProviderOption = None,
+    no_export: Annotated[bool, typer.Option("--no-export", help="Generate only.")] = False,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs at once.")] = 4,
+    max_cost: Annotated[
+        float | None, typer.Option("--max-cost", min=0, help="Stop before spending more (USD).")
+    ] = None,
+) -> None:
+    """Make a new take of a scene and of everything downstream of it, select them, export."""
+    studio = Studio.open(project)
+    options = BuildOptions(concurrency=concurrency, regen=studio.regen_targets(scene), max_cost=max_cost)
+    _build_and_export(studio, provider, options, no_export, None, False, True)
+
+
+def _build_and_export(
+    studio: Studio,
+    provider: str | None,
+    options: BuildOptions,
+    no_export: bool,
+    output: Path | None,
+    partial: bool,
+    wait: bool,
+) -> None:
+    with reporter_for(err, studio.project.title) as reporter:
+        result = studio.build(provider, options, reporter, wait_for_lock=wait, on_wait=reporter.message)
+    _print_build_summary(result)
+    exported = False
+    if not no_export and (result.ok or partial):
+        exported = _export_and_report(studio, provider, options.cut, output, "mp4", partial)
+    elif not no_export:
+        err.print("the film was not exported: some scenes have no clip (use --partial for slates)")
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILED)
+    del exported
+
+
+def _print_build_summary(result: BuildResult) -> None:
+    made = result.by_outcome("generated")
+    cached = result.by_outcome("cached")
+    out.print(f"{len(made)} generated, {len(cached)} from the cache", end="")
+    problems = [r for r in result.results.values() if r.outcome not in {"generated", "cached"}]
+    out.print(f", {len(problems)} not made" if problems else "")
+    for failure in problems:
+        err.print(f"[red]{failure.scene_id}[/]: {escape(failure.message)}")
+
+
+def _export_and_report(
+    studio: Studio, provider: str | None, cut: str | None, output: Path | None, fmt: str, partial: bool
+) -> bool:
+    made = studio.export(provider, cut, output, fmt, partial)
+    if isinstance(made, ExportResult):
+        out.print(f"film: {relative(made.path)} ({made.duration:.1f} s)")
+        for sidecar in made.sidecars:
+            out.print(f"  + {relative(sidecar)}")
+        if made.slated:
+            out.print(f"  slates for: {', '.join(made.slated)}")
+    else:
+        out.print(f"{fmt}: {relative(made)}")
+    return True
+
+
+@app.command()
+@handles_errors
+def export(
+    project: ProjectOption = Path("."),
+    cut: CutOption = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write.")] = None,
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="mp4, otio, fcpxml, edl or srt.")
+    ] = ExportFormat.mp4,
+    partial: Annotated[bool, typer.Option(help="A slate in place of each missing scene.")] = False,
+    provider: ProviderOption = None,
+) -> None:
+    """Assemble a film or a timeline from what is cached; never generates."""
+    studio = Studio.open(project)
+    _export_and_report(studio, provider, cut, output, format.value, partial)
+
+
+@app.command()
+@handles_errors
+def board(
+    project: ProjectOption = Path("."),
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="The folder to write.")] = None,
+    provider: ProviderOption = None,
+) -> None:
+    """Write an HTML storyboard: every scene, its labelled references, its takes, its state."""
+    from .board import write_board
+
+    studio = Studio.open(project)
+    page = write_board(studio, output, provider)
+    out.print(f"board: {relative(page)}")
+
+
+def main() -> Any:
+    """The console script."""
+    try:
+        return app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(EXIT_INTERRUPTED)

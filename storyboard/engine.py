@@ -1,0 +1,393 @@
+"""Building: every scene that needs a clip gets one, in graph order, in parallel.
+
+Each scene waits for the scenes it needs, computes its key from their chosen
+frames, and either finds a take in the cache or asks the provider for one,
+with at most ``concurrency`` jobs in flight. A job is recorded before it is
+submitted and its request id as soon as it is known, so a build that dies at
+any moment is resumed by the next one: jobs already paid for are polled,
+never sent again. The engine knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from .compiler import CompiledScene
+from .errors import (
+    AmbiguousSubmission,
+    ApiError,
+    BudgetExceeded,
+    JobTimeout,
+    JobUnknown,
+    MediaError,
+    ProviderError,
+)
+from .images import CheckedImage
+from .keys import key_of, scene_inputs
+from .limits import estimate_cost
+from .lockfile import LockFile, Selection
+from .media import extract_last_frame
+from .plan import Planner
+from .project import Project
+from .providers.base import (
+    Blocked,
+    Done,
+    Expired,
+    Failed,
+    ImageInput,
+    Provider,
+    ProviderSettings,
+    VideoRequest,
+)
+from .providers.polling import wait_for_job
+from .store import Store, Take
+
+Outcome = Literal["cached", "generated", "failed", "refused", "skipped", "ambiguous"]
+FREE_PROVIDERS = frozenset({"preview"})
+
+
+class Reporter(Protocol):
+    """Told what happens to each scene; the CLI draws it."""
+
+    def scene(self, scene_id: str, status: str, detail: str = "", progress: int | None = None) -> None: ...
+
+    def message(self, text: str) -> None: ...
+
+
+class SilentReporter:
+    def scene(self, scene_id: str, status: str, detail: str = "", progress: int | None = None) -> None:
+        return None
+
+    def message(self, text: str) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class SceneResult:
+    scene_id: str
+    outcome: Outcome
+    message: str = ""
+    take: Take | None = None
+
+
+@dataclass
+class BuildResult:
+    results: dict[str, SceneResult] = field(default_factory=dict)
+    spent_usd: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(r.outcome in {"cached", "generated"} for r in self.results.values())
+
+    def by_outcome(self, *outcomes: Outcome) -> list[SceneResult]:
+        return [r for r in self.results.values() if r.outcome in outcomes]
+
+
+@dataclass
+class BuildOptions:
+    concurrency: int = 4
+    only: list[str] | None = None
+    cut: str | None = None
+    regen: set[str] = field(default_factory=set)
+    max_cost: float | None = None
+    resubmit: bool = False
+
+
+class _SceneFailed(Exception):
+    def __init__(self, outcome: Outcome, message: str) -> None:
+        self.outcome = outcome
+        super().__init__(message)
+
+
+class Engine:
+    """One build of one project with one provider."""
+
+    def __init__(
+        self,
+        project: Project,
+        store: Store,
+        lock: LockFile,
+        provider: Provider,
+        settings: ProviderSettings,
+        options: BuildOptions,
+        reporter: Reporter | None = None,
+    ) -> None:
+        self.project = project
+        self.store = store
+        self.lock = lock
+        self.provider = provider
+        self.settings = settings
+        self.options = options
+        self.reporter = reporter or SilentReporter()
+        self.planner = Planner(project, store, lock, provider.name)
+        self.frames: dict[str, str] = {}
+        self.result = BuildResult()
+        self._slots = asyncio.Semaphore(max(1, options.concurrency))
+        self._committed_usd = 0.0
+        self._spent_at_start = store.spent_usd(provider.name)
+        self._futures: dict[str, asyncio.Future[SceneResult]] = {}
+
+    def targets(self) -> list[str]:
+        """The scenes this build covers, in graph order."""
+        graph = self.project.graph
+        if self.options.only:
+            wanted = graph.with_upstream(self.options.only)
+        elif self.options.cut:
+            wanted = graph.with_upstream(self.project.cut(self.options.cut))
+        else:
+            wanted = set(self.project.scenes)
+        wanted |= self.options.regen
+        return [scene for scene in graph.order() if scene in wanted]
+
+    def estimate(self) -> float:
+        """What this build would cost if every job succeeds once."""
+        if self.provider.name in FREE_PROVIDERS:
+            return 0.0
+        plan = self.planner.plan()
+        targets = set(self.targets())
+        return round(
+            sum(
+                p.estimated_cost_usd
+                for scene_id, p in plan.all_scenes.items()
+                if scene_id in targets and (p.state != "cached" or scene_id in self.options.regen)
+            ),
+            4,
+        )
+
+    async def run(self) -> BuildResult:
+        if self.options.max_cost is not None:
+            estimate = self.estimate()
+            if estimate > self.options.max_cost:
+                raise BudgetExceeded(
+                    f"this build would cost about ${estimate:.2f}, more than --max-cost "
+                    f"${self.options.max_cost:.2f}; nothing was sent"
+                )
+        self.store.clean_downloads()
+        targets = self.targets()
+        loop = asyncio.get_running_loop()
+        self._futures = {scene_id: loop.create_future() for scene_id in targets}
+        for scene_id in targets:
+            self.reporter.scene(scene_id, "queued")
+        tasks = [asyncio.create_task(self._run_scene(scene_id)) for scene_id in targets]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            self.lock.save(list(self.project.scenes))
+        return self.result
+
+    async def _run_scene(self, scene_id: str) -> None:
+        future = self._futures[scene_id]
+        try:
+            result = await self._scene(self.project.scenes[scene_id])
+        except _SceneFailed as failure:
+            result = SceneResult(scene_id, failure.outcome, str(failure))
+        self.result.results[scene_id] = result
+        self.reporter.scene(scene_id, result.outcome, result.message)
+        future.set_result(result)
+
+    async def _scene(self, scene: CompiledScene) -> SceneResult:
+        for upstream in scene.depends_on:
+            if upstream not in self._futures:
+                continue
+            before = await asyncio.shield(self._futures[upstream])
+            if before.outcome not in {"cached", "generated"}:
+                raise _SceneFailed("skipped", f"skipped: @{upstream} has no clip ({before.outcome})")
+        inputs = scene_inputs(scene, self.provider.name, self.frames)
+        if inputs is None:
+            missing = next(s for s in scene.depends_on if s not in self.frames)
+            raise _SceneFailed("skipped", f"skipped: @{missing} has no clip")
+        key = key_of(inputs)
+        self.store.remember_inputs(key, inputs)
+        if scene.id not in self.options.regen:
+            take = self.planner.chosen_take(scene.id, key)
+            if take is not None and self.store.clip_path(take.clip).exists():
+                self._choose(scene.id, take)
+                return SceneResult(scene.id, "cached", f"take {take.take}", take)
+        async with self._slots:
+            take = await self._generate(scene, key)
+        self._choose(scene.id, take)
+        return SceneResult(scene.id, "generated", f"take {take.take}", take)
+
+    def _choose(self, scene_id: str, take: Take) -> None:
+        """Make a take the scene's chosen one, and note its last frame for downstream scenes."""
+        self.frames[scene_id] = self.store.frame_of(take.clip, extract_last_frame)
+        current = self.lock.get(self.provider.name, scene_id)
+        chosen = Selection(take.take, take.key, take.clip)
+        if current != chosen:
+            self.store.select(take.key, take.take)
+            self.lock.set(self.provider.name, scene_id, chosen)
+            self.lock.save(list(self.project.scenes))
+
+    # -- one scene's jobs -------------------------------------------------------
+
+    async def _generate(self, scene: CompiledScene, key: str) -> Take:
+        resumed = await self._resume(scene, key)
+        if resumed is not None:
+            return resumed
+        request = self._request(scene)
+        resubmitted = False
+        while True:
+            self._check_budget(scene)
+            attempt_cost = self._estimate(scene)
+            self._committed_usd += attempt_cost
+            job_id = self.store.record_job(key, scene.id, self.provider.name, 2 if resubmitted else 1)
+            try:
+                request_id = await self._submit(scene, job_id, request)
+                outcome = await self._follow(scene, key, job_id, request_id)
+            finally:
+                self._committed_usd -= attempt_cost
+            if isinstance(outcome, Take):
+                return outcome
+            if resubmitted:
+                raise _SceneFailed("failed", f"{outcome}; it failed again after one resubmission")
+            resubmitted = True
+            self.reporter.scene(scene.id, "resubmitting", outcome)
+
+    async def _resume(self, scene: CompiledScene, key: str) -> Take | None:
+        """Finish jobs an earlier build sent; refuse to resend an ambiguous one blindly."""
+        for job in self.store.open_jobs(key, self.provider.name):
+            if job.status == "submitted" and job.request_id:
+                self.reporter.scene(scene.id, "resuming", f"job {job.request_id}")
+                outcome = await self._follow(scene, key, job.id, job.request_id)
+                if isinstance(outcome, Take):
+                    return outcome
+                continue
+            if self.provider.name in FREE_PROVIDERS or self.options.resubmit:
+                self.store.update_job(job.id, status="abandoned")
+                continue
+            self.store.update_job(job.id, status="ambiguous")
+            raise _SceneFailed(
+                "ambiguous",
+                "a request for this scene was sent but its answer was lost, so a paid job may "
+                "exist; run `storyboard build --resubmit` to send it again",
+            )
+        return None
+
+    async def _submit(self, scene: CompiledScene, job_id: int, request: VideoRequest) -> str:
+        try:
+            request_id = await self.provider.submit(request)
+        except ApiError as error:
+            self.store.update_job(
+                job_id, status="rejected", error_code=str(error.status), error_message=error.api_message
+            )
+            raise _SceneFailed("failed", str(error)) from error
+        except AmbiguousSubmission as error:
+            self.store.update_job(job_id, status="ambiguous", error_message=str(error))
+            raise _SceneFailed(
+                "ambiguous",
+                f"{error}; a paid job may exist: run `storyboard build --resubmit` to send it again",
+            ) from error
+        self.store.update_job(job_id, status="submitted", request_id=request_id)
+        self.reporter.scene(scene.id, "submitted", request_id)
+        return request_id
+
+    async def _follow(
+        self, scene: CompiledScene, key: str, job_id: int, request_id: str
+    ) -> Take | str:
+        """Poll a submitted job to its end; a Take, or why it is worth one resubmission."""
+
+        def progress(percent: int | None) -> None:
+            self.reporter.scene(scene.id, "running", "", percent)
+
+        try:
+            state = await wait_for_job(self.provider, request_id, self.settings, progress)
+        except JobUnknown:
+            self.store.update_job(job_id, status="lost", error_message="the provider forgot the job")
+            return "the provider no longer knows the job"
+        except JobTimeout as error:
+            raise _SceneFailed(
+                "failed", f"{error}; it stays recorded and the next build resumes it"
+            ) from error
+        if isinstance(state, Done):
+            return await self._download(scene, key, job_id, state)
+        if isinstance(state, Blocked):
+            self.store.update_job(job_id, status="blocked", error_message=state.message)
+            raise _SceneFailed("refused", f"refused: {state.message}")
+        if isinstance(state, Expired):
+            self.store.update_job(job_id, status="expired", error_message="the job expired")
+            return "the job expired"
+        assert isinstance(state, Failed)
+        self.store.update_job(job_id, status="failed", error_code=state.code, error_message=state.message)
+        if state.code in {"internal_error", "service_unavailable"}:
+            return f"generation failed ({state.code}): {state.message}"
+        raise _SceneFailed("refused", f"refused ({state.code}): {state.message}")
+
+    async def _download(self, scene: CompiledScene, key: str, job_id: int, done: Done) -> Take:
+        self.reporter.scene(scene.id, "downloading")
+        destination = self.store.download_path(job_id)
+        try:
+            await self.provider.fetch(done, destination, float(scene.duration))
+            clip = self.store.adopt_clip(destination)
+        except (ProviderError, MediaError, OSError) as error:
+            destination.unlink(missing_ok=True)
+            raise _SceneFailed(
+                "failed",
+                f"the clip could not be saved ({error}); the job is paid and recorded, "
+                "so the next build downloads it again",
+            ) from error
+        return self.store.add_take(key, scene.id, self.provider.name, clip, done.cost_usd or 0.0, job_id)
+
+    # -- money ------------------------------------------------------------------
+
+    def _estimate(self, scene: CompiledScene) -> float:
+        if self.provider.name in FREE_PROVIDERS:
+            return 0.0
+        return estimate_cost(scene.model, scene.resolution, scene.duration)
+
+    def _check_budget(self, scene: CompiledScene) -> None:
+        cap = self.options.max_cost
+        if cap is None:
+            return
+        spent = self.store.spent_usd(self.provider.name) - self._spent_at_start
+        if spent + self._committed_usd + self._estimate(scene) > cap + 1e-9:
+            raise _SceneFailed(
+                "skipped", f"skipped: the spend would pass --max-cost ${cap:.2f} (spent ${spent:.2f})"
+            )
+
+    # -- requests ---------------------------------------------------------------
+
+    def _request(self, scene: CompiledScene) -> VideoRequest:
+        references = tuple(self._image_input(ref.mention, ref.image, ref.scene) for ref in scene.references)
+        start = None
+        if scene.start is not None:
+            start = self._image_input(f"@{scene.start.scene}" if scene.start.scene else "start",
+                                      scene.start.image, scene.start.scene)
+        return VideoRequest(
+            mode=scene.mode,
+            model=scene.model,
+            prompt=scene.prompt,
+            duration=scene.duration,
+            aspect_ratio=scene.aspect_ratio,
+            resolution=scene.resolution,
+            references=references,
+            start_image=start,
+            label=scene.id,
+        )
+
+    def _image_input(
+        self, label: str, image: CheckedImage | None, scene_id: str | None
+    ) -> ImageInput:
+        if scene_id is not None:
+            frame = self.frames[scene_id]
+            return ImageInput(sha256=frame, label=label, path=self.store.frame_path(frame))
+        assert image is not None, "a reference is either a scene or a checked image"
+        if image.kind == "url":
+            return ImageInput(sha256=image.sha256, label=label, url=image.source)
+        return ImageInput(sha256=image.sha256, label=label, path=self.project.images.prepare(image))
+
+
+def run_build(engine: Engine) -> BuildResult:
+    return asyncio.run(engine.run())
+
+
+def scenes_downstream(project: Project, scene_ids: Iterable[str]) -> set[str]:
+    """The scenes named and everything below them: what a regen remakes."""
+    result: set[str] = set()
+    for scene_id in scene_ids:
+        result |= {scene_id, *project.graph.downstream(scene_id)}
+    return result

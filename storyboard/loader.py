@@ -1,0 +1,264 @@
+"""Reading `story.yaml` with the position of every value.
+
+YAML is composed into nodes (which carry their marks) and turned into plain
+Python data while a :class:`Positions` map remembers where each value and
+each key stood, so that any later error, pydantic's included, can name
+``story.yaml:LINE:COL``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem
+from .format import NAME_PATTERN, Story
+
+PathKey = tuple[str | int, ...]
+KEY = "[key]"
+"""Path suffix for the position of a mapping key rather than of its value."""
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StoryLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """YAML 1.1 resolvers without sexagesimal numbers, so `16:9` stays a string."""
+
+
+_StoryLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if not regexp.match("16:9")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StoryLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+
+
+@dataclass
+class Positions:
+    """Where each value (and each mapping key) of a document stands, 1-based."""
+
+    file: str
+    text: str
+    places: dict[PathKey, tuple[int, int, int, int]] = field(default_factory=dict)
+    """path -> (line, column, start index, end index) in ``text``."""
+
+    def at(self, path: PathKey) -> tuple[int | None, int | None]:
+        """The nearest known place for ``path``: itself, or its closest ancestor."""
+        for length in range(len(path), -1, -1):
+            place = self.places.get(path[:length])
+            if place:
+                return place[0], place[1]
+        return None, None
+
+    def problem(self, path: PathKey, message: str) -> Problem:
+        line, column = self.at(path)
+        return Problem(self.file, line, column, message)
+
+    def find(self, path: PathKey, needle: str, occurrence: int = 0) -> tuple[int | None, int | None]:
+        """The place of the ``occurrence``-th ``needle`` inside the value at ``path``."""
+        place = self.places.get(path)
+        if place is None:
+            return self.at(path)
+        start, end = place[2], place[3]
+        index = start - 1
+        for _ in range(occurrence + 1):
+            index = self.text.find(needle, index + 1, end)
+            if index < 0:
+                return place[0], place[1]
+        line = self.text.count("\n", 0, index) + 1
+        column = index - (self.text.rfind("\n", 0, index) + 1) + 1
+        return line, column
+
+    def problem_in(self, path: PathKey, needle: str, occurrence: int, message: str) -> Problem:
+        line, column = self.find(path, needle, occurrence)
+        return Problem(self.file, line, column, message)
+
+
+@dataclass
+class LoadedStory:
+    story: Story
+    positions: Positions
+
+
+def read_story(path: Path, display_name: str = "story.yaml") -> tuple[Any, Positions, list[Problem]]:
+    """Parse a YAML file into data and positions; YAML mistakes become problems."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return None, Positions(display_name, ""), [
+            Problem(display_name, None, None, f"is not UTF-8 text ({error.reason})")
+        ]
+    positions = Positions(display_name, text)
+    problems: list[Problem] = []
+    try:
+        node = yaml.compose(text, Loader=_StoryLoader)
+    except yaml.MarkedYAMLError as error:
+        return None, positions, [_yaml_problem(display_name, text, error)]
+    except yaml.YAMLError as error:
+        return None, positions, [Problem(display_name, None, None, f"is not valid YAML: {error}")]
+    if node is None:
+        return None, positions, [Problem(display_name, 1, 1, "the file is empty; start with `storyboard: 1`")]
+    data = _Converter(positions, problems).convert(node, ())
+    return data, positions, problems
+
+
+def _yaml_problem(file: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    problem = error.problem or "invalid YAML"
+    if mark is not None and "'@'" in problem and "cannot start any token" in problem:
+        message = (
+            "a YAML value cannot start with @: quote the text "
+            '(prompt: "@eileen walks") or write it as a block (prompt: >)'
+        )
+    elif mark is not None and "'`'" in problem:
+        message = "a YAML value cannot start with a backtick: quote the text"
+    else:
+        message = f"invalid YAML: {problem}"
+        if error.context:
+            message += f" ({error.context})"
+    return Problem(file, line, column, message)
+
+
+class _Converter:
+    """Turns composed YAML nodes into Python data, noting every position."""
+
+    def __init__(self, positions: Positions, problems: list[Problem]) -> None:
+        self.positions = positions
+        self.problems = problems
+        self.constructor = _StoryLoader("")
+
+    def convert(self, node: yaml.Node, path: PathKey) -> Any:
+        self._note(path, node)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
+        return self.constructor.construct_object(node)
+
+    def _note(self, path: PathKey, node: yaml.Node) -> None:
+        start, end = node.start_mark, node.end_mark
+        self.positions.places[path] = (start.line + 1, start.column + 1, start.index, end.index)
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            mark = key_node.start_mark
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(
+                    Problem(self.positions.file, mark.line + 1, mark.column + 1, "a key must be plain text")
+                )
+                continue
+            key = str(self.constructor.construct_object(key_node))
+            if key in result:
+                self.problems.append(
+                    Problem(self.positions.file, mark.line + 1, mark.column + 1, f'"{key}" is given twice')
+                )
+            self._note((*path, key, KEY), key_node)
+            result[key] = self.convert(value_node, (*path, key))
+        return result
+
+
+def validate_story(data: Any, positions: Positions) -> tuple[Story | None, list[Problem]]:
+    """Check the data against the format's models; every mistake at its place."""
+    if not isinstance(data, dict):
+        return None, [positions.problem((), "the file must be a mapping that starts with `storyboard: 1`")]
+    try:
+        return Story.model_validate(data), []
+    except ValidationError as error:
+        return None, [_pydantic_problem(item, positions) for item in error.errors()]
+
+
+def _pydantic_problem(item: Any, positions: Positions) -> Problem:
+    loc: PathKey = tuple(item["loc"])
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        path = (*loc, KEY)
+        return positions.problem(path, _unknown_key_message(name, loc[:-1]))
+    if loc and loc[-1] == KEY:
+        return positions.problem(loc, _bad_name_message(str(loc[-2])))
+    where = _describe(loc)
+    if kind == "missing":
+        return positions.problem(loc[:-1], f'{where} is missing: add "{loc[-1]}:"')
+    if kind == "string_pattern_mismatch":
+        return positions.problem(loc, _bad_name_message(str(item.get("input"))))
+    if kind == "literal_error" and loc == ("storyboard",):
+        return positions.problem(loc, "this is format version 1: write `storyboard: 1`")
+    return positions.problem(loc, f"{where}: {_plain(item['msg'])}")
+
+
+def _plain(message: str) -> str:
+    message = message.replace("Input should be", "should be").replace("Value error, ", "")
+    return message[0].lower() + message[1:] if message else message
+
+
+def _describe(loc: PathKey) -> str:
+    if not loc:
+        return "the story"
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts[-1:] = [f"{parts[-1] if parts else 'item'}[{part + 1}]"]
+        elif part != KEY:
+            parts.append(str(part))
+    text = ".".join(parts)
+    return f'"{text}"'
+
+
+def _fields_at(loc: PathKey) -> list[str]:
+    from . import format as fmt
+
+    model: type[BaseModel] = fmt.Story
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(str(part))
+        if info is None:
+            # inside a mapping of names (characters, looks ...): the value is an Asset
+            model = fmt.Asset if model is fmt.Story else model
+            continue
+        annotation = info.annotation
+        nested = _model_in(annotation)
+        if nested is None:
+            return []
+        model = nested
+    return list(model.model_fields)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in getattr(annotation, "__args__", ()):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _unknown_key_message(name: str, parent: PathKey) -> str:
+    known = _fields_at(parent)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    where = "at the top level" if not parent else f"in {_describe(parent)}"
+    allowed = ", ".join(known)
+    return f'unknown key "{name}" {where}{hint}; allowed: {allowed}'
+
+
+def _bad_name_message(name: str) -> str:
+    suggestion = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")
+    hint = f' (e.g. "{suggestion}")' if suggestion and re.match(NAME_PATTERN, suggestion) else ""
+    return (
+        f'"{name}" is not a valid name: use lowercase letters, digits, "-" and "_", '
+        f"starting with a letter or digit{hint}"
+    )

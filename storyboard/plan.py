@@ -1,0 +1,189 @@
+"""What a build would do: per scene its key, its state, why, and what it would cost.
+
+Keys are computed in graph order, because a scene that mentions another
+depends on the bytes of that scene's chosen last frame; while an upstream
+scene has no clip, the keys below it are unknown. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .compiler import CompiledScene
+from .keys import Inputs, explain_change, key_of, scene_inputs
+from .limits import estimate_cost
+from .lockfile import LockFile
+from .project import Project
+from .store import Store, Take
+
+State = Literal["cached", "stale", "missing", "failed"]
+
+
+@dataclass
+class ScenePlan:
+    """One scene as things stand."""
+
+    scene: CompiledScene
+    state: State
+    reason: str
+    inputs: Inputs | None
+    key: str | None
+    take: Take | None
+    takes: list[Take] = field(default_factory=list)
+    estimated_cost_usd: float = 0.0
+    frame: str | None = None
+    """sha256 of the chosen take's last frame."""
+
+    @property
+    def id(self) -> str:
+        return self.scene.id
+
+    def as_dict(self, project: Project, frames: dict[str, str]) -> dict[str, Any]:
+        scene = self.scene
+        references = []
+        for reference in scene.references:
+            image = reference.image
+            references.append(
+                {
+                    "index": reference.index,
+                    "mention": reference.mention,
+                    "kind": reference.kind,
+                    "source": image.source if image else None,
+                    "sha256": image.sha256 if image else frames.get(reference.scene or ""),
+                }
+            )
+        start: dict[str, Any] | None = None
+        if scene.start is not None:
+            if scene.start.scene:
+                start = {"scene": scene.start.scene}
+            elif scene.start.image:
+                start = {"source": scene.start.image.source, "sha256": scene.start.image.sha256}
+        return {
+            "id": scene.id,
+            "title": scene.title,
+            "mode": scene.mode,
+            "state": self.state,
+            "reason": self.reason,
+            "model": scene.model,
+            "duration": scene.duration,
+            "aspect_ratio": scene.aspect_ratio,
+            "resolution": scene.resolution,
+            "prompt": scene.prompt,
+            "references": references,
+            "start": start,
+            "depends_on": list(scene.depends_on),
+            "key": self.key,
+            "take": self.take.take if self.take else None,
+            "takes": len(self.takes),
+            "caption": scene.caption,
+            "estimated_cost_usd": self.estimated_cost_usd,
+        }
+
+
+@dataclass
+class Plan:
+    title: str
+    cut: str
+    provider: str
+    scenes: list[ScenePlan]
+    """The cut's scenes, in play order."""
+    all_scenes: dict[str, ScenePlan]
+    """Every scene of the project, by id."""
+    estimated_cost_usd: float
+    frames: dict[str, str]
+
+    def as_dict(self, project: Project) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "cut": self.cut,
+            "provider": self.provider,
+            "estimated_cost_usd": self.estimated_cost_usd,
+            "scenes": [scene.as_dict(project, self.frames) for scene in self.scenes],
+        }
+
+
+class Planner:
+    """Works out keys, chosen takes and states for one provider."""
+
+    def __init__(self, project: Project, store: Store | None, lock: LockFile, provider: str) -> None:
+        self.project = project
+        self.store = store
+        self.lock = lock
+        self.provider = provider
+
+    def chosen_take(self, scene_id: str, key: str) -> Take | None:
+        """The lock's take when it is for this key; else the last one chosen for the key;
+        else the newest."""
+        if self.store is None:
+            return None
+        takes = self.store.takes(key)
+        if not takes:
+            return None
+        by_number = {take.take: take for take in takes}
+        selection = self.lock.get(self.provider, scene_id)
+        if selection is not None and selection.key == key and selection.take in by_number:
+            return by_number[selection.take]
+        remembered = self.store.selection(key)
+        if remembered in by_number:
+            return by_number[remembered]
+        return takes[-1]
+
+    def plan(self, cut: str | None = None) -> Plan:
+        frames: dict[str, str] = {}
+        plans: dict[str, ScenePlan] = {}
+        for scene_id in self.project.graph.order():
+            plan = self.scene_plan(self.project.scenes[scene_id], frames)
+            plans[scene_id] = plan
+            if plan.frame:
+                frames[scene_id] = plan.frame
+        cut_ids = self.project.cut(cut)
+        needed = self.project.graph.with_upstream(cut_ids)
+        cost = round(sum(plans[s].estimated_cost_usd for s in needed), 4)
+        return Plan(
+            title=self.project.title,
+            cut=self.project.cut_name(cut),
+            provider=self.provider,
+            scenes=[plans[s] for s in cut_ids],
+            all_scenes=plans,
+            estimated_cost_usd=cost,
+            frames=frames,
+        )
+
+    def scene_plan(self, scene: CompiledScene, frames: dict[str, str]) -> ScenePlan:
+        inputs = scene_inputs(scene, self.provider, frames)
+        cost = 0.0 if self.provider == "preview" else estimate_cost(
+            scene.model, scene.resolution, scene.duration
+        )
+        if inputs is None:
+            waiting = next(s for s in scene.depends_on if s not in frames)
+            state: State = "stale" if self._ever_generated(scene.id) else "missing"
+            return ScenePlan(scene, state, f"waits for @{waiting}, which has no clip yet", None,
+                             None, None, [], cost)
+        key = key_of(inputs)
+        takes = self.store.takes(key) if self.store else []
+        take = self.chosen_take(scene.id, key) if takes else None
+        if take is not None and self.store is not None:
+            frame = self.store.known_frame(take.clip)
+            reason = f"take {take.take} of {len(takes)}"
+            return ScenePlan(scene, "cached", reason, inputs, key, take, takes, 0.0, frame)
+        state, reason = self._why_not_cached(scene.id, key, inputs)
+        return ScenePlan(scene, state, reason, inputs, key, None, [], cost)
+
+    def _ever_generated(self, scene_id: str) -> bool:
+        return self.lock.get(self.provider, scene_id) is not None
+
+    def _why_not_cached(self, scene_id: str, key: str, inputs: Inputs) -> tuple[State, str]:
+        last_job = self.store.last_job(key, self.provider) if self.store else None
+        if last_job is not None and last_job.status in {"failed", "blocked", "expired"}:
+            message = last_job.error_message or last_job.status
+            return "failed", f"previous attempt failed: {message}"
+        if last_job is not None and last_job.status in {"submitting", "submitted", "ambiguous"}:
+            return "missing", "a job was sent and is not finished: the next build resumes it"
+        selection = self.lock.get(self.provider, scene_id)
+        if selection is None:
+            return "missing", "never generated"
+        previous = self.store.inputs(selection.key) if self.store else None
+        if previous is None:
+            return "stale", "inputs changed"
+        return "stale", explain_change(previous, inputs)

@@ -1,0 +1,223 @@
+"""A story project, loaded and checked as a whole.
+
+:meth:`Project.load` reads `story.yaml`, validates it against the format,
+checks every image, compiles every scene and builds the scene graph,
+collecting every problem on the way; it raises :class:`ProjectInvalid` with
+all of them, or returns a project that is ready to plan and build.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .compiler import AssetEntry, CompiledScene, SceneCompiler
+from .errors import Problem, ProjectInvalid, UsageError
+from .format import ASSET_SECTIONS, Story
+from .graph import SceneGraph
+from .images import CheckedImage, ImageLibrary, ImageProblem
+from .loader import KEY, PathKey, Positions, read_story, validate_story
+
+STORY_FILE = "story.yaml"
+CACHE_DIR = ".storyboard"
+OUT_DIR = "out"
+DEFAULT_CUT = "film"
+
+
+@dataclass
+class Project:
+    """A valid project: its story, its checked assets, its compiled scenes and their graph."""
+
+    root: Path
+    story: Story
+    positions: Positions
+    assets: dict[str, AssetEntry]
+    scenes: dict[str, CompiledScene]
+    graph: SceneGraph
+    images: ImageLibrary
+
+    @property
+    def story_path(self) -> Path:
+        return self.root / STORY_FILE
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / CACHE_DIR
+
+    @property
+    def out_dir(self) -> Path:
+        return self.root / OUT_DIR
+
+    @property
+    def title(self) -> str:
+        return self.story.title
+
+    @classmethod
+    def load(cls, path: Path | str = ".") -> Project:
+        """Load and check a project folder (or its `story.yaml`); raise ProjectInvalid."""
+        root = find_root(Path(path))
+        return _ProjectChecker(root).check()
+
+    def cut(self, name: str | None = None) -> list[str]:
+        """Scene ids of a cut in play order; the default cut is every scene in order."""
+        if name is None or name == DEFAULT_CUT:
+            return list(self.scenes)
+        if name not in self.story.cuts:
+            known = ", ".join([DEFAULT_CUT, *self.story.cuts])
+            raise UsageError(f'no cut named "{name}" in {STORY_FILE}; cuts: {known}')
+        return list(self.story.cuts[name])
+
+    def cut_name(self, name: str | None) -> str:
+        return name or DEFAULT_CUT
+
+    def soundtrack(self) -> Path | None:
+        source = self.story.export.soundtrack
+        return (self.root / source).resolve() if source else None
+
+    def film_aspect_ratio(self) -> str:
+        return self.story.export.aspect_ratio or self.story.defaults.aspect_ratio
+
+    def film_resolution(self) -> str:
+        return self.story.export.resolution or self.story.defaults.resolution
+
+    def in_film_order(self) -> Iterator[CompiledScene]:
+        return iter(self.scenes.values())
+
+
+def find_root(path: Path) -> Path:
+    """The project folder for a folder or a `story.yaml` path."""
+    path = path.expanduser()
+    if path.is_file() or path.suffix in {".yaml", ".yml"}:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+        if path.name != STORY_FILE:
+            raise UsageError(f"{path}: a project's story must be named {STORY_FILE}")
+        return path.resolve().parent
+    if not (path / STORY_FILE).is_file():
+        raise UsageError(
+            f"no {STORY_FILE} in {path.resolve()}: pass -p PATH to a project folder, "
+            "or make one with `storyboard new PATH`"
+        )
+    return path.resolve()
+
+
+class _ProjectChecker:
+    """Runs every check of a project and gathers the problems."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.images = ImageLibrary(root, root / CACHE_DIR)
+        self.problems: list[Problem] = []
+
+    def check(self) -> Project:
+        data, positions, problems = read_story(self.root / STORY_FILE, STORY_FILE)
+        self.positions = positions
+        self.problems.extend(problems)
+        if data is None:
+            raise ProjectInvalid(self.problems)
+        story, problems = validate_story(data, positions)
+        self.problems.extend(problems)
+        if story is None:
+            raise ProjectInvalid(self.problems)
+        self._check_names(story)
+        assets = self._check_assets(story)
+        compiler = SceneCompiler(story, positions, assets, self._resolve_image)
+        compiled = [compiler.compile(index, scene) for index, scene in enumerate(story.scenes)]
+        self.problems.extend(compiler.problems)
+        self._check_cuts(story)
+        self._check_soundtrack(story)
+        scenes = {scene.id: scene for scene in compiled if scene is not None}
+        graph = SceneGraph(scenes.values())
+        self._check_cycles(story, graph)
+        if self.problems:
+            raise ProjectInvalid(self.problems)
+        self.images.save()
+        return Project(self.root, story, positions, assets, scenes, graph, self.images)
+
+    def _report(self, path: PathKey, message: str) -> None:
+        self.problems.append(self.positions.problem(path, message))
+
+    def _check_names(self, story: Story) -> None:
+        """Names are unique across the four asset sections and the scene ids."""
+        first_seen: dict[str, str] = {}
+        for section in ASSET_SECTIONS:
+            for name in getattr(story, section):
+                self._claim(name, f"{section}", (section, name, KEY), first_seen)
+        for index, scene in enumerate(story.scenes):
+            self._claim(scene.id, "scenes", ("scenes", index, "id"), first_seen)
+
+    def _claim(self, name: str, where: str, path: PathKey, first_seen: dict[str, str]) -> None:
+        if name in first_seen:
+            self._report(
+                path,
+                f'the name "{name}" is already used in {first_seen[name]}: '
+                "asset names and scene ids must all differ",
+            )
+        else:
+            first_seen[name] = where
+
+    def _check_assets(self, story: Story) -> dict[str, AssetEntry]:
+        entries: dict[str, AssetEntry] = {}
+        for section, kind in ASSET_SECTIONS.items():
+            for name, asset in getattr(story, section).items():
+                looks = {
+                    look: self._resolve_image(source, (section, name, "looks", look))
+                    for look, source in asset.looks.items()
+                }
+                image = self._resolve_image(asset.image, (section, name, "image"))
+                entries.setdefault(name, AssetEntry(name, kind, image, looks, asset.description))
+        return entries
+
+    def _resolve_image(self, source: str, path: PathKey) -> CheckedImage | None:
+        try:
+            return self.images.check(source)
+        except ImageProblem as problem:
+            self._report(path, problem.message)
+            return None
+
+    def _check_cuts(self, story: Story) -> None:
+        scene_ids = [scene.id for scene in story.scenes]
+        for name, scene_list in story.cuts.items():
+            if name == DEFAULT_CUT:
+                self._report(
+                    ("cuts", name, KEY),
+                    f'"{DEFAULT_CUT}" is the name of the whole film; give this cut another name',
+                )
+            if not scene_list:
+                self._report(("cuts", name), f'cut "{name}" lists no scenes')
+            for index, scene_id in enumerate(scene_list):
+                if scene_id not in scene_ids:
+                    close = difflib.get_close_matches(scene_id, scene_ids, n=1)
+                    hint = f" (did you mean {close[0]}?)" if close else ""
+                    self._report(
+                        ("cuts", name, index), f'cut "{name}" names no scene "{scene_id}"{hint}'
+                    )
+
+    def _check_soundtrack(self, story: Story) -> None:
+        source = story.export.soundtrack
+        if source is None:
+            return
+        path = (self.root / source).resolve()
+        where: PathKey = ("export", "soundtrack")
+        if source.startswith(("http://", "https://", "data:")):
+            self._report(where, "the soundtrack must be a file in the project folder")
+        elif not path.is_relative_to(self.root):
+            self._report(where, f'"{source}" is outside the project folder; keep the soundtrack inside it')
+        elif not path.is_file():
+            self._report(where, f'soundtrack "{source}" not found')
+
+    def _check_cycles(self, story: Story, graph: SceneGraph) -> None:
+        cycle = graph.find_cycle()
+        if cycle is None:
+            return
+        first = cycle[0]
+        index = next(i for i, scene in enumerate(story.scenes) if scene.id == first)
+        field = "start" if story.scenes[index].start == cycle[-2] else "prompt"
+        self._report(
+            ("scenes", index, field),
+            "scenes depend on each other in a cycle: "
+            + " -> ".join(cycle)
+            + " (each needs the one before it): break the cycle",
+        )
