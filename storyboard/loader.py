@@ -112,22 +112,58 @@ def read_story(path: Path, display_name: str = "story.yaml") -> tuple[Any, Posit
 
 
 def _yaml_problem(file: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
+    """A YAML syntax error as a writer can act on it, at the token to blame."""
     mark = error.problem_mark or error.context_mark
-    line = mark.line + 1 if mark else None
-    column = mark.column + 1 if mark else None
+    if mark is None:
+        return Problem(file, None, None, f"invalid YAML: {error.problem or error}")
     problem = error.problem or "invalid YAML"
-    if mark is not None and "'@'" in problem and "cannot start any token" in problem:
+    context = error.context or ""
+    char = _char_at(text, mark.index)
+    line, column = mark.line + 1, mark.column + 1
+    if char == "\t":
+        message = "a tab character is not allowed here: YAML indents with spaces only"
+    elif char == "@" and "cannot start any token" in problem:
         message = (
             "a YAML value cannot start with @: quote the text "
             '(prompt: "@eileen walks") or write it as a block (prompt: >)'
         )
-    elif mark is not None and "'`'" in problem:
+    elif char == "`" and "cannot start any token" in problem:
         message = "a YAML value cannot start with a backtick: quote the text"
+    elif "quoted scalar" in context and error.context_mark is not None:
+        quote = _char_at(text, error.context_mark.index) or '"'
+        line, column = error.context_mark.line + 1, error.context_mark.column + 1
+        message = f"this quoted text is never closed: add the closing {quote}"
+    elif "flow" in context and error.context_mark is not None:
+        opening = _char_at(text, error.context_mark.index)
+        closing = {"[": "]", "{": "}"}.get(opening, "]")
+        line, column = error.context_mark.line + 1, error.context_mark.column + 1
+        message = f"this {opening} is never closed: add the matching {closing}"
+    elif "mapping values are not allowed" in problem:
+        before = text[text.rfind("\n", 0, mark.index) + 1 : mark.index]
+        key = re.fullmatch(r"(\s*)([^\s:#\-][^:#]*?)\s*", before)
+        if key:
+            column = len(key.group(1)) + 1
+            message = (
+                f'"{key.group(2)}:" is indented differently from the keys above it: '
+                "line it up with them (or quote the value above if it continues onto this line)"
+            )
+        else:
+            message = 'a plain value cannot contain ": ": put the whole value in quotes'
+    elif "expected key" in problem or "expected <block end>" in problem or "indicator" in problem:
+        before = text[text.rfind("\n", 0, mark.index) + 1 : mark.index]
+        if before.strip(" -"):
+            message = "unexpected text after a value: put the whole value in quotes"
+        else:
+            message = "this line does not fit the lines above it: check its indentation"
     else:
         message = f"invalid YAML: {problem}"
-        if error.context:
-            message += f" ({error.context})"
+        if context:
+            message += f" ({context})"
     return Problem(file, line, column, message)
+
+
+def _char_at(text: str, index: int) -> str:
+    return text[index] if 0 <= index < len(text) else ""
 
 
 class _Converter:

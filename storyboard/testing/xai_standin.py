@@ -718,7 +718,7 @@ class XaiStandin:
         self._api = _FakeApi(key, latency, faults or Faults(), ClipMaker(folder, full_size))
         self._server = _Server((host, port), self._api)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="xai-standin", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="xai-standin", daemon=True
         )
         self.origin = f"http://{host}:{self._server.server_address[1]}"
         self._api.video_origin = f"http://{video_host or host}:{self._server.server_address[1]}"

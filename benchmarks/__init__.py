@@ -1,0 +1,1 @@
+"""Benchmarks for the targets in docs/benchmarks.md; run with `python -m benchmarks`."""

@@ -1,0 +1,63 @@
+"""Helpers shared by the benchmarks: timing children and writing result tables."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+_MEASURE = (
+    "import json, resource, subprocess, sys, time;"
+    "start = time.perf_counter();"
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode;"
+    "wall = time.perf_counter() - start;"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024;"
+    "print(json.dumps({'code': code, 'wall': wall, 'peak_mb': peak}))"
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One command's wall time (s) and peak resident memory (MB)."""
+
+    wall: float
+    peak_mb: float
+    code: int
+
+
+def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
+    """Run a command in a fresh child and report its time and peak memory."""
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=True,
+    )
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    return Run(wall=data["wall"], peak_mb=data["peak_mb"], code=data["code"])
+
+
+def best_of(runs: int, command: list[str], **kwargs: object) -> Run:
+    """The fastest of several runs (machines here are noisy), with its memory."""
+    results = [measure(command, **kwargs) for _ in range(runs)]  # type: ignore[arg-type]
+    return min(results, key=lambda run: run.wall)
+
+
+def write_results(name: str, title: str, rows: list[str], notes: str = "") -> Path:
+    """Write one benchmark's markdown section to benchmarks/results/NAME.md."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y-%m-%d")
+    text = f"## {title}\n\nMeasured {stamp} on this machine (2 cores).\n\n" + "\n".join(rows) + "\n"
+    if notes:
+        text += f"\n{notes}\n"
+    path = RESULTS / f"{name}.md"
+    path.write_text(text, encoding="utf-8")
+    print(text)
+    return path

@@ -1,0 +1,150 @@
+"""Planning: keys in graph order, states and their reasons, costs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import MakeProject
+
+from storyboard.lockfile import LockFile, Selection
+from storyboard.plan import Planner
+from storyboard.project import Project
+from storyboard.store import Store
+
+STORY = """\
+storyboard: 1
+title: Plans
+characters:
+  eileen: {image: assets/e.png}
+scenes:
+  - id: one
+    prompt: "@eileen waves"
+  - id: two
+    prompt: "after @one, @eileen sits"
+    duration: 10
+  - id: three
+    prompt: a quiet street at night
+"""
+
+
+@pytest.fixture
+def project(make_project: MakeProject) -> Project:
+    return Project.load(make_project(STORY, {"e.png": (200, 10, 10)}))
+
+
+def _fake_take(store: Store, project: Project, planner: Planner, scene_id: str, frame: bytes) -> None:
+    """Record a take as a build would, with a last frame of the given bytes."""
+    plan = planner.plan()
+    scene_plan = plan.all_scenes[scene_id]
+    assert scene_plan.inputs is not None and scene_plan.key is not None
+    store.remember_inputs(scene_plan.key, scene_plan.inputs)
+    clip = f"clip-of-{scene_id}-{len(store.takes(scene_plan.key))}"
+    store.clip_path(clip).write_bytes(b"video")
+    take = store.add_take(scene_plan.key, scene_id, planner.provider, clip, 0.3, None)
+    store.frame_of(clip, lambda _clip, dest: dest.write_bytes(frame))
+    planner.lock.set(planner.provider, scene_id, Selection(take.take, take.key, clip))
+
+
+def test_fresh_project_is_missing_with_costs(project: Project) -> None:
+    plan = Planner(project, None, LockFile(project.root), "xai").plan()
+    states = {p.id: (p.state, p.reason) for p in plan.scenes}
+    assert states["one"] == ("missing", "never generated")
+    assert states["two"] == ("missing", "waits for @one, which has no clip yet")
+    assert plan.all_scenes["two"].key is None
+    assert plan.estimated_cost_usd == pytest.approx(0.05 * (6 + 10 + 6))
+    preview = Planner(project, None, LockFile(project.root), "preview").plan()
+    assert preview.estimated_cost_usd == 0
+
+
+def test_cached_then_stale_with_reasons(project: Project, make_project: MakeProject) -> None:
+    store = Store(project.cache_dir)
+    planner = Planner(project, store, LockFile(project.root), "xai")
+    for scene_id in ("one", "two", "three"):
+        _fake_take(store, project, planner, scene_id, frame=scene_id.encode())
+    plan = planner.plan()
+    assert [p.state for p in plan.scenes] == ["cached"] * 3
+    assert plan.estimated_cost_usd == 0
+
+    (project.root / "story.yaml").write_text(STORY.replace("a quiet street", "a busy street"))
+    edited = Project.load(project.root)
+    plan = Planner(edited, store, planner.lock, "xai").plan()
+    assert (plan.all_scenes["three"].state, plan.all_scenes["three"].reason) == ("stale", "prompt changed")
+
+    (project.root / "story.yaml").write_text(STORY)
+    reverted = Planner(Project.load(project.root), store, planner.lock, "xai").plan()
+    assert reverted.all_scenes["three"].state == "cached"
+
+
+def test_new_upstream_frame_makes_downstream_stale(project: Project) -> None:
+    store = Store(project.cache_dir)
+    planner = Planner(project, store, LockFile(project.root), "xai")
+    _fake_take(store, project, planner, "one", frame=b"first frame")
+    _fake_take(store, project, planner, "two", frame=b"two")
+    # A second take of `one` with a different last frame, chosen:
+    key_one = planner.plan().all_scenes["one"].key
+    assert key_one is not None
+    clip = "clip-of-one-again"
+    store.clip_path(clip).write_bytes(b"video 2")
+    take = store.add_take(key_one, "one", "xai", clip, 0.3, None)
+    store.frame_of(clip, lambda _c, dest: dest.write_bytes(b"another frame"))
+    planner.lock.set("xai", "one", Selection(take.take, key_one, clip))
+    plan = planner.plan()
+    assert plan.all_scenes["two"].state == "stale"
+    assert plan.all_scenes["two"].reason == "upstream take changed: @one"
+
+
+def test_identical_upstream_frame_stops_the_cascade(project: Project) -> None:
+    store = Store(project.cache_dir)
+    planner = Planner(project, store, LockFile(project.root), "xai")
+    _fake_take(store, project, planner, "one", frame=b"same frame")
+    _fake_take(store, project, planner, "two", frame=b"two")
+    key_one = planner.plan().all_scenes["one"].key
+    assert key_one is not None
+    clip = "clip-of-one-identical-ending"
+    store.clip_path(clip).write_bytes(b"different video, same last frame")
+    take = store.add_take(key_one, "one", "xai", clip, 0.3, None)
+    store.frame_of(clip, lambda _c, dest: dest.write_bytes(b"same frame"))
+    planner.lock.set("xai", "one", Selection(take.take, key_one, clip))
+    assert planner.plan().all_scenes["two"].state == "cached"
+
+
+def test_failed_attempt_is_reported(project: Project) -> None:
+    store = Store(project.cache_dir)
+    planner = Planner(project, store, LockFile(project.root), "xai")
+    key = planner.plan().all_scenes["three"].key
+    assert key is not None
+    job = store.record_job(key, "three", "xai", 1)
+    store.update_job(job, status="blocked", error_message="the video was blocked by moderation")
+    three = planner.plan().all_scenes["three"]
+    assert three.state == "failed"
+    assert "blocked by moderation" in three.reason
+
+
+def test_plan_json_has_the_documented_shape(project: Project) -> None:
+    plan = Planner(project, None, LockFile(project.root), "xai").plan()
+    data = json.loads(json.dumps(plan.as_dict(project)))
+    assert set(data) >= {"title", "cut", "provider", "estimated_cost_usd", "scenes"}
+    one, two, _ = data["scenes"]
+    assert set(one) >= {
+        "id", "mode", "state", "reason", "model", "duration", "aspect_ratio", "resolution",
+        "prompt", "references", "start", "depends_on", "key", "estimated_cost_usd",
+    }
+    assert one["prompt"] == "<IMAGE_1> waves"
+    assert one["references"][0] == {
+        "index": 1, "mention": "eileen", "kind": "character", "source": "assets/e.png",
+        "sha256": one["references"][0]["sha256"],
+    }
+    assert two["references"][0]["kind"] == "scene"
+    assert two["references"][0]["sha256"] is None and two["key"] is None
+    assert two["depends_on"] == ["one"]
+    assert len(one["key"]) == 64
+
+
+def test_cut_lists_its_scenes_in_play_order(make_project: MakeProject) -> None:
+    root: Path = make_project(STORY + "cuts:\n  short: [three, one]\n", {"e.png": (1, 2, 3)})
+    project = Project.load(root)
+    plan = Planner(project, None, LockFile(root), "xai").plan("short")
+    assert [p.id for p in plan.scenes] == ["three", "one"]
+    assert plan.cut == "short"

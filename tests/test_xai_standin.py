@@ -1,0 +1,292 @@
+"""The xAI stand-in follows the documented protocol, and its faults do what they say."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from storyboard.media import probe
+from storyboard.testing.xai_standin import Faults, StandinProcess, XaiStandin
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+@pytest.fixture
+def api(standin: XaiStandin, xai_key: str) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {xai_key}"}
+    with httpx.Client(base_url=standin.base_url, headers=headers) as client:
+        yield client
+
+
+def create(api: httpx.Client, **fields: Any) -> httpx.Response:
+    body = {"model": "grok-imagine-video", "prompt": "a cat", "duration": 1, **fields}
+    return api.post("/videos/generations", json=body)
+
+
+def upload(api: httpx.Client, content: bytes = PNG) -> str:
+    response = api.post(
+        "/files", data={"expires_after": "3600"}, files={"file": ("a.png", content, "image/png")}
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["id"])
+
+
+def poll_until_finished(api: httpx.Client, request_id: str) -> list[httpx.Response]:
+    answers = []
+    for _ in range(100):
+        answers.append(api.get(f"/videos/{request_id}"))
+        if answers[-1].status_code != 202:
+            return answers
+        time.sleep(0.02)
+    raise AssertionError("the job never finished")
+
+
+def test_a_job_is_pending_then_done_with_a_real_clip(standin: XaiStandin, api: httpx.Client) -> None:
+    created = create(api, aspect_ratio="9:16", duration=2)
+    assert created.status_code == 200
+    answers = poll_until_finished(api, created.json()["request_id"])
+    pending = [answer for answer in answers if answer.status_code == 202]
+    assert b"" in [answer.content for answer in pending]
+    assert any(answer.content and answer.json()["status"] == "pending" for answer in pending)
+    done = answers[-1].json()
+    assert done["status"] == "done"
+    assert done["video"]["respect_moderation"] is True
+    assert done["usage"]["cost_in_usd_ticks"] == int(2 * 0.05 * 1e10)
+    video = httpx.get(done["video"]["url"])
+    assert video.headers["content-length"] == str(len(video.content))
+
+
+def test_the_clip_has_the_requested_duration_and_shape(standin: XaiStandin, tmp_path: Path) -> None:
+    clip = standin._api.clips.clip(2, "9:16", "720p")
+    info = probe(clip)
+    assert abs(info.duration - 2) < 0.2
+    assert (info.width, info.height) == (144, 256)
+    assert info.video_codec == "h264" and info.pixel_format == "yuv420p"
+    assert info.audio_codec == "aac"
+
+
+def test_a_wrong_key_is_refused_and_never_logged(standin: XaiStandin, xai_key: str) -> None:
+    wrong = httpx.post(
+        f"{standin.base_url}/videos/generations",
+        json={"model": "grok-imagine-video", "prompt": "x"},
+        headers={"Authorization": "Bearer not-the-key"},
+    )
+    assert wrong.status_code == 401
+    assert set(wrong.json()["error"]) == {"message", "type", "code"}
+    assert standin.requests[-1].auth == "wrong"
+    assert standin.counters.generations_accepted == 0
+    stats = json.dumps(httpx.get(f"{standin.origin}/_standin/stats").json())
+    assert "not-the-key" not in stats and xai_key not in stats
+
+
+@pytest.mark.parametrize(
+    ("fields", "status"),
+    [
+        ({"seconds": 5}, 400),
+        ({"reference_images": [{"url": "https://x/a.png"}], "image": {"url": "https://x/b"}}, 400),
+        ({"reference_images": [{"url": "https://x/a.png"}] * 8}, 400),
+        ({"reference_images": [{"url": "https://x/a.png", "file_id": "file_1"}]}, 400),
+        ({"reference_images": [{"file_id": "file_nope"}]}, 400),
+        ({"reference_images": [{"url": "http://x/a.png"}]}, 400),
+        ({"reference_images": [{"url": "https://x/a.png"}], "duration": 11}, 422),
+        ({"reference_images": [{"url": "https://x/a.png"}], "resolution": "1080p"}, 422),
+        ({"duration": 16}, 422),
+        ({"duration": "5"}, 400),
+        ({"aspect_ratio": "2:1"}, 422),
+        ({"prompt": ""}, 400),
+        ({"model": "grok-imagine-video-9"}, 404),
+        ({"model": "grok-imagine-video-1.5", "reference_images": [{"url": "https://x/a"}]}, 400),
+    ],
+)
+def test_invalid_requests_are_refused_like_the_api(
+    standin: XaiStandin, api: httpx.Client, fields: dict[str, Any], status: int
+) -> None:
+    answer = create(api, **fields)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["error"]["message"]
+    assert standin.counters.generations_accepted == 0
+
+
+def test_valid_requests_of_each_mode_are_accepted(standin: XaiStandin, api: httpx.Client) -> None:
+    file_id = upload(api)
+    png_uri = "data:image/png;base64,iVBORw0KGgo="
+    references = [{"url": "https://x/a.png"}, {"file_id": file_id}, {"url": png_uri}]
+    assert create(api, reference_images=references, duration=10).status_code == 200
+    assert create(api, image={"file_id": file_id}, prompt=None, duration=15).status_code == 200
+    assert create(api, resolution="1080p", aspect_ratio="3:2").status_code == 200
+    assert standin.counters.generations_accepted == 3
+
+
+def test_uploads_need_expires_after_before_the_file(standin: XaiStandin, api: httpx.Client) -> None:
+    boundary = "b0undary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+        f"Content-Type: image/png\r\n\r\n"
+    ).encode() + PNG
+    body += (
+        f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="expires_after"\r\n\r\n'
+        f"3600\r\n--{boundary}--\r\n"
+    ).encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    answer = api.post("/files", content=body, headers=headers)
+    assert answer.status_code == 400
+    assert "before" in answer.json()["error"]["message"]
+    assert standin.counters.uploads == 0
+
+
+def test_an_upload_answers_its_id_size_and_expiry(standin: XaiStandin, api: httpx.Client) -> None:
+    answer = api.post(
+        "/files", data={"expires_after": "7200"}, files={"file": ("cat.png", PNG, "image/png")}
+    )
+    payload = answer.json()
+    assert payload["id"].startswith("file_")
+    assert payload["bytes"] == len(PNG)
+    assert payload["filename"] == "cat.png"
+    assert abs(payload["expires_at"] - (time.time() + 7200)) < 5
+    assert standin.requests[-1].body == {"fields": ["expires_after", "file"], "bytes": int(answer.request.headers["content-length"])}
+
+
+def test_uploads_can_be_switched_off(standin: XaiStandin, api: httpx.Client) -> None:
+    standin.faults.uploads_unavailable = True
+    answer = api.post("/files", files={"file": ("a.png", PNG, "image/png")})
+    assert answer.status_code == 404
+
+
+def test_every_nth_post_fails_and_every_mth_is_rate_limited(
+    standin: XaiStandin, api: httpx.Client
+) -> None:
+    standin.faults.apply({"post_500_every": 3, "post_429_every": 2, "retry_after": 7})
+    statuses = [create(api).status_code for _ in range(6)]
+    assert statuses == [200, 429, 500, 429, 200, 500]
+    rate_limited = create(api)
+    assert rate_limited.status_code == 200
+    assert standin.counters.generations_accepted == 3
+    standin.faults.post_500_every = 0
+    assert create(api).status_code == 429
+    assert api.post("/files", files={"file": ("a.png", PNG, "image/png")}).status_code == 200
+    assert standin.counters.posts == 9
+
+
+def test_rate_limits_say_when_to_come_back(standin: XaiStandin, api: httpx.Client) -> None:
+    standin.faults.apply({"post_429_every": 1, "retry_after": 2.5})
+    answer = create(api)
+    assert answer.status_code == 429
+    assert answer.headers["retry-after"] == "2.5"
+
+
+def test_every_kth_poll_is_unavailable(standin: XaiStandin, api: httpx.Client) -> None:
+    standin.faults.poll_503_every = 2
+    request_id = create(api).json()["request_id"]
+    statuses = [api.get(f"/videos/{request_id}").status_code for _ in range(4)]
+    assert statuses[1] == statuses[3] == 503
+    assert statuses[0] in (200, 202)
+
+
+def test_unknown_jobs_are_404(api: httpx.Client) -> None:
+    assert api.get("/videos/nope").status_code == 404
+
+
+def test_the_first_download_of_a_clip_is_cut_short(standin: XaiStandin, api: httpx.Client) -> None:
+    standin.faults.truncate_first_download = True
+    request_id = create(api).json()["request_id"]
+    url = poll_until_finished(api, request_id)[-1].json()["video"]["url"]
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.get(url)
+    whole = httpx.get(url)
+    assert len(whole.content) == int(whole.headers["content-length"])
+    assert standin.counters.downloads == 2
+
+
+def test_a_dropped_create_is_still_accepted(standin: XaiStandin, api: httpx.Client) -> None:
+    standin.faults.drop_create_response = True
+    with pytest.raises(httpx.RemoteProtocolError):
+        create(api)
+    assert standin.counters.generations_accepted == 1
+    assert standin.requests[-1].status is None
+
+
+def test_scripted_outcomes_are_consumed_in_order(standin: XaiStandin, api: httpx.Client) -> None:
+    standin.faults.outcomes = {"doomed": ["failed:internal_error", "expired", "blocked"]}
+    finals = []
+    for _ in range(4):
+        request_id = create(api, prompt="a doomed cat").json()["request_id"]
+        finals.append(poll_until_finished(api, request_id)[-1].json())
+    assert finals[0]["status"] == "failed"
+    assert finals[0]["error"]["code"] == "internal_error"
+    assert finals[1] == {"status": "expired"}
+    assert finals[2]["status"] == "done"
+    assert finals[2]["video"] == {"url": "", "duration": 1, "respect_moderation": False}
+    assert finals[3]["status"] == "done" and finals[3]["video"]["url"]
+    assert create(api, prompt="another cat").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ("code", {"code": "invalid_api_key", "error": "Incorrect API key provided"}),
+        ("string", {"error": "Incorrect API key provided"}),
+    ],
+)
+def test_error_bodies_come_in_every_documented_shape(
+    standin: XaiStandin, shape: str, expected: dict[str, str]
+) -> None:
+    standin.faults.error_shape = shape
+    answer = httpx.post(f"{standin.base_url}/videos/generations", json={})
+    assert answer.json() == expected
+
+
+def test_request_latency_slows_every_request(standin: XaiStandin, api: httpx.Client) -> None:
+    standin.faults.request_latency = 0.2
+    started = time.monotonic()
+    api.get("/videos/nope")
+    assert time.monotonic() - started >= 0.2
+
+
+def test_faults_and_stats_work_over_http(standin: XaiStandin) -> None:
+    changed = httpx.post(
+        f"{standin.origin}/_standin/faults", json={"post_500_every": 2, "outcomes": {"x": ["expired"]}}
+    )
+    assert changed.status_code == 200
+    assert standin.faults.post_500_every == 2
+    assert standin.faults.outcomes == {"x": ["expired"]}
+    refused = httpx.post(f"{standin.origin}/_standin/faults", json={"post_500_every": "often"})
+    assert refused.status_code == 400
+    refused = httpx.post(f"{standin.origin}/_standin/faults", json={"outcomes": {"x": ["meh"]}})
+    assert refused.status_code == 400
+    stats = httpx.get(f"{standin.origin}/_standin/stats").json()
+    assert stats["counters"]["posts"] == 0
+    assert stats["faults"]["post_500_every"] == 2
+    httpx.post(f"{standin.origin}/_standin/reset")
+
+
+def test_faults_check_their_values() -> None:
+    faults = Faults()
+    with pytest.raises(ValueError, match="no such fault"):
+        faults.apply({"post_999_every": 1})
+    with pytest.raises(ValueError, match="negative"):
+        faults.apply({"retry_after": -1})
+    faults.apply({"retry_after": 2})
+    assert faults.retry_after == 2.0
+
+
+def test_the_standin_runs_as_a_process(xai_key: str) -> None:
+    with StandinProcess(key=xai_key, latency=0.1, args=["--post-500-every", "2"]) as process:
+        assert process.base_url.startswith("http://127.0.0.1:")
+        headers = {"Authorization": f"Bearer {xai_key}"}
+        with httpx.Client(base_url=process.base_url, headers=headers) as client:
+            assert create(client).status_code == 200
+            assert create(client).status_code == 500
+        process.set_faults(post_500_every=0)
+        assert process.stats()["faults"]["post_500_every"] == 0
+        assert process.counters().generations_accepted == 1
+
+
+def test_the_process_refuses_bad_fault_flags() -> None:
+    with pytest.raises(RuntimeError, match="did not start"):
+        StandinProcess(args=["--outcome", "x=sometimes"])
