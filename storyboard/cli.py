@@ -12,7 +12,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
@@ -33,7 +33,7 @@ from .errors import (
 )
 from .export import ExportResult
 from .graph import render_dot, render_mermaid, render_text
-from .plan import Plan
+from .plan import Plan, ScenePlan
 from .progress import reporter_for
 from .scaffold import json_schema, new_project
 from .studio import Studio, relative
@@ -70,13 +70,13 @@ ProviderOption = Annotated[
 ]
 
 
-class GraphFormat(str, Enum):
+class GraphFormat(StrEnum):
     text = "text"
     mermaid = "mermaid"
     dot = "dot"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     mp4 = "mp4"
     otio = "otio"
     fcpxml = "fcpxml"
@@ -166,7 +166,9 @@ def check(project: ProjectOption = Path(".")) -> None:
     studio = Studio.open(project)
     scenes = studio.project.scenes
     assets = studio.project.assets
-    out.print(f"{relative(studio.project.story_path)}: ok ({len(scenes)} scenes, {len(assets)} assets)")
+    out.print(
+        f"{relative(studio.project.story_path)}: ok ({len(scenes)} scenes, {len(assets)} assets)"
+    )
 
 
 @app.command()
@@ -180,7 +182,9 @@ def schema() -> None:
 @handles_errors
 def graph(
     project: ProjectOption = Path("."),
-    format: Annotated[GraphFormat, typer.Option("--format", help="text, mermaid or dot.")] = GraphFormat.text,
+    format: Annotated[
+        GraphFormat, typer.Option("--format", help="text, mermaid or dot.")
+    ] = GraphFormat.text,
 ) -> None:
     """Show the scene graph: which scene needs which."""
     loaded = Studio.open(project).project
@@ -208,29 +212,37 @@ def plan(
     _print_plan(studio, result)
 
 
+STATE_STYLES = {"cached": "green", "failed": "red", "stale": "yellow", "missing": "cyan"}
+
+
 def _print_plan(studio: Studio, result: Plan) -> None:
-    out.print(f"[bold]{escape(result.title)}[/] — cut [bold]{result.cut}[/], provider {result.provider}")
+    out.print(f"[bold]{escape(result.title)}[/] (cut {result.cut}, provider {result.provider})")
     for scene_plan in result.scenes:
-        scene = scene_plan.scene
-        style = {"cached": "green", "failed": "red", "stale": "yellow"}.get(scene_plan.state, "cyan")
-        cost = f"${scene_plan.estimated_cost_usd:.2f}" if scene_plan.state != "cached" else ""
-        out.print(
-            f"\n[bold]{scene.id}[/]  {scene.mode}  {scene.duration}s {scene.aspect_ratio} "
-            f"{scene.resolution}  [{style}]{scene_plan.state}[/] ({escape(scene_plan.reason)})  {cost}"
-        )
-        if scene.prompt:
-            out.print(f"  {escape(scene.prompt)}", markup=True)
-        for reference in scene.references:
-            source = reference.source or f"last frame of {reference.scene}"
-            out.print(f"  IMAGE_{reference.index}  @{reference.mention} ({reference.kind}) {escape(source)}")
-        if scene.start is not None:
-            start = scene.start.scene and f"last frame of {scene.start.scene}"
-            out.print(f"  start: {escape(start or (scene.start.image.source if scene.start.image else ''))}")
+        _print_scene_plan(scene_plan)
     to_make = [p for p in result.all_scenes.values() if p.state != "cached"]
     out.print(
         f"\n{len(to_make)} of {len(result.all_scenes)} scenes to generate; "
         f"estimated cost ${result.estimated_cost_usd:.2f}"
     )
+
+
+def _print_scene_plan(scene_plan: ScenePlan) -> None:
+    scene = scene_plan.scene
+    style = STATE_STYLES[scene_plan.state]
+    cost = f"  ${scene_plan.estimated_cost_usd:.2f}" if scene_plan.state != "cached" else ""
+    settings = f"{scene.mode}, {scene.duration} s, {scene.aspect_ratio}, {scene.resolution}"
+    state = f"[{style}]{scene_plan.state}[/]: {escape(scene_plan.reason)}"
+    out.print(f"\n[bold]{scene.id}[/]  {settings}  {state}{cost}")
+    if scene.prompt:
+        out.print(f"  {escape(scene.prompt)}")
+    for reference in scene.references:
+        source = reference.source or f"last frame of {reference.scene}"
+        label = f"@{reference.mention} ({reference.kind})"
+        out.print(f"  [bold]IMAGE_{reference.index}[/] {label} {escape(source)}")
+    if scene.start is not None:
+        image = scene.start.image
+        source = f"last frame of {scene.start.scene}" if scene.start.scene else ""
+        out.print(f"  [bold]start[/] {escape(source or (image.source if image else ''))}")
 
 
 @app.command()
@@ -283,7 +295,10 @@ def takes(
         table.add_column(column)
     for take in found:
         table.add_row(
-            str(take.take), "*" if take.selected else "", take.created_at, f"${take.cost_usd:.2f}",
+            str(take.take),
+            "*" if take.selected else "",
+            take.created_at,
+            f"${take.cost_usd:.2f}",
             take.clip[:12],
         )
     out.print(table)
@@ -315,7 +330,8 @@ def build(
     project: ProjectOption = Path("."),
     provider: ProviderOption = None,
     only: Annotated[
-        list[str] | None, typer.Option("--only", help="Only this scene (and what it needs); repeatable.")
+        list[str] | None,
+        typer.Option("--only", help="Only this scene (and what it needs); repeatable."),
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs at once.")] = 4,
     max_cost: Annotated[
@@ -323,8 +339,12 @@ def build(
     ] = None,
     no_export: Annotated[bool, typer.Option("--no-export", help="Generate only.")] = False,
     cut: CutOption = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Where the film goes.")] = None,
-    partial: Annotated[bool, typer.Option(help="Export with slates for scenes that failed.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Where the film goes.")
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option(help="Export with slates for scenes that failed.")
+    ] = False,
     resubmit: Annotated[
         bool, typer.Option(help="Send again jobs whose submission answer was lost.")
     ] = False,
@@ -354,7 +374,9 @@ def regen(
 ) -> None:
     """Make a new take of a scene and of everything downstream of it, select them, export."""
     studio = Studio.open(project)
-    options = BuildOptions(concurrency=concurrency, regen=studio.regen_targets(scene), max_cost=max_cost)
+    options = BuildOptions(
+        concurrency=concurrency, regen=studio.regen_targets(scene), max_cost=max_cost
+    )
     _build_and_export(studio, provider, options, no_export, None, False, True)
 
 
@@ -368,7 +390,9 @@ def _build_and_export(
     wait: bool,
 ) -> None:
     with reporter_for(err, studio.project.title) as reporter:
-        result = studio.build(provider, options, reporter, wait_for_lock=wait, on_wait=reporter.message)
+        result = studio.build(
+            provider, options, reporter, wait_for_lock=wait, on_wait=reporter.message
+        )
     _print_build_summary(result)
     exported = False
     if not no_export and (result.ok or partial):
@@ -391,7 +415,12 @@ def _print_build_summary(result: BuildResult) -> None:
 
 
 def _export_and_report(
-    studio: Studio, provider: str | None, cut: str | None, output: Path | None, fmt: str, partial: bool
+    studio: Studio,
+    provider: str | None,
+    cut: str | None,
+    output: Path | None,
+    fmt: str,
+    partial: bool,
 ) -> bool:
     made = studio.export(provider, cut, output, fmt, partial)
     if isinstance(made, ExportResult):
@@ -426,7 +455,9 @@ def export(
 @handles_errors
 def board(
     project: ProjectOption = Path("."),
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="The folder to write.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="The folder to write.")
+    ] = None,
     provider: ProviderOption = None,
 ) -> None:
     """Write an HTML storyboard: every scene, its labelled references, its takes, its state."""

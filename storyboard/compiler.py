@@ -139,7 +139,9 @@ class SceneCompiler:
     def _report(self, path: PathKey, message: str) -> None:
         self.problems.append(self.positions.problem(path, message))
 
-    def _report_mention(self, path: PathKey, mention: Mention, occurrence: int, message: str) -> None:
+    def _report_mention(
+        self, path: PathKey, mention: Mention, occurrence: int, message: str
+    ) -> None:
         self.problems.append(self.positions.problem_in(path, mention.text, occurrence, message))
 
     def _model(self, name: str, path: PathKey, scene: Scene) -> ModelLimits | None:
@@ -147,7 +149,9 @@ class SceneCompiler:
         if limits is None:
             where = (*path, "model") if scene.model else ("defaults", "model")
             known = ", ".join(MODELS)
-            self._report(where, f'unknown model "{name}"{_suggest(name, MODELS)}; known models: {known}')
+            self._report(
+                where, f'unknown model "{name}"{_suggest(name, MODELS)}; known models: {known}'
+            )
         return limits
 
     def _compile_prompt(
@@ -193,7 +197,9 @@ class SceneCompiler:
             parts.append(f"<IMAGE_{numbers[reference.mention]}>")
         return "".join(parts), references
 
-    def _resolve_mention(self, mention: Mention, path: PathKey, occurrence: int) -> Reference | None:
+    def _resolve_mention(
+        self, mention: Mention, path: PathKey, occurrence: int
+    ) -> Reference | None:
         if not re.match(NAME_PATTERN, mention.name):
             lower = mention.name.lower()
             self._report_mention(
@@ -206,7 +212,9 @@ class SceneCompiler:
         if mention.name in self.scene_ids:
             if mention.look:
                 self._report_mention(
-                    path, mention, occurrence,
+                    path,
+                    mention,
+                    occurrence,
                     f"@{mention.target}: scenes have no looks; write @{{{mention.name}}}",
                 )
                 return None
@@ -250,7 +258,7 @@ class SceneCompiler:
         if re.fullmatch(NAME_PATTERN, start) and "." not in start:
             self._report(
                 start_path,
-                f'`start: {start}` is not a scene{_suggest(start, self.scene_ids)}; '
+                f"`start: {start}` is not a scene{_suggest(start, self.scene_ids)}; "
                 "give a scene id or an image path",
             )
             return None
@@ -319,4 +327,3 @@ def _models_for(mode: Mode) -> str:
 def _suggest(name: str, known: Iterable[str], prefix: str = "") -> str:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f" (did you mean {prefix}{close[0]}?)" if close else ""
-

@@ -47,18 +47,26 @@ from .store import Store, Take
 
 Outcome = Literal["cached", "generated", "failed", "refused", "skipped", "ambiguous"]
 FREE_PROVIDERS = frozenset({"preview"})
+RESUBMIT_ADVICE = (
+    "a paid job may exist, so it is not sent again by itself: "
+    "run `storyboard build --resubmit` to send it again"
+)
 
 
 class Reporter(Protocol):
     """Told what happens to each scene; the CLI draws it."""
 
-    def scene(self, scene_id: str, status: str, detail: str = "", progress: int | None = None) -> None: ...
+    def scene(
+        self, scene_id: str, status: str, detail: str = "", progress: int | None = None
+    ) -> None: ...
 
     def message(self, text: str) -> None: ...
 
 
 class SilentReporter:
-    def scene(self, scene_id: str, status: str, detail: str = "", progress: int | None = None) -> None:
+    def scene(
+        self, scene_id: str, status: str, detail: str = "", progress: int | None = None
+    ) -> None:
         return None
 
     def message(self, text: str) -> None:
@@ -196,7 +204,9 @@ class Engine:
                 continue
             before = await asyncio.shield(self._futures[upstream])
             if before.outcome not in {"cached", "generated"}:
-                raise _SceneFailed("skipped", f"skipped: @{upstream} has no clip ({before.outcome})")
+                raise _SceneFailed(
+                    "skipped", f"skipped: @{upstream} has no clip ({before.outcome})"
+                )
         inputs = scene_inputs(scene, self.provider.name, self.frames)
         if inputs is None:
             missing = next(s for s in scene.depends_on if s not in self.frames)
@@ -235,7 +245,9 @@ class Engine:
             self._check_budget(scene)
             attempt_cost = self._estimate(scene)
             self._committed_usd += attempt_cost
-            job_id = self.store.record_job(key, scene.id, self.provider.name, 2 if resubmitted else 1)
+            job_id = self.store.record_job(
+                key, scene.id, self.provider.name, 2 if resubmitted else 1
+            )
             try:
                 request_id = await self._submit(scene, job_id, request)
                 outcome = await self._follow(scene, key, job_id, request_id)
@@ -262,9 +274,7 @@ class Engine:
                 continue
             self.store.update_job(job.id, status="ambiguous")
             raise _SceneFailed(
-                "ambiguous",
-                "a request for this scene was sent but its answer was lost, so a paid job may "
-                "exist; run `storyboard build --resubmit` to send it again",
+                "ambiguous", f"an earlier request's answer was lost; {RESUBMIT_ADVICE}"
             )
         return None
 
@@ -273,15 +283,15 @@ class Engine:
             request_id = await self.provider.submit(request)
         except ApiError as error:
             self.store.update_job(
-                job_id, status="rejected", error_code=str(error.status), error_message=error.api_message
+                job_id,
+                status="rejected",
+                error_code=str(error.status),
+                error_message=error.api_message,
             )
             raise _SceneFailed("failed", str(error)) from error
         except AmbiguousSubmission as error:
             self.store.update_job(job_id, status="ambiguous", error_message=str(error))
-            raise _SceneFailed(
-                "ambiguous",
-                f"{error}; a paid job may exist: run `storyboard build --resubmit` to send it again",
-            ) from error
+            raise _SceneFailed("ambiguous", f"{error}; {RESUBMIT_ADVICE}") from error
         self.store.update_job(job_id, status="submitted", request_id=request_id)
         self.reporter.scene(scene.id, "submitted", request_id)
         return request_id
@@ -297,7 +307,9 @@ class Engine:
         try:
             state = await wait_for_job(self.provider, request_id, self.settings, progress)
         except JobUnknown:
-            self.store.update_job(job_id, status="lost", error_message="the provider forgot the job")
+            self.store.update_job(
+                job_id, status="lost", error_message="the provider forgot the job"
+            )
             return "the provider no longer knows the job"
         except JobTimeout as error:
             raise _SceneFailed(
@@ -312,7 +324,9 @@ class Engine:
             self.store.update_job(job_id, status="expired", error_message="the job expired")
             return "the job expired"
         assert isinstance(state, Failed)
-        self.store.update_job(job_id, status="failed", error_code=state.code, error_message=state.message)
+        self.store.update_job(
+            job_id, status="failed", error_code=state.code, error_message=state.message
+        )
         if state.code in {"internal_error", "service_unavailable"}:
             return f"generation failed ({state.code}): {state.message}"
         raise _SceneFailed("refused", f"refused ({state.code}): {state.message}")
@@ -330,7 +344,9 @@ class Engine:
                 f"the clip could not be saved ({error}); the job is paid and recorded, "
                 "so the next build downloads it again",
             ) from error
-        return self.store.add_take(key, scene.id, self.provider.name, clip, done.cost_usd or 0.0, job_id)
+        return self.store.add_take(
+            key, scene.id, self.provider.name, clip, done.cost_usd or 0.0, job_id
+        )
 
     # -- money ------------------------------------------------------------------
 
@@ -346,17 +362,23 @@ class Engine:
         spent = self.store.spent_usd(self.provider.name) - self._spent_at_start
         if spent + self._committed_usd + self._estimate(scene) > cap + 1e-9:
             raise _SceneFailed(
-                "skipped", f"skipped: the spend would pass --max-cost ${cap:.2f} (spent ${spent:.2f})"
+                "skipped",
+                f"skipped: the spend would pass --max-cost ${cap:.2f} (spent ${spent:.2f})",
             )
 
     # -- requests ---------------------------------------------------------------
 
     def _request(self, scene: CompiledScene) -> VideoRequest:
-        references = tuple(self._image_input(ref.mention, ref.image, ref.scene) for ref in scene.references)
+        references = tuple(
+            self._image_input(ref.mention, ref.image, ref.scene) for ref in scene.references
+        )
         start = None
         if scene.start is not None:
-            start = self._image_input(f"@{scene.start.scene}" if scene.start.scene else "start",
-                                      scene.start.image, scene.start.scene)
+            start = self._image_input(
+                f"@{scene.start.scene}" if scene.start.scene else "start",
+                scene.start.image,
+                scene.start.scene,
+            )
         return VideoRequest(
             mode=scene.mode,
             model=scene.model,

@@ -23,9 +23,7 @@ RECIPE_VERSION = 1
 Inputs = dict[str, Any]
 
 
-def scene_inputs(
-    scene: CompiledScene, provider: str, frames: Mapping[str, str]
-) -> Inputs | None:
+def scene_inputs(scene: CompiledScene, provider: str, frames: Mapping[str, str]) -> Inputs | None:
     """The inputs of a scene, or None while an upstream scene has no chosen frame.
 
     ``frames`` maps scene ids to the sha256 of their chosen take's last frame.
@@ -41,8 +39,10 @@ def scene_inputs(
         references.append({"mention": reference.mention, "kind": reference.kind, "sha256": sha})
     start: str | None = None
     if scene.start is not None:
-        start = frames.get(scene.start.scene) if scene.start.scene else (
-            scene.start.image.sha256 if scene.start.image else None
+        start = (
+            frames.get(scene.start.scene)
+            if scene.start.scene
+            else (scene.start.image.sha256 if scene.start.image else None)
         )
         if start is None:
             return None

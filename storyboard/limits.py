@@ -95,11 +95,9 @@ def frame_size(aspect_ratio: str, resolution: str) -> tuple[int, int]:
     short = RESOLUTION_HEIGHTS[resolution]
     across, down = (int(part) for part in aspect_ratio.split(":"))
     if across >= down:
-        width, height = short * across / down, short
-    else:
-        width, height = short, short * down / across
-    return _even(width), _even(height)
+        return _even(short * across / down), _even(short)
+    return _even(short), _even(short * down / across)
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, round(value / 2) * 2)

@@ -63,7 +63,9 @@ class Positions:
         line, column = self.at(path)
         return Problem(self.file, line, column, message)
 
-    def find(self, path: PathKey, needle: str, occurrence: int = 0) -> tuple[int | None, int | None]:
+    def find(
+        self, path: PathKey, needle: str, occurrence: int = 0
+    ) -> tuple[int | None, int | None]:
         """The place of the ``occurrence``-th ``needle`` inside the value at ``path``."""
         place = self.places.get(path)
         if place is None:
@@ -89,14 +91,18 @@ class LoadedStory:
     positions: Positions
 
 
-def read_story(path: Path, display_name: str = "story.yaml") -> tuple[Any, Positions, list[Problem]]:
+def read_story(
+    path: Path, display_name: str = "story.yaml"
+) -> tuple[Any, Positions, list[Problem]]:
     """Parse a YAML file into data and positions; YAML mistakes become problems."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        return None, Positions(display_name, ""), [
-            Problem(display_name, None, None, f"is not UTF-8 text ({error.reason})")
-        ]
+        return (
+            None,
+            Positions(display_name, ""),
+            [Problem(display_name, None, None, f"is not UTF-8 text ({error.reason})")],
+        )
     positions = Positions(display_name, text)
     problems: list[Problem] = []
     try:
@@ -106,7 +112,11 @@ def read_story(path: Path, display_name: str = "story.yaml") -> tuple[Any, Posit
     except yaml.YAMLError as error:
         return None, positions, [Problem(display_name, None, None, f"is not valid YAML: {error}")]
     if node is None:
-        return None, positions, [Problem(display_name, 1, 1, "the file is empty; start with `storyboard: 1`")]
+        return (
+            None,
+            positions,
+            [Problem(display_name, 1, 1, "the file is empty; start with `storyboard: 1`")],
+        )
     data = _Converter(positions, problems).convert(node, ())
     return data, positions, problems
 
@@ -192,13 +202,23 @@ class _Converter:
             mark = key_node.start_mark
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(
-                    Problem(self.positions.file, mark.line + 1, mark.column + 1, "a key must be plain text")
+                    Problem(
+                        self.positions.file,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "a key must be plain text",
+                    )
                 )
                 continue
             key = str(self.constructor.construct_object(key_node))
             if key in result:
                 self.problems.append(
-                    Problem(self.positions.file, mark.line + 1, mark.column + 1, f'"{key}" is given twice')
+                    Problem(
+                        self.positions.file,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f'"{key}" is given twice',
+                    )
                 )
             self._note((*path, key, KEY), key_node)
             result[key] = self.convert(value_node, (*path, key))
@@ -208,7 +228,9 @@ class _Converter:
 def validate_story(data: Any, positions: Positions) -> tuple[Story | None, list[Problem]]:
     """Check the data against the format's models; every mistake at its place."""
     if not isinstance(data, dict):
-        return None, [positions.problem((), "the file must be a mapping that starts with `storyboard: 1`")]
+        return None, [
+            positions.problem((), "the file must be a mapping that starts with `storyboard: 1`")
+        ]
     try:
         return Story.model_validate(data), []
     except ValidationError as error:

@@ -66,12 +66,20 @@ class LockFile:
         document: dict[str, object] = {"version": 1}
         for provider in sorted(self._selections):
             chosen = self._selections[provider]
-            ordered = [s for s in scene_order if s in chosen] + sorted(set(chosen) - set(scene_order))
+            ordered = [s for s in scene_order if s in chosen] + sorted(
+                set(chosen) - set(scene_order)
+            )
             document[provider] = {
-                scene: {"take": chosen[scene].take, "key": chosen[scene].key, "clip": chosen[scene].clip}
+                scene: {
+                    "take": chosen[scene].take,
+                    "key": chosen[scene].key,
+                    "clip": chosen[scene].clip,
+                }
                 for scene in ordered
             }
-        text = _HEADER + yaml.safe_dump(document, sort_keys=False, default_flow_style=None, width=200)
+        text = _HEADER + yaml.safe_dump(
+            document, sort_keys=False, default_flow_style=None, width=200
+        )
         temporary = self.path.with_name(f".{LOCK_FILE}.{os.getpid()}.tmp")
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, self.path)

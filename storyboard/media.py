@@ -20,7 +20,7 @@ from .errors import MediaError
 
 @cache
 def ffmpeg_exe() -> str:
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def run_ffmpeg(args: list[str], *, what: str, input_bytes: bytes | None = None) -> None:
@@ -114,7 +114,17 @@ def extract_last_frame(clip: Path, destination: Path) -> None:
     temporary = destination.with_name(f".{destination.name}.{os.getpid()}.tmp.png")
     try:
         run_ffmpeg(
-            ["-sseof", "-1", "-i", os.fspath(clip), "-update", "1", "-f", "image2", os.fspath(temporary)],
+            [
+                "-sseof",
+                "-1",
+                "-i",
+                os.fspath(clip),
+                "-update",
+                "1",
+                "-f",
+                "image2",
+                os.fspath(temporary),
+            ],
             what=f"read the last frame of {clip.name}",
         )
         if not temporary.exists():

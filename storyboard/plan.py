@@ -106,7 +106,9 @@ class Plan:
 class Planner:
     """Works out keys, chosen takes and states for one provider."""
 
-    def __init__(self, project: Project, store: Store | None, lock: LockFile, provider: str) -> None:
+    def __init__(
+        self, project: Project, store: Store | None, lock: LockFile, provider: str
+    ) -> None:
         self.project = project
         self.store = store
         self.lock = lock
@@ -152,14 +154,24 @@ class Planner:
 
     def scene_plan(self, scene: CompiledScene, frames: dict[str, str]) -> ScenePlan:
         inputs = scene_inputs(scene, self.provider, frames)
-        cost = 0.0 if self.provider == "preview" else estimate_cost(
-            scene.model, scene.resolution, scene.duration
+        cost = (
+            0.0
+            if self.provider == "preview"
+            else estimate_cost(scene.model, scene.resolution, scene.duration)
         )
         if inputs is None:
             waiting = next(s for s in scene.depends_on if s not in frames)
             state: State = "stale" if self._ever_generated(scene.id) else "missing"
-            return ScenePlan(scene, state, f"waits for @{waiting}, which has no clip yet", None,
-                             None, None, [], cost)
+            return ScenePlan(
+                scene,
+                state,
+                f"waits for @{waiting}, which has no clip yet",
+                None,
+                None,
+                None,
+                [],
+                cost,
+            )
         key = key_of(inputs)
         takes = self.store.takes(key) if self.store else []
         take = self.chosen_take(scene.id, key) if takes else None

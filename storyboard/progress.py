@@ -32,7 +32,9 @@ class PlainReporter:
         self.console = console
         self._last: dict[str, str] = {}
 
-    def scene(self, scene_id: str, status: str, detail: str = "", progress: int | None = None) -> None:
+    def scene(
+        self, scene_id: str, status: str, detail: str = "", progress: int | None = None
+    ) -> None:
         if status == "running" and self._last.get(scene_id) == "running":
             return  # progress ticks would flood a log
         self._last[scene_id] = status
@@ -46,7 +48,10 @@ class PlainReporter:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         return None
 
@@ -61,7 +66,9 @@ class LiveReporter:
         self.started = time.monotonic()
         self.live = Live(self._table(), console=console, refresh_per_second=8, transient=False)
 
-    def scene(self, scene_id: str, status: str, detail: str = "", progress: int | None = None) -> None:
+    def scene(
+        self, scene_id: str, status: str, detail: str = "", progress: int | None = None
+    ) -> None:
         self.rows[scene_id] = (status, detail, progress)
         self.live.update(self._table())
 
@@ -86,7 +93,10 @@ class LiveReporter:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.live.update(self._table())
         self.live.__exit__(kind, error, tb)

@@ -204,7 +204,9 @@ class _ProjectChecker:
         if source.startswith(("http://", "https://", "data:")):
             self._report(where, "the soundtrack must be a file in the project folder")
         elif not path.is_relative_to(self.root):
-            self._report(where, f'"{source}" is outside the project folder; keep the soundtrack inside it')
+            self._report(
+                where, f'"{source}" is outside the project folder; keep the soundtrack inside it'
+            )
         elif not path.is_file():
             self._report(where, f'soundtrack "{source}" not found')
 

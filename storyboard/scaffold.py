@@ -82,7 +82,9 @@ def _placeholder(path: Path, name: str, colour: tuple[int, int, int]) -> None:
     font = ImageFont.load_default(size=72)
     draw.ellipse((234, 150, 534, 450), fill=tuple(min(255, c + 60) for c in colour))
     draw.text((384, 560), name, fill="white", font=font, anchor="mm")
-    draw.text((384, 650), "replace me", fill="white", font=ImageFont.load_default(size=36), anchor="mm")
+    draw.text(
+        (384, 650), "replace me", fill="white", font=ImageFont.load_default(size=36), anchor="mm"
+    )
     image.save(path)
 
 

@@ -88,7 +88,9 @@ class Store:
             self.db.enable_wal()
             self._create_tables()
         except sqlite3.DatabaseError as error:
-            raise StoreError(f"{cache_dir / 'cache.db'}: cannot open the cache ({error})") from error
+            raise StoreError(
+                f"{cache_dir / 'cache.db'}: cannot open the cache ({error})"
+            ) from error
 
     @classmethod
     def open_existing(cls, cache_dir: Path) -> Store | None:
@@ -101,20 +103,36 @@ class Store:
     # -- schema ---------------------------------------------------------------
 
     def _create_tables(self) -> None:
-        tables = {
+        tables: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
             "jobs": (
                 {
-                    "id": int, "key": str, "scene_id": str, "provider": str, "status": str,
-                    "request_id": str, "attempt": int, "created_at": str, "submitted_at": str,
-                    "finished_at": str, "cost_usd": float, "clip": str, "error_code": str,
+                    "id": int,
+                    "key": str,
+                    "scene_id": str,
+                    "provider": str,
+                    "status": str,
+                    "request_id": str,
+                    "attempt": int,
+                    "created_at": str,
+                    "submitted_at": str,
+                    "finished_at": str,
+                    "cost_usd": float,
+                    "clip": str,
+                    "error_code": str,
                     "error_message": str,
                 },
                 "id",
             ),
             "takes": (
                 {
-                    "key": str, "take": int, "clip": str, "created_at": str, "cost_usd": float,
-                    "provider": str, "scene_id": str, "job_id": int,
+                    "key": str,
+                    "take": int,
+                    "clip": str,
+                    "created_at": str,
+                    "cost_usd": float,
+                    "provider": str,
+                    "scene_id": str,
+                    "job_id": int,
                 },
                 ("key", "take"),
             ),
@@ -127,7 +145,7 @@ class Store:
             ),
         }
         for name, (columns, pk) in tables.items():
-            self.db[name].create(columns, pk=pk, if_not_exists=True)  # type: ignore[union-attr]
+            self.db.table(name).create(columns, pk=pk, if_not_exists=True)
         self.db.execute("CREATE INDEX IF NOT EXISTS jobs_by_key ON jobs (key, provider)")
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

@@ -105,8 +105,8 @@ class Studio:
                     "cost_usd": round(sum(t.cost_usd for t in takes), 4),
                 }
             )
-        order = list(self.project.scenes)
-        scenes.sort(key=lambda s: order.index(s["id"]))
+        order = {scene_id: index for index, scene_id in enumerate(self.project.scenes)}
+        scenes.sort(key=lambda s: order[str(s["id"])])
         return {
             "title": self.project.title,
             "provider": plan.provider,

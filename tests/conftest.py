@@ -41,7 +41,9 @@ MakeProject = Callable[..., Path]
 def make_project(tmp_path: Path) -> MakeProject:
     """Write a project from YAML text; named images are made as small PNGs."""
 
-    def make(story: str, images: dict[str, tuple[int, int, int]] | None = None, name: str = "p") -> Path:
+    def make(
+        story: str, images: dict[str, tuple[int, int, int]] | None = None, name: str = "p"
+    ) -> Path:
         root = tmp_path / name
         (root / "assets").mkdir(parents=True, exist_ok=True)
         for file_name, colour in (images or {}).items():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from conftest import MakeProject
 from PIL import Image
+
 from storyboard.keys import explain_change, key_of, scene_inputs
 from storyboard.project import Project
 
@@ -34,7 +35,12 @@ def test_key_changes_with_each_input(make_project: MakeProject) -> None:
     base = scene_inputs(one, "xai", {})
     assert base is not None
     keys = {key_of(base)}
-    for change in ({"prompt": "x"}, {"duration": 9}, {"resolution": "480p"}, {"provider": "preview"}):
+    for change in (
+        {"prompt": "x"},
+        {"duration": 9},
+        {"resolution": "480p"},
+        {"provider": "preview"},
+    ):
         keys.add(key_of({**base, **change}))
     assert len(keys) == 5
 
@@ -50,7 +56,9 @@ def test_scene_mentions_need_the_upstream_frame(make_project: MakeProject) -> No
     assert explain_change(with_frame, other_frame) == "upstream take changed: @one"
 
 
-def test_renaming_an_asset_keeps_the_real_key_but_not_the_preview_key(make_project: MakeProject) -> None:
+def test_renaming_an_asset_keeps_the_real_key_but_not_the_preview_key(
+    make_project: MakeProject,
+) -> None:
     before = _project(make_project)
     renamed = make_project(STORY.replace("eileen", "ellie"), name="renamed")
     for file_name, colour in {"e.png": (200, 10, 10), "c.png": (10, 200, 10)}.items():

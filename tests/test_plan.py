@@ -34,7 +34,9 @@ def project(make_project: MakeProject) -> Project:
     return Project.load(make_project(STORY, {"e.png": (200, 10, 10)}))
 
 
-def _fake_take(store: Store, project: Project, planner: Planner, scene_id: str, frame: bytes) -> None:
+def _fake_take(
+    store: Store, project: Project, planner: Planner, scene_id: str, frame: bytes
+) -> None:
     """Record a take as a build would, with a last frame of the given bytes."""
     plan = planner.plan()
     scene_plan = plan.all_scenes[scene_id]
@@ -70,7 +72,10 @@ def test_cached_then_stale_with_reasons(project: Project, make_project: MakeProj
     (project.root / "story.yaml").write_text(STORY.replace("a quiet street", "a busy street"))
     edited = Project.load(project.root)
     plan = Planner(edited, store, planner.lock, "xai").plan()
-    assert (plan.all_scenes["three"].state, plan.all_scenes["three"].reason) == ("stale", "prompt changed")
+    assert (plan.all_scenes["three"].state, plan.all_scenes["three"].reason) == (
+        "stale",
+        "prompt changed",
+    )
 
     (project.root / "story.yaml").write_text(STORY)
     reverted = Planner(Project.load(project.root), store, planner.lock, "xai").plan()
@@ -128,12 +133,27 @@ def test_plan_json_has_the_documented_shape(project: Project) -> None:
     assert set(data) >= {"title", "cut", "provider", "estimated_cost_usd", "scenes"}
     one, two, _ = data["scenes"]
     assert set(one) >= {
-        "id", "mode", "state", "reason", "model", "duration", "aspect_ratio", "resolution",
-        "prompt", "references", "start", "depends_on", "key", "estimated_cost_usd",
+        "id",
+        "mode",
+        "state",
+        "reason",
+        "model",
+        "duration",
+        "aspect_ratio",
+        "resolution",
+        "prompt",
+        "references",
+        "start",
+        "depends_on",
+        "key",
+        "estimated_cost_usd",
     }
     assert one["prompt"] == "<IMAGE_1> waves"
     assert one["references"][0] == {
-        "index": 1, "mention": "eileen", "kind": "character", "source": "assets/e.png",
+        "index": 1,
+        "mention": "eileen",
+        "kind": "character",
+        "source": "assets/e.png",
         "sha256": one["references"][0]["sha256"],
     }
     assert two["references"][0]["kind"] == "scene"

@@ -51,7 +51,9 @@ def test_take_numbers_never_collide_across_processes(tmp_path: Path) -> None:
         worker.join(60)
     numbers = [t.take for t in Store(tmp_path).takes("shared")]
     assert sorted(numbers) == list(range(1, 61))
-    assert sqlite3.connect(tmp_path / "cache.db").execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert sqlite3.connect(tmp_path / "cache.db").execute("PRAGMA integrity_check").fetchone() == (
+        "ok",
+    )
 
 
 def test_selection_is_remembered_per_key(tmp_path: Path) -> None:

@@ -88,12 +88,13 @@ def _cut(
     for index, ((first, end), output) in enumerate(zip(ranges, outputs, strict=True)):
         frames = end - first
         graph.append(
-            f"[vin{index}]trim=start_frame={first}:end_frame={end},"
+            f"[vin{index}]trim=start_frame={first}:end_frame={end},setpts=PTS-STARTPTS,"
             f"{profile.video_tail(frames)}[v{index}]"
         )
         graph.append(
             f"[ain{index}]atrim=start_sample={profile.samples(first)}"
-            f":end_sample={profile.samples(end)},{profile.audio_tail(frames)}[a{index}]"
+            f":end_sample={profile.samples(end)},asetpts=PTS-STARTPTS,"
+            f"{profile.audio_tail(frames)}[a{index}]"
         )
         outputs_arguments += [*profile.piece_output(f"v{index}", f"a{index}"), os.fspath(output)]
     run_ffmpeg(

@@ -45,14 +45,16 @@ def make_provider(
     if name == "preview":
         from .preview import PreviewProvider
 
-        return PreviewProvider(cache_dir / "previews", settings)
+        preview: Provider = PreviewProvider(cache_dir / "previews", settings)
+        return preview
     key = environ.get("XAI_API_KEY", "").strip()
     if not key:
         raise UsageError(NO_PROVIDER_MESSAGE)
     from .xai import XaiProvider
 
     base_url = environ.get("XAI_BASE_URL", "").strip() or DEFAULT_BASE_URL
-    return XaiProvider(key, base_url, settings, uploads)  # type: ignore[arg-type]
+    provider: Provider = XaiProvider(key, base_url, settings, uploads)  # type: ignore[arg-type]
+    return provider
 
 
 __all__ = ["PROVIDERS", "Provider", "ProviderSettings", "chosen_provider", "make_provider"]

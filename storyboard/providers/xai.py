@@ -209,6 +209,12 @@ class XaiProvider:
     def __repr__(self) -> str:
         return f"XaiProvider(base_url={self.base_url!r}, api_key={self._key!r})"
 
+    async def __aenter__(self) -> XaiProvider:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
     async def submit(self, request: VideoRequest) -> str:
         body = await self._generation_body(request)
         response = await self._call("POST", "/videos/generations", json=body, create=True)
