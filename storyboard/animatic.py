@@ -2,16 +2,19 @@
 
 An animatic shows what a scene asks for and how long it lasts: its reference
 images as captioned cards (``IMAGE_n`` and the asset's name), the compiled
-prompt with its ``<IMAGE_k>`` tokens in the colour of their cards, the scene's
-label and mode, a running timecode and a progress bar. Image-to-video scenes
-open full-frame on their start image, as the generated clip would; text-only
-scenes get a title card.
+prompt with each ``<IMAGE_k>`` in the colour of its card, the scene's label and
+mode, a running timecode and a progress bar, under a slow push-in.
+Image-to-video scenes open full-frame on their start image, as the generated
+clip would; text-only scenes get a title card.
 
-Pillow composes a few stills once; ffmpeg does the per-frame work:
+Drawing every frame in Python would be far too slow, so Pillow composes a few
+stills once and ffmpeg does the per-frame work:
 
-* the *picture* (background and cards, drawn at twice the frame size so the
-  slow push-in moves in half pixels) goes through ``zoompan``;
-* the *HUD* (label, mode, prompt) is a still overlay, so text stays crisp;
+* the *stage* (background, label, mode, prompt, footer) never moves;
+* the *picture* (the cards, or the title) is drawn at twice its size and
+  pushed in with ``zoompan``, so it moves in half pixels, then laid on the
+  stage: only that region changes from frame to frame, which keeps the
+  encoder fast;
 * the timecode is a strip of pre-drawn cells that ``crop`` steps through;
 * the progress bar is a still that ``overlay`` slides in.
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import math
 import os
 import re
 import sys
@@ -36,27 +40,28 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote_to_bytes, urlparse
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+import numpy as np
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from .errors import MediaError
 from .limits import frame_size
 from .media import run_ffmpeg
 from .providers.base import ImageInput, Mode, VideoRequest
 
-__all__ = ["FPS", "ProgressCallback", "render_animatic"]
+__all__ = ["FPS", "ProgressCallback", "printable", "render_animatic"]
 
 FPS = 24
 SUPERSAMPLE = 2
-"""The picture is drawn this many times larger than the frame, for smooth zooms."""
+"""The moving picture is drawn this many times larger than it is shown."""
 ZOOM = 0.05
-"""How far the camera pushes in over a scene (5 %)."""
+"""How far the camera pushes in over a scene."""
 
 ProgressCallback = Callable[[int], None]
 RGB = tuple[int, int, int]
 
 BACKGROUND_TOP: RGB = (16, 19, 24)
 BACKGROUND_BOTTOM: RGB = (25, 29, 37)
-CARD_FILL: RGB = (11, 13, 17)
+PLACEHOLDER_FILL: RGB = (28, 32, 40)
 TRACK: RGB = (38, 43, 52)
 TEXT: RGB = (236, 232, 224)
 TEXT_SOFT: RGB = (168, 175, 188)
@@ -76,6 +81,10 @@ MODE_NAMES: dict[Mode, str] = {
     "text": "TEXT-TO-VIDEO",
 }
 MODE_ACCENTS: dict[Mode, RGB] = {"reference": ACCENTS[0], "image": ACCENTS[1], "text": ACCENTS[3]}
+TIMECODE_HEIGHT = 64
+"""The timecode's band above the progress bar, in design pixels."""
+LEADING = 1.42
+"""Line height as a multiple of the font size."""
 
 _TOKEN = re.compile(r"(<IMAGE_\d+>)")
 _GLYPHS = frozenset(map(chr, range(32, 127))) | frozenset("©«°±´·»‘’“”…‹›⁄")
@@ -83,27 +92,95 @@ _GLYPHS = frozenset(map(chr, range(32, 127))) | frozenset("©«°±´·»‘’�
 _SUBSTITUTES = str.maketrans({"—": "-", "–": "-", "‐": "-", "‑": "-", "→": "->", "\t": " "})
 
 
+def render_animatic(
+    request: VideoRequest, output: Path, *, on_progress: ProgressCallback | None = None
+) -> None:
+    """Render ``request`` as an animatic MP4 at ``output``, whole or not at all.
+
+    Raises MediaError when an image cannot be read or ffmpeg fails.
+    """
+    report = on_progress or (lambda percent: None)
+    layers = compose_layers(request)
+    report(30)
+    temporary = output.with_name(f".{output.name}.{uuid.uuid4().hex}.part")
+    try:
+        with tempfile.TemporaryDirectory(prefix="storyboard-animatic-") as scratch:
+            args = _ffmpeg_args(request, layers, Path(scratch), temporary)
+            run_ffmpeg(args, what=f"render the animatic of {request.label or 'a scene'}")
+        os.replace(temporary, output)
+    finally:
+        temporary.unlink(missing_ok=True)
+    report(100)
+
+
+# --- geometry -----------------------------------------------------------------------
+
+
 class Box(NamedTuple):
-    """A rectangle in frame pixels."""
+    """A rectangle: left, top, width, height."""
 
     x: float
     y: float
     w: float
     h: float
 
-    def scaled(self, factor: float) -> tuple[int, int, int, int]:
-        """Integer (left, top, right, bottom) at ``factor`` times the frame size."""
-        return (
-            round(self.x * factor),
-            round(self.y * factor),
-            round((self.x + self.w) * factor),
-            round((self.y + self.h) * factor),
+    @property
+    def centre(self) -> tuple[float, float]:
+        return self.x + self.w / 2, self.y + self.h / 2
+
+    def corners(self) -> tuple[int, int, int, int]:
+        """Integer (left, top, right, bottom), as Pillow takes them."""
+        return round(self.x), round(self.y), round(self.x + self.w), round(self.y + self.h)
+
+    def scaled(self, factor: float) -> Box:
+        return Box(self.x * factor, self.y * factor, self.w * factor, self.h * factor)
+
+    def inset(self, by: float) -> Box:
+        return Box(self.x + by, self.y + by, max(1.0, self.w - 2 * by), max(1.0, self.h - 2 * by))
+
+    def shrunk(self, factor: float) -> Box:
+        """The box ``factor`` times smaller about its centre."""
+        cx, cy = self.centre
+        return Box(
+            cx - self.w / factor / 2, cy - self.h / factor / 2, self.w / factor, self.h / factor
         )
+
+    def snapped(self) -> Box:
+        """Even integer position and size, as 4:2:0 video needs."""
+        left, top = math.floor(self.x / 2) * 2, math.floor(self.y / 2) * 2
+        right = math.ceil((self.x + self.w) / 2) * 2
+        bottom = math.ceil((self.y + self.h) / 2) * 2
+        return Box(left, top, right - left, bottom - top)
+
+
+def _union(boxes: Sequence[Box]) -> Box:
+    left, top = min(b.x for b in boxes), min(b.y for b in boxes)
+    right, bottom = max(b.x + b.w for b in boxes), max(b.y + b.h for b in boxes)
+    return Box(left, top, right - left, bottom - top)
+
+
+# --- the stills ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layers:
+    """The stills ffmpeg animates (see the module docstring); positions in frame pixels."""
+
+    stage: Image.Image
+    picture: Image.Image
+    region: Box
+    focus: tuple[float, float]
+    """The point the camera pushes in on, relative to ``region``."""
+    timecodes: Image.Image
+    timecode_at: tuple[int, int]
+    bar: Image.Image
+    bar_y: int
+    opening: Image.Image | None
 
 
 @dataclass(frozen=True)
 class Card:
-    """One image shown as a card: a picture (or a remote host), a tag and a name."""
+    """One image shown as a card: its pixels (or a remote host), a tag and a name."""
 
     tag: str
     label: str
@@ -118,71 +195,92 @@ class Card:
         return min(1.8, max(0.6, self.picture.width / self.picture.height))
 
 
-@dataclass(frozen=True)
-class Layers:
-    """The stills ffmpeg animates; see the module docstring."""
-
-    picture: Image.Image
-    focus: tuple[float, float]
-    hud: Image.Image
-    timecodes: Image.Image
-    timecode_at: tuple[int, int]
-    bar: Image.Image
-    bar_y: int
-    opening: Image.Image | None
-
-
-def render_animatic(
-    request: VideoRequest, output: Path, *, on_progress: ProgressCallback | None = None
-) -> None:
-    """Render ``request`` as an animatic MP4 at ``output``, whole or not at all."""
-    report = on_progress or (lambda percent: None)
-    layers = compose_layers(request)
-    report(30)
-    temporary = output.with_name(f".{output.name}.{uuid.uuid4().hex}.part")
-    try:
-        with tempfile.TemporaryDirectory(prefix="storyboard-animatic-") as scratch:
-            inputs = _save_layers(layers, Path(scratch))
-            run_ffmpeg(
-                _ffmpeg_args(request, layers, inputs, temporary),
-                what=f"render the animatic of {request.label or 'a scene'}",
-            )
-        os.replace(temporary, output)
-    finally:
-        temporary.unlink(missing_ok=True)
-    report(100)
-
-
 def compose_layers(request: VideoRequest) -> Layers:
     """Draw every still the animatic of ``request`` needs."""
     width, height = frame_size(request.aspect_ratio, request.resolution)
-    sheet = _Sheet(width, height, _Fonts())
-    cards = _cards(request)
+    fonts = _Fonts()
+    sheet = _Sheet(width, height, fonts)
+    fine = _Sheet(width * SUPERSAMPLE, height * SUPERSAMPLE, fonts)
     accent = MODE_ACCENTS[request.mode]
-    picture = _background(width * SUPERSAMPLE, height * SUPERSAMPLE, accent)
-    hud = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(hud)
+    stage = _backdrop((width, height), accent)
+    canvas = stage.resize((fine.width, fine.height), Image.Resampling.BILINEAR)
+    plain = canvas.copy()
+    draw = ImageDraw.Draw(stage)
+    cards = _cards(request)
     if cards:
-        area = _draw_storyboard_text(draw, sheet, request, accent)
-        boxes = _layout_cards([card.aspect for card in cards], area, sheet)
+        region = _draw_storyboard_text(draw, sheet, request, accent).snapped()
+        room = region.scaled(SUPERSAMPLE).inset(24 * fine.unit).shrunk(1 + ZOOM)
+        boxes = _layout_cards([card.aspect for card in cards], room, fine)
         for card, box in zip(cards, boxes, strict=True):
-            _draw_card(picture, card, box, sheet)
-        focus = _centre(boxes)
+            _draw_card(canvas, card, box, fine)
+        fx, fy = _union(boxes).centre
+        focus = (fx / SUPERSAMPLE - region.x, fy / SUPERSAMPLE - region.y)
     else:
-        _draw_title_card(draw, sheet, request, accent)
-        focus = (width / 2, height / 2)
-    timecodes, cell = _timecode_strip(sheet, request.duration)
-    bar_y = _draw_footer(draw, sheet, request, cell)
+        block = _draw_title_card(ImageDraw.Draw(canvas), fine, request, accent)
+        region = _title_region(block.scaled(1 / SUPERSAMPLE), sheet)
+        focus = (region.w / 2, region.h / 2)
+    strip = _timecode_strip(sheet, request.duration)
+    bar_y = _draw_footer(draw, sheet, request, strip.width - 2 * strip.inset)
+    crop = region.scaled(SUPERSAMPLE).corners()
     return Layers(
-        picture=picture,
+        stage=stage,
+        picture=_with_content_mask(canvas.crop(crop), plain.crop(crop)),
+        region=region,
         focus=focus,
-        hud=hud,
-        timecodes=timecodes,
-        timecode_at=(round(sheet.margin), round(bar_y - sheet.unit * 14 - cell[1])),
+        timecodes=strip.image,
+        timecode_at=(
+            round(sheet.margin) - strip.inset,
+            round(bar_y - TIMECODE_HEIGHT / 2 * sheet.unit - strip.height / 2),
+        ),
         bar=Image.new("RGBA", (width, height - bar_y), (*accent, 255)),
         bar_y=bar_y,
         opening=_opening(request.start_image, sheet) if request.start_image else None,
     )
+
+
+def _with_content_mask(picture: Image.Image, plain: Image.Image) -> Image.Image:
+    """``picture`` made transparent, with soft edges, where it is only the backdrop.
+
+    The backdrop then stays still under the moving cards: nothing to re-encode there,
+    and no blocky gradients. Found on an eighth-size copy, which also feathers it.
+    """
+    step = 8
+    small = (picture.width // step, picture.height // step)
+    changed = ImageChops.difference(picture.reduce(step), plain.reduce(step)).convert("L")
+    near = changed.point(lambda value: 255 if value > 1 else 0).filter(ImageFilter.MaxFilter(3))
+    rgba = picture.convert("RGBA")
+    rgba.putalpha(
+        near.resize(picture.size, Image.Resampling.BILINEAR) if small[0] and small[1] else 255
+    )
+    return rgba
+
+
+def _backdrop(size: tuple[int, int], accent: RGB) -> Image.Image:
+    """A dark vertical gradient with a faint glow of the mode's accent.
+
+    Dithered, because a gradient this subtle spans only a few levels and would
+    otherwise show bands. The picture is drawn on this enlarged, so the two meet
+    without a seam.
+    """
+    width, height = size
+    down = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
+    top, bottom = np.array(BACKGROUND_TOP, np.float32), np.array(BACKGROUND_BOTTOM, np.float32)
+    across = np.linspace(-1.0, 1.0, width, dtype=np.float32)[None, :]
+    distance = np.sqrt(across**2 + (down[:, :, 0] * 2 - 1) ** 2)
+    glow = (np.clip(1 - distance / 1.5, 0, 1) ** 2 * 0.09)[:, :, None]
+    colour = top + (bottom - top) * down
+    colour = colour + (np.array(accent, np.float32) - colour) * glow
+    noise = np.random.default_rng(7).random((height, width, 1), dtype=np.float32) - 0.5
+    return Image.fromarray(np.clip(colour + noise, 0, 255).astype(np.uint8))
+
+
+def _title_region(block: Box, sheet: _Sheet) -> Box:
+    """Room around the title for the push-in, inside the frame and above the footer."""
+    grown = block.inset(-(sheet.margin / 2 + max(block.w, block.h) * ZOOM / 2))
+    left, top = max(0.0, grown.x), max(0.0, grown.y)
+    right = min(float(sheet.width), grown.x + grown.w)
+    bottom = min(sheet.height - 80 * sheet.unit, grown.y + grown.h)
+    return Box(left, top, right - left, bottom - top).snapped()
 
 
 # --- text -------------------------------------------------------------------------
@@ -206,7 +304,7 @@ class _Fonts:
 
 @dataclass(frozen=True)
 class _Sheet:
-    """The frame being designed: its size, its unit of measure and its fonts."""
+    """A canvas being designed: its size, its unit of measure and its fonts."""
 
     width: int
     height: int
@@ -247,29 +345,24 @@ def _accent(index: int) -> RGB:
     return ACCENTS[(index - 1) % len(ACCENTS)]
 
 
-def _words(text: str, color: RGB) -> list[list[_Word]]:
+def _paragraphs(text: str, color: RGB) -> list[list[_Word]]:
     """Paragraphs of words, each word split into runs with ``<IMAGE_k>`` in its accent."""
-    paragraphs = []
-    for paragraph in printable(text).split("\n"):
-        words = []
-        for word in paragraph.split():
-            runs = [
+    return [
+        [
+            tuple(
                 _Run(part, _accent(int(part[7:-1])) if _TOKEN.fullmatch(part) else color)
                 for part in _TOKEN.split(word)
                 if part
-            ]
-            words.append(tuple(runs))
-        paragraphs.append(words)
-    return paragraphs
-
-
-def _word_width(word: _Word, font: ImageFont.FreeTypeFont) -> float:
-    return sum(font.getlength(run.text) for run in word)
+            )
+            for word in paragraph.split()
+        ]
+        for paragraph in printable(text).split("\n")
+    ]
 
 
 def _line_width(line: _Line, font: ImageFont.FreeTypeFont) -> float:
-    space = font.getlength(" ")
-    return sum(_word_width(word, font) for word in line) + space * max(0, len(line) - 1)
+    words = sum(font.getlength(run.text) for word in line for run in word)
+    return words + font.getlength(" ") * max(0, len(line) - 1)
 
 
 def _wrap(paragraphs: list[list[_Word]], font: ImageFont.FreeTypeFont, width: float) -> list[_Line]:
@@ -286,23 +379,25 @@ def _wrap(paragraphs: list[list[_Word]], font: ImageFont.FreeTypeFont, width: fl
     return lines
 
 
-def _truncate(lines: list[_Line], font: ImageFont.FreeTypeFont, width: float, limit: int) -> list[_Line]:
+def _truncate(
+    lines: list[_Line], font: ImageFont.FreeTypeFont, width: float, limit: int
+) -> list[_Line]:
     """At most ``limit`` lines, the last ending in an ellipsis when text was cut."""
     if len(lines) <= limit:
         return lines
     kept = [list(line) for line in lines[:limit]]
-    ellipsis = _Run("…", TEXT_MUTED)
-    while len(kept[-1]) > 1 and _line_width([*kept[-1], (ellipsis,)], font) > width:
+    ellipsis = (_Run("…", TEXT_MUTED),)
+    while len(kept[-1]) > 1 and _line_width([*kept[-1], ellipsis], font) > width:
         kept[-1].pop()
-    kept[-1].append((ellipsis,))
+    kept[-1].append(ellipsis)
     return kept
 
 
 def _fit_text(
-    text: str, sheet: _Sheet, size: float, width: float, max_lines: int, color: RGB = TEXT
+    text: str, sheet: _Sheet, size: float, width: float, max_lines: int
 ) -> tuple[ImageFont.FreeTypeFont, list[_Line]]:
     """Wrap ``text``, shrinking the font down to 70 % before cutting lines off."""
-    paragraphs = _words(text, color)
+    paragraphs = _paragraphs(text, TEXT)
     for scale in (1.0, 0.9, 0.8, 0.7):
         font = sheet.fonts(size * scale)
         lines = _wrap(paragraphs, font, width)
@@ -318,20 +413,17 @@ def _draw_lines(
     box: Box,
     *,
     centred: bool = False,
-) -> float:
-    """Draw wrapped lines from the top of ``box``; return the y below the last."""
-    leading = font.size * 1.42
+) -> None:
+    """Draw wrapped lines from the top of ``box``, left-aligned or centred in it."""
     space = font.getlength(" ")
-    y = box.y
-    for line in lines:
+    for number, line in enumerate(lines):
         x = box.x + ((box.w - _line_width(line, font)) / 2 if centred else 0)
+        y = box.y + number * font.size * LEADING
         for word in line:
             for run in word:
                 draw.text((x, y), run.text, font=font, fill=run.color, anchor="la")
                 x += font.getlength(run.text)
             x += space
-        y += leading
-    return y
 
 
 def _ellipsized(text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
@@ -355,7 +447,7 @@ def _draw_tracked(
     fill: RGB,
     tracking: float,
 ) -> None:
-    """Letter-spaced capitals, for tags and small headings."""
+    """Letter-spaced capitals for tags and small headings; ``xy`` is the left-middle."""
     x, y = xy
     for char in text:
         draw.text((x, y), char, font=font, fill=fill, anchor="lm")
@@ -363,36 +455,169 @@ def _draw_tracked(
 
 
 def _draw_pill(
-    draw: ImageDraw.ImageDraw, sheet: _Sheet, text: str, accent: RGB, at: tuple[float, float], anchor: str
+    draw: ImageDraw.ImageDraw,
+    sheet: _Sheet,
+    text: str,
+    accent: RGB,
+    at: tuple[float, float],
+    anchor: str,
 ) -> Box:
-    """A rounded tag; ``anchor`` is ``"r"`` (``at`` is its right-middle) or ``"m"`` (centre)."""
+    """A rounded tag; ``at`` is its right-middle (``anchor="r"``) or its centre (``"m"``)."""
     font, tracking = sheet.fonts(13 * sheet.unit), 1.6 * sheet.unit
-    width = _tracked_width(text, font, tracking) + 28 * sheet.unit
-    height = 28 * sheet.unit
+    width, height = _tracked_width(text, font, tracking) + 28 * sheet.unit, 28 * sheet.unit
     left = at[0] - width if anchor == "r" else at[0] - width / 2
     box = Box(left, at[1] - height / 2, width, height)
-    tint = tuple(round(c * 0.16 + b * 0.84) for c, b in zip(accent, BACKGROUND_TOP, strict=True))
-    draw.rounded_rectangle(box.scaled(1), radius=height / 2, fill=(*tint, 255), outline=(*accent, 150))
+    fill = tuple(round(a * 0.16 + b * 0.84) for a, b in zip(accent, BACKGROUND_TOP, strict=True))
+    outline = tuple(round(a * 0.6 + b * 0.4) for a, b in zip(accent, BACKGROUND_TOP, strict=True))
+    draw.rounded_rectangle(box.corners(), radius=height / 2, fill=fill, outline=outline)
     _draw_tracked(draw, (left + 14 * sheet.unit, at[1]), text, font, accent, tracking)
     return box
 
 
-# --- the picture --------------------------------------------------------------------
+# --- the stage: label, mode, prompt, footer ----------------------------------------
 
 
-def _background(width: int, height: int, accent: RGB) -> Image.Image:
-    """A dark vertical gradient with a faint glow of the mode's accent."""
-    gradient = Image.linear_gradient("L").resize((width, height), Image.Resampling.BILINEAR)
-    picture = ImageOps.colorize(gradient, BACKGROUND_TOP, BACKGROUND_BOTTOM)
-    glow = Image.radial_gradient("L").resize((width, height), Image.Resampling.BILINEAR)
-    glow = glow.point(lambda value: max(0, 255 - value * 2) * 22 // 255)
-    return Image.composite(Image.new("RGB", (width, height), accent), picture, glow)
+def _draw_storyboard_text(
+    draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, accent: RGB
+) -> Box:
+    """Header and prompt around the cards; return the area left for the cards."""
+    unit, margin = sheet.unit, sheet.margin
+    top = _draw_header(draw, sheet, request, accent) + 8 * unit
+    width = sheet.width - 2 * margin
+    prompt = request.prompt.strip() or "(no prompt: the clip continues from its start frame)"
+    font, lines = _fit_text(prompt, sheet, 25 * unit, width, 8 if sheet.portrait else 4)
+    prompt_top = sheet.height - margin - 70 * unit - len(lines) * font.size * LEADING
+    heading_y = prompt_top - 16 * unit
+    _draw_tracked(draw, (margin, heading_y), "PROMPT", sheet.fonts(12 * unit), TEXT_MUTED, 2 * unit)
+    _draw_lines(draw, lines, font, Box(margin, prompt_top, width, 0))
+    bottom = heading_y - 16 * unit
+    return Box(margin / 2, top, sheet.width - margin, bottom - top)
+
+
+def _draw_header(
+    draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, accent: RGB
+) -> float:
+    """The scene's label on the left, its mode on the right; return the header's bottom."""
+    unit, margin = sheet.unit, sheet.margin
+    middle = margin + 16 * unit
+    pill = _draw_pill(
+        draw, sheet, MODE_NAMES[request.mode], accent, (sheet.width - margin, middle), "r"
+    )
+    font = sheet.fonts(30 * unit)
+    label = _ellipsized(request.label or "untitled scene", font, pill.x - margin - 24 * unit)
+    draw.text((margin, middle), label, font=font, fill=TEXT, anchor="lm")
+    return middle + 16 * unit
+
+
+def _draw_title_card(
+    draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, accent: RGB
+) -> Box:
+    """Text-only scenes: mode, label, a rule and the prompt, centred; return their box."""
+    unit, centre = sheet.unit, sheet.width / 2
+    width = sheet.width - 2 * sheet.margin - (0 if sheet.portrait else 160 * unit)
+    font, lines = _fit_text(
+        request.prompt.strip(), sheet, 32 * unit, width, 9 if sheet.portrait else 5
+    )
+    label_font = sheet.fonts(40 * unit)
+    height = 98 * unit + label_font.size + len(lines) * font.size * LEADING
+    top = (sheet.height - height) / 2 - 30 * unit
+    pill = _draw_pill(draw, sheet, MODE_NAMES[request.mode], accent, (centre, top + 14 * unit), "m")
+    y = top + 58 * unit
+    label = _ellipsized(request.label or "untitled scene", label_font, width)
+    draw.text((centre, y), label, font=label_font, fill=TEXT, anchor="ma")
+    y += label_font.size + 22 * unit
+    draw.rectangle((centre - 28 * unit, y, centre + 28 * unit, y + 2 * unit), fill=accent)
+    _draw_lines(draw, lines, font, Box(centre - width / 2, y + 18 * unit, width, 0), centred=True)
+    widest = max(
+        [label_font.getlength(label), pill.w, *(_line_width(line, font) for line in lines)]
+    )
+    return Box(centre - widest / 2, top, widest, height)
+
+
+def _draw_footer(
+    draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, timecode_width: int
+) -> int:
+    """The progress track along the bottom edge and the clip's facts; return the bar's top.
+
+    The facts sit right of the timecode, on its middle line.
+    """
+    unit = sheet.unit
+    bar_y = sheet.height - max(2, round(5 * unit) // 2 * 2)
+    draw.rectangle((0, bar_y, sheet.width, sheet.height), fill=TRACK)
+    facts = (
+        f"{request.model}  ·  {request.aspect_ratio}  ·  {request.resolution}  ·  animatic preview"
+    )
+    font = sheet.fonts(15 * unit)
+    right = sheet.width - sheet.margin
+    text = _ellipsized(facts, font, right - sheet.margin - timecode_width - 30 * unit)
+    draw.text(
+        (right, bar_y - TIMECODE_HEIGHT / 2 * unit), text, font=font, fill=TEXT_MUTED, anchor="rm"
+    )
+    return bar_y
+
+
+class _Strip(NamedTuple):
+    """Timecode cells stacked top to bottom, one per frame."""
+
+    image: Image.Image
+    width: int
+    height: int
+    inset: int
+    """Room left of the text for its shadow."""
+
+
+def _timecode_strip(sheet: _Sheet, duration: int) -> _Strip:
+    """A cell per frame reading ``00:03.12  /  00:06.00``, with a soft shadow that keeps
+    it legible over a bright start image.
+
+    Each character is drawn once and stamped into every cell with numpy: drawing
+    the text of each frame would take longer than all the rest of the composition.
+    """
+    font = sheet.fonts(21 * sheet.unit)
+    inset, height = round(6 * sheet.unit), round(font.size * 1.7) // 2 * 2
+    labels = [_timecode(frame / FPS) for frame in range(duration * FPS)]
+    starts = [inset + round(font.getlength(labels[0][:i])) for i in range(len(labels[0]) + 1)]
+    total = f"  /  {_timecode(duration)}"
+    width = starts[-1] + round(font.getlength(total)) + inset + 2
+    alpha = np.zeros((len(labels), height, width), np.uint8)
+    tile = max(b - a for a, b in itertools.pairwise(starts)) + 4
+    for position, left in enumerate(starts[:-1]):
+        masks = {
+            char: _text_mask(char, font, (tile, height))
+            for char in {lab[position] for lab in labels}
+        }
+        stamps = np.stack([masks[label[position]] for label in labels])
+        cells = alpha[:, :, left : left + tile]
+        np.maximum(cells, stamps[:, :, : cells.shape[2]], out=cells)
+    alpha[:, :, starts[-1] :] = _text_mask(total, font, (width - starts[-1], height))
+    colours = np.array([TEXT if x < starts[-1] else TEXT_MUTED for x in range(width)], np.uint8)
+    pixels = np.empty((*alpha.shape, 4), np.uint8)
+    pixels[..., :3], pixels[..., 3] = colours, alpha
+    text = Image.fromarray(pixels.reshape(-1, width, 4))
+    shadow = Image.new("RGBA", text.size, (0, 0, 0, 0))
+    blurred = text.getchannel("A").filter(ImageFilter.GaussianBlur(3 * sheet.unit))
+    shadow.putalpha(blurred.point(lambda value: value * 3 // 4))
+    return _Strip(Image.alpha_composite(shadow, text), width, height, inset)
+
+
+def _text_mask(text: str, font: ImageFont.FreeTypeFont, size: tuple[int, int]) -> np.ndarray:
+    """The coverage of ``text`` drawn left-middle on a ``size`` tile."""
+    tile = Image.new("L", size, 0)
+    ImageDraw.Draw(tile).text((0, size[1] / 2), text, font=font, fill=255, anchor="lm")
+    return np.asarray(tile)
+
+
+def _timecode(seconds: float) -> str:
+    hundredths = round(seconds * 100)
+    return f"{hundredths // 6000:02d}:{hundredths // 100 % 60:02d}.{hundredths % 100:02d}"
+
+
+# --- the picture: cards -------------------------------------------------------------
 
 
 def _cards(request: VideoRequest) -> list[Card]:
     if request.start_image is not None:
-        image = request.start_image
-        return [_card(image, "START FRAME", ACCENTS[1])]
+        return [_card(request.start_image, "START FRAME", ACCENTS[1])]
     return [
         _card(image, f"IMAGE_{index}", _accent(index))
         for index, image in enumerate(request.references, start=1)
@@ -407,42 +632,45 @@ def _card(image: ImageInput, tag: str, accent: RGB) -> Card:
 
 
 def load_image(image: ImageInput) -> Image.Image:
-    """The pixels of a local or ``data:`` image, upright and in RGB."""
+    """The pixels of a local or ``data:`` image, upright, in RGB."""
     try:
         if image.path is not None:
             with Image.open(image.path) as opened:
                 return _upright_rgb(opened)
         header, _, payload = (image.url or "").partition(",")
-        data = base64.b64decode(payload) if header.endswith(";base64") else unquote_to_bytes(payload)
+        data = (
+            base64.b64decode(payload) if header.endswith(";base64") else unquote_to_bytes(payload)
+        )
         with Image.open(BytesIO(data)) as opened:
             return _upright_rgb(opened)
     except (OSError, ValueError) as error:
-        raise MediaError(f"cannot read the image of {image.label or 'a reference'}: {error}") from error
+        raise MediaError(
+            f"cannot read the image of {image.label or 'a reference'}: {error}"
+        ) from error
 
 
 def _upright_rgb(image: Image.Image) -> Image.Image:
     upright = ImageOps.exif_transpose(image)
     if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
-        flat = Image.new("RGB", upright.size, CARD_FILL)
-        flat.paste(upright.convert("RGBA"), mask=upright.convert("RGBA"))
+        rgba = upright.convert("RGBA")
+        flat = Image.new("RGB", upright.size, PLACEHOLDER_FILL)
+        flat.paste(rgba, mask=rgba)
         return flat
     return upright.convert("RGB")
 
 
 def _layout_cards(aspects: Sequence[float], area: Box, sheet: _Sheet) -> list[Box]:
-    """Cards in rows of equal height, as large as fits in ``area``, centred."""
+    """Cards in up to three rows of equal height, as large as fits in ``area``, centred."""
     gap, caption = 22 * sheet.unit, 58 * sheet.unit
-    best: tuple[float, list[list[float]]] | None = None
+    best: tuple[float, list[list[float]]] = (0.0, [list(aspects)])
     for rows in range(1, min(3, len(aspects)) + 1):
         for cuts in itertools.combinations(range(1, len(aspects)), rows - 1):
             groups = [list(aspects[a:b]) for a, b in itertools.pairwise((0, *cuts, len(aspects)))]
             by_height = (area.h - gap * (rows - 1)) / rows - caption
             by_width = min((area.w - gap * (len(group) - 1)) / sum(group) for group in groups)
-            height = min(by_height, by_width)
-            if best is None or height > best[0] * 1.05:
-                best = (height, groups)
-    assert best is not None
-    height, groups = best
+            if min(by_height, by_width) > best[0] * 1.05:
+                best = (min(by_height, by_width), groups)
+    height, groups = max(best[0], 1.0), best[1]
     boxes = []
     y = area.y + (area.h - len(groups) * (height + caption) - gap * (len(groups) - 1)) / 2
     for group in groups:
@@ -454,83 +682,90 @@ def _layout_cards(aspects: Sequence[float], area: Box, sheet: _Sheet) -> list[Bo
     return boxes
 
 
-def _centre(boxes: Sequence[Box]) -> tuple[float, float]:
-    left, top = min(b.x for b in boxes), min(b.y for b in boxes)
-    right, bottom = max(b.x + b.w for b in boxes), max(b.y + b.h for b in boxes)
-    return (left + right) / 2, (top + bottom) / 2
-
-
 def _draw_card(canvas: Image.Image, card: Card, box: Box, sheet: _Sheet) -> None:
-    """A card with a soft shadow, its picture, and its tag and name beneath."""
-    k = SUPERSAMPLE
-    left, top, right, bottom = box.scaled(k)
-    radius = round(12 * sheet.unit * k)
-    _drop_shadow(canvas, (left, top, right, bottom), radius, sheet.unit * k)
-    picture = _card_picture(card, (right - left, bottom - top), sheet, k)
+    """A card with a soft shadow and a thin accent edge, its tag and name beneath."""
+    unit = sheet.unit
+    left, top, right, bottom = box.corners()
+    radius = round(12 * unit)
+    _drop_shadow(canvas, box, radius, unit)
+    picture = _card_picture(card, (right - left, bottom - top), sheet)
     mask = Image.new("L", picture.size, 0)
     ImageDraw.Draw(mask).rounded_rectangle((0, 0, *picture.size), radius=radius, fill=255)
     canvas.paste(picture, (left, top), mask)
     draw = ImageDraw.Draw(canvas)
+    edge = max(1, round(unit))
     draw.rounded_rectangle(
-        (left, top, right - 1, bottom - 1), radius=radius, outline=card.accent, width=round(k * sheet.unit)
+        (left, top, right - 1, bottom - 1), radius=radius, outline=card.accent, width=edge
     )
-    tag_font = sheet.fonts(13 * sheet.unit * k)
-    tag_y = bottom + 18 * sheet.unit * k
-    _draw_tracked(draw, (left, tag_y), card.tag, tag_font, card.accent, 1.6 * sheet.unit * k)
-    name_font = sheet.fonts(19 * sheet.unit * k)
+    tag_y = bottom + 18 * unit
+    _draw_tracked(draw, (left, tag_y), card.tag, sheet.fonts(13 * unit), card.accent, 1.6 * unit)
+    name_font = sheet.fonts(19 * unit)
     name = _ellipsized(card.label, name_font, right - left)
-    draw.text((left, tag_y + 24 * sheet.unit * k), name, font=name_font, fill=TEXT, anchor="lm")
+    draw.text((left, tag_y + 24 * unit), name, font=name_font, fill=TEXT, anchor="lm")
 
 
-def _drop_shadow(canvas: Image.Image, box: tuple[int, int, int, int], radius: int, unit: float) -> None:
-    blur, drop = round(14 * unit), round(8 * unit)
-    left, top, right, bottom = box
-    pad = blur * 3
-    shadow = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
-    ImageDraw.Draw(shadow).rounded_rectangle(
-        (pad, pad, pad + right - left, pad + bottom - top), radius=radius, fill=150
+def _drop_shadow(canvas: Image.Image, box: Box, radius: int, unit: float) -> None:
+    """A soft shadow under ``box``, blurred at a quarter size (it is all blur anyway)."""
+    blur, drop, quarter = 10 * unit, round(6 * unit), 4
+    left, top, right, bottom = box.corners()
+    pad = round(blur * 3)
+    size = (right - left + 2 * pad, bottom - top + 2 * pad)
+    small = Image.new("L", (size[0] // quarter, size[1] // quarter), 0)
+    inner = (
+        pad // quarter,
+        pad // quarter,
+        (pad + right - left) // quarter,
+        (pad + bottom - top) // quarter,
     )
-    shadow = shadow.filter(ImageFilter.GaussianBlur(blur))
+    ImageDraw.Draw(small).rounded_rectangle(inner, radius=radius // quarter, fill=140)
+    shadow = small.filter(ImageFilter.GaussianBlur(blur / quarter)).resize(
+        size, Image.Resampling.BILINEAR
+    )
     canvas.paste((0, 0, 0), (left - pad, top - pad + drop), shadow)
 
 
-def _card_picture(card: Card, size: tuple[int, int], sheet: _Sheet, scale: float) -> Image.Image:
+def _card_picture(card: Card, size: tuple[int, int], sheet: _Sheet) -> Image.Image:
     if card.picture is None:
-        return _placeholder(size, card.host or "", sheet, scale)
+        return _placeholder(size, card.host or "", sheet)
     return ImageOps.fit(card.picture, size, Image.Resampling.LANCZOS)
 
 
-def _placeholder(size: tuple[int, int], host: str, sheet: _Sheet, scale: float) -> Image.Image:
-    """A neat stand-in for an image the preview does not download: an icon and the host."""
+def _placeholder(size: tuple[int, int], host: str, sheet: _Sheet) -> Image.Image:
+    """A stand-in for an image the preview does not download: a picture icon and the host."""
     width, height = size
-    card = Image.new("RGB", size, (28, 32, 40))
+    card = Image.new("RGB", size, PLACEHOLDER_FILL)
     draw = ImageDraw.Draw(card)
-    icon = min(width, height) * 0.22
+    r = min(width, height) * 0.22
     cx, cy = width / 2, height * 0.42
-    frame = (cx - icon, cy - icon * 0.75, cx + icon, cy + icon * 0.75)
-    line = max(1, round(2 * sheet.unit * scale))
-    draw.rounded_rectangle(frame, radius=icon * 0.12, outline=TEXT_MUTED, width=line)
-    draw.polygon(
-        [(cx - icon * 0.8, cy + icon * 0.6), (cx - icon * 0.2, cy - icon * 0.1), (cx + icon * 0.2, cy + icon * 0.3),
-         (cx + icon * 0.45, cy + icon * 0.05), (cx + icon * 0.8, cy + icon * 0.6)],
-        fill=TEXT_MUTED,
+
+    def at(dx: float, dy: float) -> tuple[float, float]:
+        return cx + dx * r, cy + dy * r
+
+    line = max(1, round(2 * sheet.unit))
+    draw.rounded_rectangle(
+        (*at(-1, -0.75), *at(1, 0.75)), radius=r * 0.12, outline=TEXT_MUTED, width=line
     )
-    sun = icon * 0.16
-    draw.ellipse((cx + icon * 0.3 - sun, cy - icon * 0.35 - sun, cx + icon * 0.3 + sun, cy - icon * 0.35 + sun), fill=TEXT_MUTED)
-    font = sheet.fonts(max(8.0, min(22 * sheet.unit * scale, width / 14)))
-    text_y = cy + icon + font.size
-    draw.text((cx, text_y), _ellipsized(host, font, width * 0.9), font=font, fill=TEXT_SOFT, anchor="mm")
+    hills = [at(-0.8, 0.6), at(-0.2, -0.1), at(0.2, 0.3), at(0.45, 0.05), at(0.8, 0.6)]
+    draw.polygon(hills, fill=TEXT_MUTED)
+    draw.ellipse((*at(0.14, -0.51), *at(0.46, -0.19)), fill=TEXT_MUTED)
+    font = sheet.fonts(max(8.0, min(22 * sheet.unit, width / 14)))
+    text_y = cy + r + font.size
+    draw.text(
+        (cx, text_y), _ellipsized(host, font, width * 0.9), font=font, fill=TEXT_SOFT, anchor="mm"
+    )
     small = sheet.fonts(font.size * 0.7)
-    draw.text((cx, text_y + font.size * 1.3), "remote image", font=small, fill=TEXT_MUTED, anchor="mm")
+    draw.text(
+        (cx, text_y + font.size * 1.3), "remote image", font=small, fill=TEXT_MUTED, anchor="mm"
+    )
     return card
 
 
 def _opening(start: ImageInput, sheet: _Sheet) -> Image.Image:
-    """The start image full-frame (on a blurred fill when its shape differs)."""
-    size = (sheet.width * SUPERSAMPLE, sheet.height * SUPERSAMPLE)
+    """The start image filling the frame (on a blurred fill when its shape differs)."""
+    size = (sheet.width, sheet.height)
     card = _card(start, "", ACCENTS[1])
     if card.picture is None:
-        return _placeholder(size, card.host or "", sheet, SUPERSAMPLE)
+        return _placeholder(size, card.host or "", sheet)
     small = ImageOps.fit(card.picture, (max(1, size[0] // 16), max(1, size[1] // 16)))
     still = small.filter(ImageFilter.GaussianBlur(2)).resize(size, Image.Resampling.BILINEAR)
     still = Image.blend(still, Image.new("RGB", size, BACKGROUND_TOP), 0.45)
@@ -539,121 +774,11 @@ def _opening(start: ImageInput, sheet: _Sheet) -> Image.Image:
     return still
 
 
-# --- the HUD ------------------------------------------------------------------------
-
-
-def _draw_storyboard_text(
-    draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, accent: RGB
-) -> Box:
-    """Header and prompt around the cards; return the area left for the cards."""
-    unit, margin = sheet.unit, sheet.margin
-    top = _draw_header(draw, sheet, request, accent)
-    width = sheet.width - 2 * margin
-    prompt = request.prompt.strip() or "(no prompt: the clip continues from its start frame)"
-    font, lines = _fit_text(prompt, sheet, 25 * unit, width, 8 if sheet.portrait else 4)
-    block = len(lines) * font.size * 1.42
-    bottom = sheet.height - margin - 70 * unit
-    prompt_top = bottom - block
-    _draw_tracked(draw, (margin, prompt_top - 16 * unit), "PROMPT", sheet.fonts(12 * unit), TEXT_MUTED, 2 * unit)
-    _draw_lines(draw, lines, font, Box(margin, prompt_top, width, block))
-    return Box(margin, top + 26 * unit, width, prompt_top - 44 * unit - top - 26 * unit)
-
-
-def _draw_header(draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, accent: RGB) -> float:
-    """The scene's label on the left, its mode on the right; return the header's bottom."""
-    unit, margin = sheet.unit, sheet.margin
-    middle = margin + 16 * unit
-    pill = _draw_pill(draw, sheet, MODE_NAMES[request.mode], accent, (sheet.width - margin, middle), "r")
-    font = sheet.fonts(30 * unit)
-    label = _ellipsized(request.label or "untitled scene", font, pill.x - margin - 24 * unit)
-    draw.text((margin, middle), label, font=font, fill=TEXT, anchor="lm")
-    return middle + 16 * unit
-
-
-def _draw_title_card(draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, accent: RGB) -> None:
-    """Text-only scenes: mode, label, a rule and the prompt, centred."""
-    unit = sheet.unit
-    width = sheet.width - 2 * sheet.margin - (0 if sheet.portrait else 160 * unit)
-    font, lines = _fit_text(request.prompt.strip(), sheet, 32 * unit, width, 9 if sheet.portrait else 5)
-    label_font = sheet.fonts(40 * unit)
-    block = 28 * unit + 30 * unit + label_font.size + 50 * unit + len(lines) * font.size * 1.42
-    y = (sheet.height - block) / 2 - 20 * unit
-    centre = sheet.width / 2
-    _draw_pill(draw, sheet, MODE_NAMES[request.mode], accent, (centre, y + 14 * unit), "m")
-    y += 28 * unit + 30 * unit
-    label = _ellipsized(request.label or "untitled scene", label_font, width)
-    draw.text((centre, y), label, font=label_font, fill=TEXT, anchor="ma")
-    y += label_font.size + 24 * unit
-    draw.rectangle((centre - 28 * unit, y, centre + 28 * unit, y + 2 * unit), fill=accent)
-    _draw_lines(draw, lines, font, Box(sheet.margin, y + 26 * unit, sheet.width - 2 * sheet.margin, 0), centred=True)
-
-
-def _draw_footer(draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, cell: tuple[int, int]) -> int:
-    """The progress track along the bottom edge and the clip's facts; return the bar's top."""
-    unit = sheet.unit
-    bar_y = sheet.height - max(2, round(5 * unit))
-    draw.rectangle((0, bar_y, sheet.width, sheet.height), fill=TRACK)
-    facts = f"{request.model}  ·  {request.aspect_ratio}  ·  {request.resolution}  ·  animatic preview"
-    font = sheet.fonts(15 * unit)
-    y = bar_y - 14 * unit - cell[1] / 2
-    right = sheet.width - sheet.margin
-    text = _ellipsized(facts, font, right - sheet.margin - cell[0] - 30 * unit)
-    draw.text((right, y), text, font=font, fill=TEXT_MUTED, anchor="rm")
-    return bar_y
-
-
-def _timecode_strip(sheet: _Sheet, duration: int) -> tuple[Image.Image, tuple[int, int]]:
-    """One cell per frame, top to bottom: ``00:03.12 / 00:06.00``; and the cell size."""
-    font = sheet.fonts(21 * sheet.unit)
-    total = f"  /  {_timecode(duration)}"
-    sample = _timecode(0.0)
-    width = round(font.getlength(sample + total)) + 4
-    height = round(font.size * 1.5) // 2 * 2
-    frames = duration * FPS
-    strip = Image.new("RGBA", (width, height * frames), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(strip)
-    offset = font.getlength(sample)
-    for frame in range(frames):
-        middle = frame * height + height / 2
-        draw.text((0, middle), _timecode(frame / FPS), font=font, fill=TEXT, anchor="lm")
-        draw.text((offset, middle), total, font=font, fill=TEXT_MUTED, anchor="lm")
-    return strip, (width, height)
-
-
-def _timecode(seconds: float) -> str:
-    hundredths = round(seconds * 100)
-    return f"{hundredths // 6000:02d}:{hundredths // 100 % 60:02d}.{hundredths % 100:02d}"
-
-
 # --- ffmpeg -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Inputs:
-    picture: Path
-    hud: Path
-    timecodes: Path
-    bar: Path
-    opening: Path | None
-
-
-def _save_layers(layers: Layers, folder: Path) -> _Inputs:
-    def save(image: Image.Image, name: str) -> Path:
-        path = folder / name
-        image.save(path, format="PNG", compress_level=1)
-        return path
-
-    return _Inputs(
-        picture=save(layers.picture, "picture.png"),
-        hud=save(layers.hud, "hud.png"),
-        timecodes=save(layers.timecodes, "timecodes.png"),
-        bar=save(layers.bar, "bar.png"),
-        opening=save(layers.opening, "opening.png") if layers.opening else None,
-    )
-
-
 class _Opening(NamedTuple):
-    """Image-to-video: how many frames hold the start image, and how many fade."""
+    """Image-to-video: how many frames hold the start image, then cross-fade."""
 
     hold: int
     fade: int
@@ -664,69 +789,82 @@ def _opening_frames(duration: int) -> _Opening:
     return _Opening(hold=min(FPS, frames // 3), fade=min(FPS // 2, frames // 4))
 
 
-def _to_yuv(alpha: bool) -> str:
+def _raw_input(image: Image.Image, path: Path) -> list[str]:
+    """Write ``image`` as raw pixels (far quicker than PNG both ways) and name it as an input."""
+    path.write_bytes(image.tobytes())
+    pixel_format = "rgba" if image.mode == "RGBA" else "rgb24"
+    size = f"{image.width}x{image.height}"
+    return [
+        "-f", "rawvideo", "-pix_fmt", pixel_format, "-video_size", size,
+        "-framerate", str(FPS), "-i", os.fspath(path),
+    ]  # fmt: skip
+
+
+def _to_yuv(alpha: bool = False) -> str:
     """Convert RGB(A) stills with the BT.709 matrix the output is tagged with."""
     return f"scale=out_color_matrix=bt709:out_range=tv,format={'yuva420p' if alpha else 'yuv420p'}"
 
 
-def _push_in(frames: int, size: tuple[int, int], focus: tuple[float, float], zoom: float) -> str:
-    """A ``zoompan`` that eases from 1 to ``1 + zoom`` about ``focus`` (frame pixels)."""
+def _hold(frames: int) -> str:
+    """Repeat a single still ``frames`` times at the film's rate."""
+    return f"loop=loop={frames - 1}:size=1,setpts=N/{FPS}/TB"
+
+
+def _push_in(frames: int, region: Box, focus: tuple[float, float]) -> str:
+    """A ``zoompan`` easing from 1 to ``1 + ZOOM`` about ``focus`` (in ``region``'s pixels)."""
     ease = f"(0.5-0.5*cos(PI*on/{max(1, frames - 1)}))"
     fx, fy = focus[0] * SUPERSAMPLE, focus[1] * SUPERSAMPLE
     return (
-        f"zoompan=z='1+{zoom}*{ease}':x='{fx:.1f}*(1-1/zoom)':y='{fy:.1f}*(1-1/zoom)'"
-        f":d={frames}:s={size[0]}x{size[1]}:fps={FPS}"
+        f"zoompan=z='1+{ZOOM}*{ease}':x='{fx:.1f}*(1-1/zoom)':y='{fy:.1f}*(1-1/zoom)'"
+        f":d={frames}:s={round(region.w)}x{round(region.h)}:fps={FPS}"
     )
 
 
 def _filter_graph(request: VideoRequest, layers: Layers) -> str:
-    size = layers.hud.size
+    """Inputs: 0 stage, 1 picture, 2 timecodes, 3 bar, 4 opening (image-to-video only)."""
     frames = request.duration * FPS
+    region = layers.region
     cell_w, cell_h = layers.timecodes.width, layers.timecodes.height // frames
-    tc_x, tc_y = layers.timecode_at
     opening = _opening_frames(request.duration) if layers.opening else _Opening(0, 0)
-    main_frames = frames - opening.hold
+    scene = frames - opening.hold
+    moving = "[staged]" if layers.opening else "[scene]"
     steps = [
-        f"[0:v]{_to_yuv(False)},{_push_in(main_frames, size, layers.focus, ZOOM)}[picture]",
-        f"[1:v]{_to_yuv(True)}[hud]",
-        "[picture][hud]overlay=0:0[main]",
-        f"[2:v]loop=loop={frames - 1}:size=1,setpts=N/{FPS}/TB,"
-        f"crop={cell_w}:{cell_h}:0:'n*{cell_h}',{_to_yuv(True)}[timecode]",
-        f"[3:v]{_to_yuv(True)}[bar]",
+        f"[0:v]{_to_yuv()},{_hold(scene)}[stage]",
+        f"[1:v]{_to_yuv(alpha=True)},{_push_in(scene, region, layers.focus)}[picture]",
+        f"[stage][picture]overlay={round(region.x)}:{round(region.y)}{moving}",
+        f"[2:v]{_hold(frames)},crop={cell_w}:{cell_h}:0:'n*{cell_h}',{_to_yuv(alpha=True)}[timecode]",
+        f"[3:v]{_to_yuv(alpha=True)}[bar]",
     ]
-    scene = "[main]"
     if layers.opening:
-        centre = (size[0] / 2, size[1] / 2)
         steps += [
-            f"[4:v]{_to_yuv(False)},{_push_in(opening.hold + opening.fade, size, centre, 0.02)}[opening]",
-            f"[opening][main]xfade=transition=fade:duration={opening.fade / FPS}"
+            f"[4:v]{_to_yuv()},{_hold(opening.hold + opening.fade)}[opening]",
+            f"[opening][staged]xfade=transition=fade:duration={opening.fade / FPS}"
             f":offset={opening.hold / FPS}[scene]",
         ]
-        scene = "[scene]"
+    x, y = layers.timecode_at
     steps += [
-        f"{scene}[timecode]overlay={tc_x}:{tc_y}[timed]",
+        f"[scene][timecode]overlay={x}:{y}[timed]",
         f"[timed][bar]overlay=x='-w+W*(t*{FPS}+1)/{frames}':y={layers.bar_y},format=yuv420p[video]",
     ]
     return ";".join(steps)
 
 
-def _ffmpeg_args(request: VideoRequest, layers: Layers, inputs: _Inputs, output: Path) -> list[str]:
-    frames = request.duration * FPS
-    stills = [inputs.picture, inputs.hud, inputs.timecodes, inputs.bar]
-    if inputs.opening:
-        stills.append(inputs.opening)
-    args: list[str] = []
-    for still in stills:
-        args += ["-i", os.fspath(still)]
-    audio = len(stills)
-    args += ["-f", "lavfi", "-t", str(request.duration), "-i", "anullsrc=r=48000:cl=stereo"]
+def _ffmpeg_args(request: VideoRequest, layers: Layers, scratch: Path, output: Path) -> list[str]:
+    stills = [layers.stage, layers.picture, layers.timecodes, layers.bar]
+    if layers.opening:
+        stills.append(layers.opening)
+    inputs = [
+        arg for n, still in enumerate(stills) for arg in _raw_input(still, scratch / f"{n}.raw")
+    ]
     return [
-        *args,
+        *inputs,
+        "-f", "lavfi", "-t", str(request.duration), "-i", "anullsrc=r=48000:cl=stereo",
         "-filter_complex_threads", "1",
         "-filter_complex", _filter_graph(request, layers),
-        "-map", "[video]", "-map", f"{audio}:a",
-        "-frames:v", str(frames), "-r", str(FPS),
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-threads", "2", "-g", str(2 * FPS),
+        "-map", "[video]", "-map", f"{len(stills)}:a",
+        "-frames:v", str(request.duration * FPS), "-r", str(FPS),
+        "-c:v", "libx264", "-preset", "superfast", "-crf", "20", "-threads", "2",
+        "-g", str(2 * FPS),
         "-pix_fmt", "yuv420p", "-colorspace", "bt709", "-color_primaries", "bt709",
         "-color_trc", "bt709", "-color_range", "tv",
         "-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-ac", "2",
@@ -737,7 +875,7 @@ def _ffmpeg_args(request: VideoRequest, layers: Layers, inputs: _Inputs, output:
 
 
 def _demo(output: Path) -> None:
-    """Render a small example: two remote references and a prompt."""
+    """Render an example: a prompt and two remote references (drawn as placeholders)."""
     request = VideoRequest(
         mode="reference",
         model="grok-imagine-video",

@@ -106,15 +106,20 @@ class SceneCompiler:
             )
         prompt, references = self._compile_prompt(prompt_text, (*path, "prompt"), limits)
         start = self._start(scene, path) if scene.start is not None else None
-        if start is not None and references:
+        if scene.start is not None and references:
             self._report(
                 (*path, "start"),
                 f'scene "{scene.id}" starts from a frame, so its prompt cannot mention images '
                 "(image-to-video takes no references): remove the mentions or the `start`",
             )
-        mode: Mode = "image" if start else "reference" if references else "text"
+        # the mode follows from what the writer wrote, even where an image is broken,
+        # so that the limits checked are the scene's own
+        mode: Mode = "image" if scene.start is not None else "reference" if references else "text"
         settings = self._settings(scene, path, mode, limits)
-        if len(self.problems) > before or settings is None:
+        broken = (scene.start is not None and start is None) or any(
+            ref.scene is None and ref.image is None for ref in references
+        )
+        if len(self.problems) > before or settings is None or broken:
             return None
         duration, aspect_ratio, resolution = settings
         depends_on = [ref.scene for ref in references if ref.scene]
@@ -142,7 +147,9 @@ class SceneCompiler:
     def _report_mention(
         self, path: PathKey, mention: Mention, occurrence: int, message: str
     ) -> None:
-        self.problems.append(self.positions.problem_in(path, mention.text, occurrence, message))
+        self.problems.append(
+            self.positions.problem_at_mention(path, mention.text, occurrence, message)
+        )
 
     def _model(self, name: str, path: PathKey, scene: Scene) -> ModelLimits | None:
         limits = MODELS.get(name)
@@ -215,7 +222,8 @@ class SceneCompiler:
                     path,
                     mention,
                     occurrence,
-                    f"@{mention.target}: scenes have no looks; write @{{{mention.name}}}",
+                    f'scene "{mention.name}" has no looks (only assets do): for the scene '
+                    f"itself write @{{{mention.name}}} instead of {mention.text}",
                 )
                 return None
             return Reference(index=0, mention=mention.name, kind="scene", scene=mention.name)
@@ -225,7 +233,7 @@ class SceneCompiler:
             mention,
             occurrence,
             f"@{mention.name} is not an asset or a scene{_suggest(mention.name, known, '@')}"
-            " (write @@ for a literal @)",
+            "; write @@ for a literal @",
         )
         return None
 
@@ -246,8 +254,7 @@ class SceneCompiler:
                 f"{_suggest(mention.look, asset.looks)}; its looks: {looks}",
             )
             return None
-        if image is None:
-            return None  # the image itself was reported where it is defined
+        # image is None when it was refused: that was reported where it is defined
         return Reference(index=0, mention=mention.target, kind=asset.kind, image=image)
 
     def _start(self, scene: Scene, path: PathKey) -> StartFrame | None:
@@ -279,30 +286,32 @@ class SceneCompiler:
         if mode_limits is None:
             self._report(
                 where("model"),
-                f'model "{limits.name}" cannot make {mode}-to-video scenes; '
-                f"use {_models_for(mode)}",
+                f'model "{limits.name}" cannot make scene "{scene.id}": '
+                f"{_MODE_WORDS[mode]} needs {_models_for(mode)}",
             )
             return None
         ok = True
         if not mode_limits.min_duration <= duration <= mode_limits.max_duration:
             self._report(
                 where("duration"),
-                f"duration {duration} s is out of range for {mode}-to-video: "
+                f"duration {duration} s is too "
+                f"{'short' if duration < mode_limits.min_duration else 'long'} "
+                f'for scene "{scene.id}": {_MODE_WORDS[mode]} lasts '
                 f"{mode_limits.min_duration} to {mode_limits.max_duration} s",
             )
             ok = False
         if resolution not in mode_limits.resolutions:
             self._report(
                 where("resolution"),
-                f"resolution {resolution} is not available for {mode}-to-video: "
-                f"use {' or '.join(mode_limits.resolutions)}",
+                f'resolution {resolution} is not available for scene "{scene.id}": '
+                f"{_MODE_WORDS[mode]} can use {' or '.join(mode_limits.resolutions)}",
             )
             ok = False
         if aspect_ratio not in limits.aspect_ratios:
             self._report(
                 where("aspect_ratio"),
-                f'aspect ratio "{aspect_ratio}" is not available: use one of '
-                + ", ".join(limits.aspect_ratios),
+                f'aspect ratio "{aspect_ratio}" is not available for scene "{scene.id}" '
+                f'with model "{limits.name}": use one of ' + ", ".join(limits.aspect_ratios),
             )
             ok = False
         return (duration, aspect_ratio, resolution) if ok else None
@@ -318,6 +327,13 @@ class SceneCompiler:
             return path
 
         return where
+
+
+_MODE_WORDS: dict[Mode, str] = {
+    "reference": "a scene that mentions images (reference-to-video)",
+    "image": "a scene with a `start` (image-to-video)",
+    "text": "a text-to-video scene",
+}
 
 
 def _models_for(mode: Mode) -> str:

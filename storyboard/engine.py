@@ -24,6 +24,7 @@ from .errors import (
     JobUnknown,
     MediaError,
     ProviderError,
+    StoreError,
 )
 from .images import CheckedImage
 from .keys import key_of, scene_inputs
@@ -337,7 +338,7 @@ class Engine:
         try:
             await self.provider.fetch(done, destination, float(scene.duration))
             clip = self.store.adopt_clip(destination)
-        except (ProviderError, MediaError, OSError) as error:
+        except (ProviderError, MediaError, StoreError, OSError) as error:
             destination.unlink(missing_ok=True)
             raise _SceneFailed(
                 "failed",

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Problem
 from .format import NAME_PATTERN, Story
+from .mentions import mentions_in
 
 PathKey = tuple[str | int, ...]
 KEY = "[key]"
@@ -84,6 +85,26 @@ class Positions:
         line, column = self.find(path, needle, occurrence)
         return Problem(self.file, line, column, message)
 
+    def problem_at_mention(
+        self, path: PathKey, mention_text: str, occurrence: int, message: str
+    ) -> Problem:
+        """A problem at the ``@`` of the ``occurrence``-th mention written ``mention_text``.
+
+        Mentions are found in the value as written, token by token, so that
+        ``@chel`` is not found inside ``@chelsea`` nor ``@dog`` inside ``vet@dog.org``.
+        """
+        place = self.places.get(path)
+        if place is None:
+            return self.problem(path, message)
+        start, end = place[2], place[3]
+        found = [m for m in mentions_in(self.text[start:end]) if m.text == mention_text]
+        if occurrence >= len(found):
+            return Problem(self.file, place[0], place[1], message)
+        index = start + found[occurrence].start
+        line = self.text.count("\n", 0, index) + 1
+        column = index - (self.text.rfind("\n", 0, index) + 1) + 1
+        return Problem(self.file, line, column, message)
+
 
 @dataclass
 class LoadedStory:
@@ -98,11 +119,14 @@ def read_story(
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        return (
-            None,
-            Positions(display_name, ""),
-            [Problem(display_name, None, None, f"is not UTF-8 text ({error.reason})")],
+        before = error.object[: error.start].decode("utf-8", "replace")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        message = (
+            f"this is not UTF-8 text (byte 0x{error.object[error.start]:02x}): "
+            "save the file as UTF-8"
         )
+        return None, Positions(display_name, ""), [Problem(display_name, line, column, message)]
     positions = Positions(display_name, text)
     problems: list[Problem] = []
     try:
@@ -111,13 +135,16 @@ def read_story(
         return None, positions, [_yaml_problem(display_name, text, error)]
     except yaml.YAMLError as error:
         return None, positions, [Problem(display_name, None, None, f"is not valid YAML: {error}")]
-    if node is None:
+    try:
+        data = None if node is None else _Converter(positions, problems).convert(node, ())
+    except _Unreadable as unreadable:
+        return None, positions, [unreadable.problem]
+    if data is None:  # nothing at all, or only `---` or `null`
         return (
             None,
             positions,
             [Problem(display_name, 1, 1, "the file is empty; start with `storyboard: 1`")],
         )
-    data = _Converter(positions, problems).convert(node, ())
     return data, positions, problems
 
 
@@ -130,13 +157,19 @@ def _yaml_problem(file: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
     context = error.context or ""
     char = _char_at(text, mark.index)
     line, column = mark.line + 1, mark.column + 1
+    before, after = _line_around(text, mark.index)
     if char == "\t":
         message = "a tab character is not allowed here: YAML indents with spaces only"
     elif char == "@" and "cannot start any token" in problem:
-        message = (
-            "a YAML value cannot start with @: quote the text "
-            '(prompt: "@eileen walks") or write it as a block (prompt: >)'
-        )
+        key = re.fullmatch(r"\s*(?:-\s+)?([\w-]+:)\s*", before)
+        if key:
+            message = (
+                f"a YAML value cannot start with @: quote it ({key.group(1)} "
+                f'"{_clip(after.strip())}") or write it as a block '
+                f"({key.group(1)} > and the text on the next lines)"
+            )
+        else:
+            message = 'a YAML value cannot start with @: put it in quotes ("@name ...")'
     elif char == "`" and "cannot start any token" in problem:
         message = "a YAML value cannot start with a backtick: quote the text"
     elif "quoted scalar" in context and error.context_mark is not None:
@@ -149,18 +182,24 @@ def _yaml_problem(file: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
         line, column = error.context_mark.line + 1, error.context_mark.column + 1
         message = f"this {opening} is never closed: add the matching {closing}"
     elif "mapping values are not allowed" in problem:
-        before = text[text.rfind("\n", 0, mark.index) + 1 : mark.index]
-        key = re.fullmatch(r"(\s*)([^\s:#\-][^:#]*?)\s*", before)
-        if key:
-            column = len(key.group(1)) + 1
+        lone_key = re.fullmatch(r"(\s*)([^\s:#\-][^:#]*?)\s*", before)
+        key_value = re.fullmatch(r"\s*(?:-\s+)?([\w-]+:)\s+(.*)", before)
+        if lone_key:
+            column = len(lone_key.group(1)) + 1
             message = (
-                f'"{key.group(2)}:" is indented differently from the keys above it: '
+                f'"{lone_key.group(2)}:" is indented differently from the keys above it: '
                 "line it up with them (or quote the value above if it continues onto this line)"
+            )
+        elif key_value:
+            column = key_value.start(2) + 1
+            value = _clip((key_value.group(2) + after).strip())
+            message = (
+                'a plain value cannot contain ": ": put it in quotes '
+                f'({key_value.group(1)} "{value}")'
             )
         else:
             message = 'a plain value cannot contain ": ": put the whole value in quotes'
     elif "expected key" in problem or "expected <block end>" in problem or "indicator" in problem:
-        before = text[text.rfind("\n", 0, mark.index) + 1 : mark.index]
         if before.strip(" -"):
             message = "unexpected text after a value: put the whole value in quotes"
         else:
@@ -172,8 +211,31 @@ def _yaml_problem(file: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
     return Problem(file, line, column, message)
 
 
+def _line_around(text: str, index: int) -> tuple[str, str]:
+    """The text of ``index``'s line before it, and from it to the end of the line."""
+    start = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    return text[start:index], text[index : len(text) if end < 0 else end]
+
+
+def _clip(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _char_at(text: str, index: int) -> str:
     return text[index] if 0 <= index < len(text) else ""
+
+
+MAX_VALUES = 100_000
+"""More values than this (aliases can multiply them) and the file is refused."""
+
+
+class _Unreadable(Exception):
+    """The document cannot be turned into data at all."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 class _Converter:
@@ -183,14 +245,44 @@ class _Converter:
         self.positions = positions
         self.problems = problems
         self.constructor = _StoryLoader("")
+        self.open: set[int] = set()
+        self.count = 0
 
     def convert(self, node: yaml.Node, path: PathKey) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _Unreadable(
+                self._at(
+                    node, f"the file holds more than {MAX_VALUES} values; write less (aliases?)"
+                )
+            )
+        if id(node) in self.open:
+            raise _Unreadable(self._at(node, "this alias is part of itself; YAML cannot expand it"))
         self._note(path, node)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.convert(item, (*path, index)) for index, item in enumerate(node.value)]
-        return self.constructor.construct_object(node)
+        finally:
+            self.open.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return self.constructor.construct_object(node)
+        except yaml.YAMLError:
+            if node.tag.startswith("tag:yaml.org,2002:") and "python" not in node.tag:
+                self.problems.append(self._at(node, f'"{node.value}" cannot be read as {node.tag}'))
+            else:
+                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                self.problems.append(self._at(node, f"YAML tags like {tag} are not allowed here"))
+            return node.value
+
+    def _at(self, node: yaml.Node, message: str) -> Problem:
+        mark = node.start_mark
+        return Problem(self.positions.file, mark.line + 1, mark.column + 1, message)
 
     def _note(self, path: PathKey, node: yaml.Node) -> None:
         start, end = node.start_mark, node.end_mark
@@ -210,14 +302,14 @@ class _Converter:
                     )
                 )
                 continue
-            key = str(self.constructor.construct_object(key_node))
+            key = str(key_node.value)
             if key in result:
                 self.problems.append(
                     Problem(
                         self.positions.file,
                         mark.line + 1,
                         mark.column + 1,
-                        f'"{key}" is given twice',
+                        f'"{key}" is given twice here: keep only one',
                     )
                 )
             self._note((*path, key, KEY), key_node)
@@ -248,12 +340,85 @@ def _pydantic_problem(item: Any, positions: Positions) -> Problem:
         return positions.problem(loc, _bad_name_message(str(loc[-2])))
     where = _describe(loc)
     if kind == "missing":
+        if loc == ("storyboard",):
+            return positions.problem(
+                (), '"storyboard" is missing: start the file with `storyboard: 1`'
+            )
         return positions.problem(loc[:-1], f'{where} is missing: add "{loc[-1]}:"')
     if kind == "string_pattern_mismatch":
         return positions.problem(loc, _bad_name_message(str(item.get("input"))))
     if kind == "literal_error" and loc == ("storyboard",):
         return positions.problem(loc, "this is format version 1: write `storyboard: 1`")
-    return positions.problem(loc, f"{where}: {_plain(item['msg'])}")
+    message = _type_message(kind, item, loc, positions)
+    return positions.problem(_value_or_key(loc, positions), f"{where} {message}")
+
+
+def _type_message(kind: str, item: Any, loc: PathKey, positions: Positions) -> str:
+    """What is wrong with a value, in a writer's words rather than pydantic's."""
+    value = item.get("input")
+    ctx = item.get("ctx") or {}
+    written = _written(loc, positions)
+    shape = (
+        "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else None
+    )
+    shown = shape or (written if re.fullmatch(r"[-+.0-9]+", written) else f'"{written}"')
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return f"should be a whole number, not {shown}"
+    if kind in {"float_parsing", "float_type"}:
+        return f"should be a number, not {shown}"
+    if kind in {"bool_parsing", "bool_type"}:
+        return f"should be true or false, not {shown}"
+    if kind == "string_type":
+        if loc[-1] == "image" or (len(loc) == 4 and loc[2] == "looks"):
+            return f"should be an image path, an https:// URL or a data URI, not {shown}"
+        if shape:
+            return f"should be text, not {shape}"
+        return f'should be text: put it in quotes ({loc[-1]}: "{written}")'
+    if kind in {"dict_type", "model_type"}:
+        if len(loc) == 2 and loc[0] in {"characters", "wardrobe", "props", "locations"}:
+            return (
+                f'should be a mapping with an image: write "image: {written}" '
+                "on the next line, indented"
+            )
+        if len(loc) == 2 and loc[0] == "scenes":
+            return f'should be a scene: write "- id: {written}" and its prompt on the next line'
+        if loc[-1] == "looks":
+            return f"should be a mapping of look names to images (sleepy: {written}), not {shown}"
+        return f"should be a mapping of keys to values, not {shown}"
+    if kind == "list_type":
+        if loc == ("scenes",):
+            return 'should be a list of scenes, each starting with "- id:"'
+        return f"should be a list, like [a, b], not {shown}"
+    if kind == "too_short":
+        return "is empty: add at least one" + (" scene" if loc == ("scenes",) else " item")
+    if kind == "string_too_short":
+        return "should not be empty"
+    if kind == "greater_than_equal":
+        return f"should be at least {ctx.get('ge')}, not {written}"
+    if kind == "less_than_equal":
+        return f"should be at most {ctx.get('le')}, not {written}"
+    if kind == "greater_than":
+        return f"should be more than {ctx.get('gt')}, not {written}"
+    if kind == "literal_error":
+        return f"{_plain(item['msg'])}, not {shown}"
+    return _plain(item["msg"])
+
+
+def _written(loc: PathKey, positions: Positions) -> str:
+    """A scalar value exactly as the writer typed it (quotes removed)."""
+    place = positions.places.get(loc)
+    if place is None:
+        return "this"
+    text = positions.text[place[2] : place[3]].strip().strip("\"'")
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _value_or_key(loc: PathKey, positions: Positions) -> PathKey:
+    """A value's place, or its key's when the value is a block that starts on a later line."""
+    key, value = positions.places.get((*loc, KEY)), positions.places.get(loc)
+    if key is not None and value is not None and value[0] > key[0]:
+        return (*loc, KEY)
+    return loc
 
 
 def _plain(message: str) -> str:

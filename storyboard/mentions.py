@@ -42,10 +42,11 @@ def split_mentions(prompt: str) -> list[Piece]:
     text_start = 0
     for match in _TOKEN.finditer(prompt):
         start = match.start()
-        if start > 0 and prompt[start - 1].isalnum():
+        literal = match.group(0) == "@@"
+        if not literal and start > 0 and prompt[start - 1].isalnum():
             continue  # an e-mail address or similar
         pieces.append(prompt[text_start:start])
-        if match.group(0) == "@@":
+        if literal:
             pieces.append("@")
         else:
             name = match.group("braced") or match.group("name")

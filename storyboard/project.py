@@ -19,6 +19,7 @@ from .format import ASSET_SECTIONS, Story
 from .graph import SceneGraph
 from .images import CheckedImage, ImageLibrary, ImageProblem
 from .loader import KEY, PathKey, Positions, read_story, validate_story
+from .mentions import mentions_in
 
 STORY_FILE = "story.yaml"
 CACHE_DIR = ".storyboard"
@@ -132,7 +133,7 @@ class _ProjectChecker:
         graph = SceneGraph(scenes.values())
         self._check_cycles(story, graph)
         if self.problems:
-            raise ProjectInvalid(self.problems)
+            raise ProjectInvalid(list(dict.fromkeys(self.problems)))  # once each
         self.images.save()
         return Project(self.root, story, positions, assets, scenes, graph, self.images)
 
@@ -141,22 +142,27 @@ class _ProjectChecker:
 
     def _check_names(self, story: Story) -> None:
         """Names are unique across the four asset sections and the scene ids."""
-        first_seen: dict[str, str] = {}
+        first_seen: dict[str, tuple[str, PathKey]] = {}
         for section in ASSET_SECTIONS:
             for name in getattr(story, section):
-                self._claim(name, f"{section}", (section, name, KEY), first_seen)
+                self._claim(name, f"in {section}", (section, name, KEY), first_seen)
         for index, scene in enumerate(story.scenes):
-            self._claim(scene.id, "scenes", ("scenes", index, "id"), first_seen)
+            self._claim(scene.id, "by a scene", ("scenes", index, "id"), first_seen)
 
-    def _claim(self, name: str, where: str, path: PathKey, first_seen: dict[str, str]) -> None:
+    def _claim(
+        self, name: str, where: str, path: PathKey, first_seen: dict[str, tuple[str, PathKey]]
+    ) -> None:
         if name in first_seen:
+            used, used_path = first_seen[name]
+            line, _ = self.positions.at(used_path)
+            at_line = f" (line {line})" if line else ""
             self._report(
                 path,
-                f'the name "{name}" is already used in {first_seen[name]}: '
+                f'the name "{name}" is already used {used}{at_line}: '
                 "asset names and scene ids must all differ",
             )
         else:
-            first_seen[name] = where
+            first_seen[name] = (where, path)
 
     def _check_assets(self, story: Story) -> dict[str, AssetEntry]:
         entries: dict[str, AssetEntry] = {}
@@ -186,7 +192,10 @@ class _ProjectChecker:
                     f'"{DEFAULT_CUT}" is the name of the whole film; give this cut another name',
                 )
             if not scene_list:
-                self._report(("cuts", name), f'cut "{name}" lists no scenes')
+                self._report(
+                    ("cuts", name),
+                    f'cut "{name}" lists no scenes: list the scene ids it plays, or remove it',
+                )
             for index, scene_id in enumerate(scene_list):
                 if scene_id not in scene_ids:
                     close = difflib.get_close_matches(scene_id, scene_ids, n=1)
@@ -214,12 +223,40 @@ class _ProjectChecker:
         cycle = graph.find_cycle()
         if cycle is None:
             return
-        first = cycle[0]
-        index = next(i for i, scene in enumerate(story.scenes) if scene.id == first)
-        field = "start" if story.scenes[index].start == cycle[-2] else "prompt"
-        self._report(
-            ("scenes", index, field),
-            "scenes depend on each other in a cycle: "
-            + " -> ".join(cycle)
-            + " (each needs the one before it): break the cycle",
-        )
+        order: dict[str, int] = {}
+        for index, scene in enumerate(story.scenes):
+            order.setdefault(scene.id, index)
+        walk = cycle[:-1]
+        turn = min(range(len(walk)), key=lambda i: order[walk[i]])
+        walk = walk[turn:] + walk[:turn]  # start at the cycle's first scene in the file
+        first, needed = walk[0], walk[-1]
+        index = order[first]
+        scene = story.scenes[index]
+        if len(walk) == 1:
+            how = "starts from" if scene.start == first else "mentions"
+            message = (
+                f'scene "{first}" {how} itself: a scene cannot use its own last frame; '
+                "remove that mention or start"
+            )
+        else:
+            message = (
+                "scenes depend on each other in a cycle: "
+                + " -> ".join([*walk, first])
+                + " (each needs the one before it): remove one of these mentions or starts"
+            )
+        if scene.start == needed:
+            self._report(("scenes", index, "start"), message)
+            return
+        prompt_path: PathKey = ("scenes", index, "prompt")
+        seen: dict[str, int] = {}
+        for mention in mentions_in((scene.prompt or "").strip()):
+            occurrence = seen.get(mention.text, 0)
+            seen[mention.text] = occurrence + 1
+            if mention.name == needed and mention.look is None:
+                self.problems.append(
+                    self.positions.problem_at_mention(
+                        prompt_path, mention.text, occurrence, message
+                    )
+                )
+                return
+        self._report(prompt_path, message)

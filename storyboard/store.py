@@ -331,7 +331,7 @@ class Store:
     def get(self, sha256: str, base_url: str) -> str | None:
         row = self.db.execute(
             "SELECT file_id FROM uploads WHERE sha256 = ? AND base_url = ? AND expires_at > ?",
-            [sha256, base_url, time.time() + 3600],
+            [sha256, base_url, time.time()],
         ).fetchone()
         return str(row[0]) if row else None
 

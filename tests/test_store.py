@@ -93,10 +93,10 @@ def test_frames_are_extracted_once(tmp_path: Path) -> None:
 def test_uploads_expire(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.put("sha", "http://api", "file_1", time.time() + 86400)
-    store.put("old", "http://api", "file_2", time.time() + 60)
+    store.put("old", "http://api", "file_2", time.time() - 60)
     assert store.get("sha", "http://api") == "file_1"
     assert store.get("sha", "http://other") is None
-    assert store.get("old", "http://api") is None  # too close to expiry to reuse
+    assert store.get("old", "http://api") is None  # expired
 
 
 def test_a_second_build_lock_refuses_or_waits(tmp_path: Path) -> None:

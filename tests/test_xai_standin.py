@@ -47,7 +47,9 @@ def poll_until_finished(api: httpx.Client, request_id: str) -> list[httpx.Respon
     raise AssertionError("the job never finished")
 
 
-def test_a_job_is_pending_then_done_with_a_real_clip(standin: XaiStandin, api: httpx.Client) -> None:
+def test_a_job_is_pending_then_done_with_a_real_clip(
+    standin: XaiStandin, api: httpx.Client
+) -> None:
     created = create(api, aspect_ratio="9:16", duration=2)
     assert created.status_code == 200
     answers = poll_until_finished(api, created.json()["request_id"])
@@ -149,7 +151,10 @@ def test_an_upload_answers_its_id_size_and_expiry(standin: XaiStandin, api: http
     assert payload["bytes"] == len(PNG)
     assert payload["filename"] == "cat.png"
     assert abs(payload["expires_at"] - (time.time() + 7200)) < 5
-    assert standin.requests[-1].body == {"fields": ["expires_after", "file"], "bytes": int(answer.request.headers["content-length"])}
+    assert standin.requests[-1].body == {
+        "fields": ["expires_after", "file"],
+        "bytes": int(answer.request.headers["content-length"]),
+    }
 
 
 def test_uploads_can_be_switched_off(standin: XaiStandin, api: httpx.Client) -> None:
@@ -250,7 +255,8 @@ def test_request_latency_slows_every_request(standin: XaiStandin, api: httpx.Cli
 
 def test_faults_and_stats_work_over_http(standin: XaiStandin) -> None:
     changed = httpx.post(
-        f"{standin.origin}/_standin/faults", json={"post_500_every": 2, "outcomes": {"x": ["expired"]}}
+        f"{standin.origin}/_standin/faults",
+        json={"post_500_every": 2, "outcomes": {"x": ["expired"]}},
     )
     assert changed.status_code == 200
     assert standin.faults.post_500_every == 2

@@ -61,24 +61,23 @@ def _picture_list(pieces: Sequence[Piece], profile: Profile) -> str:
 def _sound_list(pieces: Sequence[Piece], profile: Profile) -> str:
     lines = ["ffconcat version 1.0"]
     for piece, samples in zip(pieces, kept_samples(pieces, profile), strict=True):
-        lines += [_file_line(piece.path), f"outpoint {_microseconds(samples, profile.audio_rate)}us"]
+        lines += [
+            _file_line(piece.path),
+            f"outpoint {_microseconds(samples, profile.audio_rate)}us",
+        ]
     return "\n".join(lines) + "\n"
 
 
 def kept_samples(pieces: Sequence[Piece], profile: Profile) -> Iterator[int]:
-    """For each piece, how many of its sound samples the film keeps (whole AAC frames).
-
-    The last piece keeps the choice that does not run past the picture, if any does.
-    """
+    """For each piece, how many of its sound samples the film keeps (whole AAC frames)."""
     picture_end = 0
     sound_end = 0
-    for index, piece in enumerate(pieces):
+    for piece in pieces:
         picture_end += profile.samples(piece.frames)
         whole = profile.padded_samples(piece.frames)
-        choices = [whole - AAC_FRAME, whole] if whole > AAC_FRAME else [whole]
-        if index == len(pieces) - 1:
-            choices = [c for c in choices if sound_end + c <= picture_end] or choices[:1]
-        kept = min(choices, key=lambda choice: abs(picture_end - sound_end - choice))
+        kept = min(
+            (whole - AAC_FRAME, whole), key=lambda choice: abs(picture_end - sound_end - choice)
+        )
         sound_end += kept
         yield kept
 

@@ -32,7 +32,9 @@ def clip_sha256(clip: Path) -> str:
 
 def normalised_clip(clip: Path, sha256: str, profile: Profile, cache: PieceCache) -> Piece:
     """The clip as a piece of ``profile``, encoded the first time it is asked for."""
-    return cache.make(f"{sha256}-{profile.digest}", lambda output: _normalise(clip, profile, output))
+    return cache.make(
+        f"{sha256}-{profile.digest}", lambda output: _normalise(clip, profile, output)
+    )
 
 
 def _normalise(clip: Path, profile: Profile, output: Path) -> int:
@@ -68,11 +70,13 @@ def crossfade_parts(
     """Cut a piece into head, body and tail (cached); ``overlap`` < half its frames."""
     if not 0 < overlap < piece.frames - overlap:
         raise ValueError(f"{piece.name}: cannot cut {overlap} frames from each end")
-    ranges = [(0, overlap), (overlap, piece.frames - overlap), (piece.frames - overlap, piece.frames)]
+    ranges = [
+        (0, overlap),
+        (overlap, piece.frames - overlap),
+        (piece.frames - overlap, piece.frames),
+    ]
     names = [f"{piece.name}-x{overlap}-{part}" for part in ("head", "body", "tail")]
-    head, body, tail = cache.make_all(
-        names, lambda outputs: _cut(piece, ranges, profile, outputs)
-    )
+    head, body, tail = cache.make_all(names, lambda outputs: _cut(piece, ranges, profile, outputs))
     return CrossfadeParts(head, body, tail)
 
 

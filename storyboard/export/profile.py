@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from ..format import ExportSettings
@@ -172,3 +173,14 @@ class Profile:
             *self.video_args(),
             *self.piece_audio_args(),
         ]
+
+
+def overlap_frames(transition: str, seconds: float, lengths: Sequence[int], fps: int) -> int:
+    """Frames each crossfade lasts: ``seconds`` at ``fps``, shortened so every shot keeps a body.
+
+    Zero for a plain cut or a film of one shot.
+    """
+    if transition != "crossfade" or len(lengths) < 2:
+        return 0
+    wanted = max(1, round(seconds * fps))
+    return min([wanted, *((frames - 1) // 2 for frames in lengths)])

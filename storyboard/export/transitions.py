@@ -76,7 +76,7 @@ def _write_blend(
     above = incoming.with_duration(seconds).with_effects(
         [vfx.CrossFadeIn(seconds), afx.AudioFadeIn(seconds)]
     )
-    blend = CompositeVideoClip([below, above], use_bgclip=True)
+    blend = CompositeVideoClip([below, above], bg_color=(0, 0, 0))
     try:
         blend.audio.with_duration(seconds).write_audiofile(
             os.fspath(sound), fps=profile.audio_rate, nbytes=2, codec="pcm_s16le", logger=None

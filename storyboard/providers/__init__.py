@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from .base import Provider, ProviderSettings
 
+if TYPE_CHECKING:
+    from .xai import UploadMemo
+
 PROVIDERS = ("xai", "preview")
-DEFAULT_BASE_URL = "https://api.x.ai/v1"
 
 NO_PROVIDER_MESSAGE = (
     "no provider chosen and XAI_API_KEY is not set.\n"
@@ -38,7 +41,7 @@ def make_provider(
     name: str,
     cache_dir: Path,
     settings: ProviderSettings,
-    uploads: object | None = None,
+    uploads: UploadMemo | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> Provider:
     """Build a provider; the xAI one needs XAI_API_KEY."""
@@ -50,10 +53,10 @@ def make_provider(
     key = environ.get("XAI_API_KEY", "").strip()
     if not key:
         raise UsageError(NO_PROVIDER_MESSAGE)
-    from .xai import XaiProvider
+    from .xai import DEFAULT_BASE_URL, XaiProvider
 
     base_url = environ.get("XAI_BASE_URL", "").strip() or DEFAULT_BASE_URL
-    provider: Provider = XaiProvider(key, base_url, settings, uploads)  # type: ignore[arg-type]
+    provider: Provider = XaiProvider(key, base_url, settings, uploads)
     return provider
 
 

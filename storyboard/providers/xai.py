@@ -125,7 +125,11 @@ class UploadMemo(Protocol):
         ...
 
     def put(self, sha256: str, base_url: str, file_id: str, expires_at: float) -> None:
-        """Remember a file id until ``expires_at`` (Unix time; the safety margin is applied)."""
+        """Remember a file id until ``expires_at``, a Unix time.
+
+        The provider passes the API's own expiry less :data:`UPLOAD_REUSE_MARGIN`,
+        so ``get`` should simply stop answering once ``expires_at`` has passed.
+        """
         ...
 
 
@@ -268,11 +272,11 @@ class XaiProvider:
         return body
 
     async def _image_entry(self, image: ImageInput) -> dict[str, str]:
-        if (image.path is None) == (image.url is None):
-            raise ProviderError(f"image {image.label!r} needs exactly one of a path and a URL")
-        if image.url is not None:
+        """``{"url"}`` for a URL; ``{"file_id"}`` for a local file, or its data URI."""
+        if image.url is not None and image.path is None:
             return {"url": image.url}
-        assert image.path is not None
+        if image.path is None or image.url is not None:
+            raise ProviderError(f"image {image.label!r} needs exactly one of a path and a URL")
         file_id = await self._file_id(image.sha256, image.path)
         return {"file_id": file_id} if file_id else {"url": _data_uri(image.path)}
 

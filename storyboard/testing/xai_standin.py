@@ -77,6 +77,9 @@ EXPIRES_AFTER_RANGE = (3600, 2_592_000)
 DEFAULT_FILE_LIFETIME = 2_592_000
 USD_TICKS_PER_SECOND = int(0.05 * 1e10)
 SMALL_SHORT_SIDE = 144
+SHARED_CLIP_DIR = Path(tempfile.gettempdir()) / "storyboard-xai-standin-clips"
+"""Where the stand-in run as a process keeps its clips: shared, reused, never removed,
+so a killed stand-in leaves nothing new behind and later runs skip making clips."""
 """The shorter side of the stand-in's clips unless ``full_size`` asks for the real size."""
 
 OUTCOMES = ("done", "expired", "blocked", "failed:<code>")
@@ -715,6 +718,7 @@ class XaiStandin:
         """
         self._own_clip_dir = clip_dir is None
         folder = clip_dir or Path(tempfile.mkdtemp(prefix="xai-standin-clips-"))
+        folder.mkdir(parents=True, exist_ok=True)
         self._api = _FakeApi(key, latency, faults or Faults(), ClipMaker(folder, full_size))
         self._server = _Server((host, port), self._api)
         self._thread = threading.Thread(
@@ -763,7 +767,8 @@ class XaiStandin:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():
+            self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
         if self._own_clip_dir:
@@ -819,7 +824,7 @@ class StandinProcess:
         if self._process.poll() is None:
             self._process.terminate()
             try:
-                self._process.wait(timeout=5)
+                self._process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
@@ -845,6 +850,12 @@ def _argument_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--latency", type=float, default=0.2, help="seconds each job runs")
     parser.add_argument("--full-size", action="store_true", help="clips at their true size")
+    parser.add_argument(
+        "--clip-dir",
+        type=Path,
+        default=SHARED_CLIP_DIR,
+        help="where generated clips are kept between runs (default: %(default)s)",
+    )
     for name, default in _FAULT_DEFAULTS.items():
         option = "--" + name.replace("_", "-")
         if isinstance(default, bool):
@@ -892,6 +903,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         full_size=args.full_size,
+        clip_dir=args.clip_dir,
     )
     with standin:
         print(standin.base_url, flush=True)

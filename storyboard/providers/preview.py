@@ -1,0 +1,162 @@
+"""The ``preview`` provider: animatics rendered on this machine, free and offline.
+
+It runs the same cycle as a real provider, so the whole engine works without
+a key or a network: ``submit`` starts rendering in a small worker pool and
+returns an id at once, ``poll`` reports the render's progress and outcome,
+``fetch`` checks the clip and moves it into place. The jobs live in memory:
+after a restart every id is unknown (``JobUnknown``), and the engine simply
+submits again, which costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import shutil
+import uuid
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
+from ..animatic import render_animatic
+from ..errors import ApiError, DownloadError, JobUnknown
+from ..limits import ASPECT_RATIOS, RESOLUTION_HEIGHTS
+from ..media import check_clip
+from .base import Done, Failed, JobState, Pending, ProviderSettings, VideoRequest
+
+__all__ = ["MAX_DURATION", "WORKERS", "PreviewProvider"]
+
+WORKERS = 2
+"""Renders at once; each render's encoder uses two threads of its own."""
+MAX_DURATION = 60
+"""Seconds; longer requests are refused, as an API would."""
+
+
+@dataclass
+class _Job:
+    """One render: what was asked, where it goes, how far it is."""
+
+    request: VideoRequest
+    output: Path
+    progress: int = 0
+    future: Future[None] = field(default_factory=Future)
+
+
+class PreviewProvider:
+    """Renders each request as an animatic MP4 in ``workdir``."""
+
+    name = "preview"
+
+    def __init__(
+        self, workdir: Path, settings: ProviderSettings | None = None, *, workers: int = WORKERS
+    ) -> None:
+        self.workdir = workdir
+        self.settings = settings or ProviderSettings()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preview")
+        self._jobs: dict[str, _Job] = {}
+
+    async def submit(self, request: VideoRequest) -> str:
+        """Queue a render and return its id; refuse what cannot be drawn (ApiError 400)."""
+        _check(request)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        request_id = f"preview-{uuid.uuid4().hex}"
+        job = _Job(request, self.workdir / f"{request_id}.mp4")
+        job.future = self._pool.submit(self._render, job)
+        self._jobs[request_id] = job
+        return request_id
+
+    async def poll(self, request_id: str) -> JobState:
+        job = self._jobs.get(request_id)
+        if job is None:
+            raise JobUnknown(
+                f"the preview provider has no job {request_id} (it may have restarted)"
+            )
+        if not job.future.done():
+            return Pending(job.progress)
+        try:
+            error = job.future.exception()
+        except CancelledError:
+            return Failed("internal_error", "the render was cancelled")
+        if error is not None:
+            return Failed("internal_error", str(error) or type(error).__name__)
+        return Done(
+            video_url=job.output.as_uri(), duration=float(job.request.duration), cost_usd=0.0
+        )
+
+    async def fetch(self, done: Done, destination: Path, expected_duration: float) -> None:
+        """Check the render and move it to ``destination``, whole or not at all.
+
+        The job is forgotten once its clip is delivered; a later poll of its id
+        raises JobUnknown.
+        """
+        source = self._rendered_file(done.video_url)
+        await asyncio.to_thread(_deliver, source, destination, expected_duration)
+        self._jobs.pop(source.stem, None)
+
+    async def aclose(self) -> None:
+        """Let running renders finish, drop queued ones, and delete clips never fetched."""
+        await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
+        for job in self._jobs.values():
+            job.output.unlink(missing_ok=True)
+        self._jobs.clear()
+
+    def _render(self, job: _Job) -> None:
+        def progress(percent: int) -> None:
+            job.progress = percent
+
+        render_animatic(job.request, job.output, on_progress=progress)
+
+    def _rendered_file(self, video_url: str) -> Path:
+        """The file a ``file://`` URL of ours names; DownloadError for anything else."""
+        parsed = urlparse(video_url)
+        path = Path(url2pathname(parsed.path)) if parsed.scheme == "file" else None
+        if path is None or path.parent.resolve() != self.workdir.resolve():
+            raise DownloadError(f"the preview provider did not render {video_url}")
+        if path.stem not in self._jobs or not path.is_file():
+            raise DownloadError(f"the preview {path.name} is gone (fetched already, or closed)")
+        return path
+
+
+def _check(request: VideoRequest) -> None:
+    """Refuse, as an API would, what the renderer cannot draw."""
+    problems = []
+    if request.aspect_ratio not in ASPECT_RATIOS:
+        problems.append(
+            f"aspect ratio {request.aspect_ratio!r} is not one of {', '.join(ASPECT_RATIOS)}"
+        )
+    if request.resolution not in RESOLUTION_HEIGHTS:
+        problems.append(
+            f"resolution {request.resolution!r} is not one of {', '.join(RESOLUTION_HEIGHTS)}"
+        )
+    if not 1 <= request.duration <= MAX_DURATION:
+        problems.append(f"duration {request.duration} s is not between 1 and {MAX_DURATION} s")
+    if request.mode == "image" and request.start_image is None:
+        problems.append("an image-to-video request needs a start image")
+    if problems:
+        raise ApiError(400, "; ".join(problems), code="invalid_request")
+
+
+def _deliver(source: Path, destination: Path, expected_duration: float) -> None:
+    """Check ``source`` is a clip about ``expected_duration`` long, then move it into place.
+
+    A rename when both are on one file system; otherwise a copy to a temporary name
+    beside ``destination``, renamed into place. Either way the clip appears whole.
+    """
+    check_clip(source, expected_duration)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, destination)
+        return
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+    temporary = destination.with_name(f".{destination.name}.{uuid.uuid4().hex}.part")
+    try:
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, destination)
+    finally:
+        temporary.unlink(missing_ok=True)
+    source.unlink()
