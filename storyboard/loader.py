@@ -118,6 +118,9 @@ def read_story(
     """Parse a YAML file into data and positions; YAML mistakes become problems."""
     try:
         text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        message = f"cannot be read: {error.strerror or error}"
+        return None, Positions(display_name, ""), [Problem(display_name, None, None, message)]
     except UnicodeDecodeError as error:
         before = error.object[: error.start].decode("utf-8", "replace")
         line = before.count("\n") + 1
@@ -131,14 +134,16 @@ def read_story(
     problems: list[Problem] = []
     try:
         node = yaml.compose(text, Loader=_StoryLoader)
+        data = None if node is None else _Converter(positions, problems).convert(node, ())
     except yaml.MarkedYAMLError as error:
         return None, positions, [_yaml_problem(display_name, text, error)]
     except yaml.YAMLError as error:
         return None, positions, [Problem(display_name, None, None, f"is not valid YAML: {error}")]
-    try:
-        data = None if node is None else _Converter(positions, problems).convert(node, ())
     except _Unreadable as unreadable:
         return None, positions, [unreadable.problem]
+    except RecursionError:
+        message = "the values are nested too deeply; write the story more simply"
+        return None, positions, [Problem(display_name, None, None, message)]
     if data is None:  # nothing at all, or only `---` or `null`
         return (
             None,
@@ -172,6 +177,8 @@ def _yaml_problem(file: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
             message = 'a YAML value cannot start with @: put it in quotes ("@name ...")'
     elif char == "`" and "cannot start any token" in problem:
         message = "a YAML value cannot start with a backtick: quote the text"
+    elif "depth" in problem:
+        message = "the values here are nested too deeply; write the story more simply"
     elif "quoted scalar" in context and error.context_mark is not None:
         quote = _char_at(text, error.context_mark.index) or '"'
         line, column = error.context_mark.line + 1, error.context_mark.column + 1
@@ -230,6 +237,9 @@ MAX_VALUES = 100_000
 """More values than this (aliases can multiply them) and the file is refused."""
 
 
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 class _Unreadable(Exception):
     """The document cannot be turned into data at all."""
 
@@ -251,16 +261,17 @@ class _Converter:
     def convert(self, node: yaml.Node, path: PathKey) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
-            raise _Unreadable(
-                self._at(
-                    node, f"the file holds more than {MAX_VALUES} values; write less (aliases?)"
-                )
-            )
+            message = f"the file holds more than {MAX_VALUES} values; write less (aliases?)"
+            raise _Unreadable(Problem(self.positions.file, None, None, message))
         if id(node) in self.open:
             raise _Unreadable(self._at(node, "this alias is part of itself; YAML cannot expand it"))
         self._note(path, node)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
+        if node.tag not in _COLLECTION_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            message = f"YAML tags like {tag} are not allowed here: remove it"
+            raise _Unreadable(self._at(node, message))
         self.open.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
@@ -272,12 +283,15 @@ class _Converter:
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         try:
             return self.constructor.construct_object(node)
-        except yaml.YAMLError:
+        except RecursionError:
+            raise
+        except Exception:  # an explicit tag on a value it does not fit: PyYAML raises anything
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             if node.tag.startswith("tag:yaml.org,2002:") and "python" not in node.tag:
-                self.problems.append(self._at(node, f'"{node.value}" cannot be read as {node.tag}'))
+                message = f'"{node.value}" cannot be read as {tag}: remove the {tag}'
             else:
-                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-                self.problems.append(self._at(node, f"YAML tags like {tag} are not allowed here"))
+                message = f"YAML tags like {tag} are not allowed here: remove it"
+            self.problems.append(self._at(node, message))
             return node.value
 
     def _at(self, node: yaml.Node, message: str) -> Problem:

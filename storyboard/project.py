@@ -208,16 +208,28 @@ class _ProjectChecker:
         source = story.export.soundtrack
         if source is None:
             return
-        path = (self.root / source).resolve()
         where: PathKey = ("export", "soundtrack")
+        try:
+            path = (self.root / source).resolve()
+        except (OSError, RuntimeError):
+            self._report(where, f'"{source}" cannot be followed (a symlink loop?)')
+            return
         if source.startswith(("http://", "https://", "data:")):
             self._report(where, "the soundtrack must be a file in the project folder")
         elif not path.is_relative_to(self.root):
             self._report(
                 where, f'"{source}" is outside the project folder; keep the soundtrack inside it'
             )
+        elif path.is_dir():
+            self._report(where, f'"{source}" is a folder; name the audio file itself')
         elif not path.is_file():
-            self._report(where, f'soundtrack "{source}" not found')
+            siblings = [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
+            close = difflib.get_close_matches(path.name, siblings, n=1)
+            hint = ""
+            if close:
+                near = (path.parent / close[0]).relative_to(self.root).as_posix()
+                hint = f' (did you mean "{near}"?)'
+            self._report(where, f'soundtrack "{source}" not found{hint}')
 
     def _check_cycles(self, story: Story, graph: SceneGraph) -> None:
         cycle = graph.find_cycle()

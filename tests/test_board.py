@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import re
 import shutil
@@ -270,7 +272,43 @@ scenes:
     assert not any(value.startswith("http") for _, _, value in parsed.links)
     assert "not generated yet" in scene_section(text, "two")
     assert "not generated yet" in scene_section(text, "three")
+    assert "Not generated yet" in scene_section(text, "three")
     assert not (root / ".storyboard" / "cache.db").exists(), "the board must not create a cache"
+
+
+def test_data_uris_and_start_images_get_thumbnails(make_project: MakeProject) -> None:
+    pixel = io.BytesIO()
+    Image.new("RGBA", (640, 400), (20, 120, 200, 128)).save(pixel, "PNG")
+    data_uri = "data:image/png;base64," + base64.b64encode(pixel.getvalue()).decode()
+    root = make_project(
+        f"""\
+storyboard: 1
+title: Thumbnails
+props:
+  inline: {{image: "{data_uri}"}}
+scenes:
+  - id: one
+    prompt: "@inline spins"
+  - id: two
+    start: assets/first.png
+    prompt: the frame comes alive
+""",
+        {"first.png": (200, 40, 40)},
+    )
+    studio = Studio.open(root)
+    try:
+        page = write_board(studio, provider=PROVIDER)
+    finally:
+        studio.close()
+    text, _ = read_page(page)
+    for scene_id in ("one", "two"):
+        thumb = re.search(r'<img src="(thumbs/\w+\.jpg)"', scene_section(text, scene_id))
+        assert thumb is not None, scene_id
+        with Image.open(page.parent / thumb.group(1)) as image:
+            assert image.format == "JPEG" and max(image.size) <= 320
+    assert "assets/first.png" in scene_section(text, "two")
+    assert "start frame · image" in scene_section(text, "two")
+    assert data_uri not in text, "a data URI is shown as a thumbnail, not pasted into the page"
 
 
 def test_takes_play_their_clips_hard_linked_beside_the_page(studio: Studio, project: Path) -> None:

@@ -12,7 +12,7 @@ from storyboard.compiler import AssetEntry, CompiledScene, SceneCompiler
 from storyboard.errors import Problem
 from storyboard.images import CheckedImage
 from storyboard.limits import MODELS
-from storyboard.loader import PathKey, Positions, read_story, validate_story
+from storyboard.loader import PathKey, read_story, validate_story
 
 HEAD = """\
 storyboard: 1
@@ -398,11 +398,3 @@ scenes:
 """,
     )
     assert [place(p) for p in compiled.problems] == [(6, 30), (6, 40), (7, 11)]
-
-
-def test_positions_of_a_folded_block_point_into_it(tmp_path: Path) -> None:
-    story_file = tmp_path / "story.yaml"
-    story_file.write_text(HEAD + "scenes:\n  - id: a\n    prompt: >\n      x\n", encoding="utf-8")
-    _, positions, _ = read_story(story_file)
-    assert isinstance(positions, Positions)
-    assert positions.at(("scenes", 0, "prompt")) == (5, 13)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,7 @@ def test_a_cycle_is_named_whole_as_a_closed_walk(scenes: list[CompiledScene]) ->
     members = {s.id for s in scenes if s.id != "x"}
     assert set(walk) == members and len(walk) == len(members)
     needs = {s.id: set(s.depends_on) for s in scenes}
-    for before, after in zip(cycle, cycle[1:], strict=False):
+    for before, after in itertools.pairwise(cycle):
         assert before in needs[after], f"{after} does not need {before}"
 
 

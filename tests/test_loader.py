@@ -136,16 +136,14 @@ def test_an_at_inside_a_flow_list_gets_a_short_message(tmp_path: Path) -> None:
 
 
 def test_a_quoted_at_and_a_block_at_are_fine(tmp_path: Path) -> None:
-    text = 'a: "@eileen walks"\nb: >\n  @eileen walks\nc: \'@eileen\'\n'
+    text = "a: \"@eileen walks\"\nb: >\n  @eileen walks\nc: '@eileen'\n"
     data, _, problems = read(tmp_path, text)
     assert problems == []
     assert data == {"a": "@eileen walks", "b": "@eileen walks\n", "c": "@eileen"}
 
 
 def test_a_key_given_twice_is_reported_at_the_second(tmp_path: Path) -> None:
-    data, _, problems = read(
-        tmp_path, "title: A\nscenes:\n  - id: a\n    id: b\ntitle: B\n"
-    )
+    data, _, problems = read(tmp_path, "title: A\nscenes:\n  - id: a\n    id: b\ntitle: B\n")
     assert [place(p) for p in problems] == [(4, 5), (5, 1)]
     assert problems[0].message.startswith('"id" is given twice')
     assert problems[1].message.startswith('"title" is given twice')

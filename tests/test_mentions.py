@@ -46,7 +46,11 @@ def test_a_look() -> None:
 
 def test_a_braced_look() -> None:
     (mention,) = mentions_in("@{eileen:portrait}'s photo")
-    assert (mention.name, mention.look, mention.text) == ("eileen", "portrait", "@{eileen:portrait}")
+    assert (mention.name, mention.look, mention.text) == (
+        "eileen",
+        "portrait",
+        "@{eileen:portrait}",
+    )
     assert plain("@{eileen:portrait}'s photo") == "[eileen:portrait]'s photo"
 
 

@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     if current != wanted:
         CLI_DOC.parent.mkdir(parents=True, exist_ok=True)
         CLI_DOC.write_text(wanted, encoding="utf-8")
-        print(f"wrote {CLI_DOC.relative_to(REPO)}")
+        print(f"wrote {CLI_DOC}")
     return 0
 
 

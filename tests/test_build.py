@@ -1,0 +1,278 @@
+"""Whole builds against the xAI stand-in: bodies, caching, outcomes, money, takes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import MakeProject
+
+from storyboard.engine import BuildOptions, BuildResult
+from storyboard.errors import BudgetExceeded, UsageError
+from storyboard.export import ExportResult
+from storyboard.media import probe
+from storyboard.studio import Studio
+from storyboard.testing.xai_standin import Faults, XaiStandin
+
+IMAGES = {"e.png": (200, 60, 40), "c.png": (40, 160, 90), "pad.png": (30, 30, 160)}
+STORY = """\
+storyboard: 1
+title: Small Story
+defaults: {duration: 2, resolution: 480p}
+characters:
+  eileen: {image: assets/e.png}
+  chelsea: {image: assets/c.png}
+locations:
+  pad: {image: assets/pad.png}
+scenes:
+  - id: breakfast
+    prompt: "@eileen drinks coffee while @chelsea watches @eileen"
+    caption: Morning.
+  - id: walkout
+    prompt: "continuing from @breakfast: @eileen walks to @pad"
+  - id: liftoff
+    start: walkout
+    prompt: the rocket lifts off
+  - id: orbit
+    prompt: the earth turns below
+export: {captions: srt}
+"""
+
+
+@pytest.fixture
+def xai_env(monkeypatch: pytest.MonkeyPatch, standin: XaiStandin, xai_key: str) -> XaiStandin:
+    monkeypatch.setenv("XAI_API_KEY", xai_key)
+    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
+    return standin
+
+
+@pytest.fixture
+def small(make_project: MakeProject) -> Path:
+    return make_project(STORY, IMAGES)
+
+
+def build(root: Path, **options: Any) -> BuildResult:
+    studio = Studio.open(root)
+    try:
+        return studio.build("xai", BuildOptions(**options))
+    finally:
+        studio.close()
+
+
+def generation_bodies(api: XaiStandin) -> list[dict[str, Any]]:
+    return [
+        r.body
+        for r in api.requests
+        if r.method == "POST" and r.path.endswith("/videos/generations") and r.status == 200
+        and isinstance(r.body, dict)
+    ]
+
+
+def test_a_build_sends_exactly_the_documented_bodies(small: Path, xai_env: XaiStandin) -> None:
+    result = build(small)
+    assert result.ok, result.results
+    bodies = {body["prompt"]: body for body in generation_bodies(xai_env)}
+    assert len(bodies) == 4 == xai_env.counters.generations_accepted
+    breakfast = bodies["<IMAGE_1> drinks coffee while <IMAGE_2> watches <IMAGE_1>"]
+    assert set(breakfast) == {
+        "model", "prompt", "reference_images", "duration", "aspect_ratio", "resolution"
+    }
+    assert breakfast["duration"] == 2 and breakfast["resolution"] == "480p"
+    assert all(set(ref) == {"file_id"} for ref in breakfast["reference_images"])
+    walkout = bodies["continuing from <IMAGE_1>: <IMAGE_2> walks to <IMAGE_3>"]
+    assert len(walkout["reference_images"]) == 3
+    liftoff = bodies["the rocket lifts off"]
+    assert set(liftoff) == {"model", "prompt", "image", "duration", "aspect_ratio", "resolution"}
+    orbit = bodies["the earth turns below"]
+    assert "image" not in orbit and "reference_images" not in orbit
+    # Each distinct image is uploaded once and reused by file id: e, c, pad, and one frame
+    # (the stand-in's clips for equal settings are identical, so both frames are too).
+    assert xai_env.counters.uploads == 4
+
+
+def test_a_second_build_sends_nothing(small: Path, xai_env: XaiStandin) -> None:
+    assert build(small).ok
+    before = len(xai_env.requests)
+    again = build(small)
+    assert again.ok
+    assert {r.outcome for r in again.results.values()} == {"cached"}
+    assert len(xai_env.requests) == before
+
+
+def test_the_film_has_every_scene_in_order_with_sound(small: Path, xai_env: XaiStandin) -> None:
+    assert build(small).ok
+    studio = Studio.open(small)
+    made = studio.export("xai")
+    assert isinstance(made, ExportResult)
+    info = probe(made.path)
+    assert info.has_audio
+    assert info.duration == pytest.approx(8.0, abs=0.25)
+    assert made.path == small / "out" / "film.mp4"
+    srt = (small / "out" / "film.srt").read_text()
+    assert "Morning." in srt
+
+
+def test_faults_all_at_once_pay_for_each_scene_once(small: Path, xai_env: XaiStandin) -> None:
+    xai_env.faults = Faults(
+        post_500_every=3,
+        post_429_every=4,
+        retry_after=0.05,
+        poll_503_every=5,
+        truncate_first_download=True,
+    )
+    result = build(small, concurrency=4)
+    assert result.ok, result.results
+    assert xai_env.counters.generations_accepted == 4
+
+
+def test_internal_error_and_expiry_are_resubmitted_once(small: Path, xai_env: XaiStandin) -> None:
+    xai_env.faults = Faults(
+        outcomes={"drinks coffee": ["failed:internal_error"], "earth turns": ["expired"]}
+    )
+    result = build(small)
+    assert result.ok, result.results
+    assert xai_env.counters.generations_accepted == 6
+
+
+def test_a_second_failure_gives_up(small: Path, xai_env: XaiStandin) -> None:
+    xai_env.faults = Faults(outcomes={"earth turns": ["failed:internal_error"] * 2})
+    result = build(small)
+    assert result.results["orbit"].outcome == "failed"
+    assert "after one resubmission" in result.results["orbit"].message
+    assert xai_env.counters.generations_accepted == 5
+
+
+def test_a_blocked_scene_is_refused_and_the_rest_kept(small: Path, xai_env: XaiStandin) -> None:
+    xai_env.faults = Faults(outcomes={"drinks coffee": ["blocked"] * 3})
+    result = build(small)
+    outcomes = {scene: r.outcome for scene, r in result.results.items()}
+    assert outcomes == {
+        "breakfast": "refused",
+        "walkout": "skipped",
+        "liftoff": "skipped",
+        "orbit": "generated",
+    }
+    assert "moderation" in result.results["breakfast"].message
+    assert xai_env.counters.generations_accepted == 2  # breakfast once (not retried), orbit
+    plan = Studio.open(small).plan("xai")
+    assert plan.all_scenes["breakfast"].state == "failed"
+    assert plan.all_scenes["orbit"].state == "cached"
+
+
+def test_invalid_argument_is_refused_with_the_api_message(small: Path, xai_env: XaiStandin) -> None:
+    xai_env.faults = Faults(outcomes={"earth turns": ["failed:invalid_argument"]})
+    result = build(small)
+    assert result.results["orbit"].outcome == "refused"
+    assert xai_env.counters.generations_accepted == 4
+
+
+def test_an_ambiguous_submission_is_not_resent_blindly(small: Path, xai_env: XaiStandin) -> None:
+    xai_env.faults = Faults(drop_create_response=True)
+    result = build(small, only=["orbit"])
+    assert result.results["orbit"].outcome == "ambiguous"
+    assert "--resubmit" in result.results["orbit"].message
+    assert xai_env.counters.generations_accepted == 1
+    xai_env.faults = Faults()
+    again = build(small, only=["orbit"])
+    assert again.results["orbit"].outcome == "ambiguous"
+    assert xai_env.counters.generations_accepted == 1
+    resent = build(small, only=["orbit"], resubmit=True)
+    assert resent.results["orbit"].outcome == "generated"
+    assert xai_env.counters.generations_accepted == 2
+
+
+def test_only_builds_a_scene_and_what_it_needs(small: Path, xai_env: XaiStandin) -> None:
+    result = build(small, only=["walkout"])
+    assert set(result.results) == {"breakfast", "walkout"}
+    with pytest.raises(UsageError, match="did you mean walkout"):
+        build(small, only=["walkou"])
+
+
+def test_max_cost_refuses_a_build_over_budget(small: Path, xai_env: XaiStandin) -> None:
+    with pytest.raises(BudgetExceeded, match="more than --max-cost"):
+        build(small, max_cost=0.2)
+    assert xai_env.counters.generations_accepted == 0
+
+
+def test_max_cost_stops_submitting_when_the_spend_reaches_it(
+    small: Path, xai_env: XaiStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Estimated at $0.03/s the build fits in $0.25, but each 2 s clip really costs $0.10.
+    monkeypatch.setenv("STORYBOARD_PRICES", '{"grok-imagine-video": 0.03}')
+    result = build(small, max_cost=0.25, concurrency=1)
+    assert not result.ok
+    assert "max-cost" in " ".join(r.message for r in result.results.values())
+    assert xai_env.counters.generations_accepted == 2
+    assert Studio.open(small).status("xai")["spent_usd"] == pytest.approx(0.2)
+
+
+def test_regen_makes_new_takes_downstream_and_selects_them(
+    small: Path, xai_env: XaiStandin
+) -> None:
+    assert build(small).ok
+    studio = Studio.open(small)
+    targets = studio.regen_targets("walkout")
+    assert targets == {"walkout", "liftoff"}
+    result = build(small, regen=targets)
+    assert {s: r.outcome for s, r in result.results.items()} == {
+        "breakfast": "cached",
+        "walkout": "generated",
+        "liftoff": "generated",
+        "orbit": "cached",
+    }
+    walkout_takes = Studio.open(small).takes("walkout", "xai")
+    assert [(t.take, t.selected) for t in walkout_takes] == [(1, False), (2, True)]
+    lock = (small / "storyboard.lock").read_text()
+    assert "walkout: {take: 2" in lock
+
+
+def test_use_selects_a_take_and_downstream_follows(small: Path, xai_env: XaiStandin) -> None:
+    assert build(small).ok
+    assert build(small, regen={"breakfast", "walkout", "liftoff"}).ok
+    accepted = xai_env.counters.generations_accepted
+    studio = Studio.open(small)
+    studio.use("breakfast", 1, "xai")
+    plan = Studio.open(small).plan("xai")
+    # breakfast's take 1 gives walkout its old key back, whose take 1 still exists
+    assert plan.all_scenes["breakfast"].take is not None
+    assert plan.all_scenes["breakfast"].take.take == 1
+    assert plan.all_scenes["walkout"].state == "cached"
+    assert build(small).ok
+    assert xai_env.counters.generations_accepted == accepted
+    with pytest.raises(UsageError, match="no take 9"):
+        studio.use("breakfast", 9, "xai")
+
+
+def test_edit_then_revert_sends_nothing(small: Path, xai_env: XaiStandin) -> None:
+    assert build(small).ok
+    story = small / "story.yaml"
+    story.write_text(STORY.replace("the earth turns below", "the moon turns below"))
+    assert build(small).ok
+    accepted = xai_env.counters.generations_accepted
+    assert accepted == 5
+    story.write_text(STORY)
+    plan = Studio.open(small).plan("xai")
+    assert all(p.state == "cached" for p in plan.scenes)
+    assert build(small).ok
+    assert xai_env.counters.generations_accepted == accepted
+
+
+def test_stale_reasons_after_an_image_changes(small: Path, xai_env: XaiStandin) -> None:
+    from PIL import Image
+
+    assert build(small).ok
+    Image.new("RGB", (64, 48), (1, 2, 3)).save(small / "assets" / "pad.png")
+    plan = Studio.open(small).plan("xai")
+    walkout = plan.all_scenes["walkout"]
+    assert (walkout.state, walkout.reason) == ("stale", "reference image changed: @pad")
+    assert plan.all_scenes["liftoff"].reason.startswith("waits for @walkout")
+
+
+def test_the_key_appears_nowhere(small: Path, xai_env: XaiStandin, xai_key: str) -> None:
+    xai_env.faults = Faults(outcomes={"earth turns": ["failed:invalid_argument"]})
+    build(small)
+    Studio.open(small).export("xai", partial=True)
+    for path in small.rglob("*"):
+        if path.is_file():
+            assert xai_key.encode() not in path.read_bytes(), path

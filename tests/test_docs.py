@@ -1,0 +1,225 @@
+"""The docs and the code must not drift apart.
+
+As sqlite-utils does it: docs/cli.md is generated from ``--help``
+(tools/cli_reference.py) and must be up to date; every command, every
+environment variable the code reads and every key of the format is
+documented; links resolve; and the complete example stories in
+docs/story-format.md load without a problem.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType, UnionType
+from typing import Any, Union, get_args, get_origin
+
+import pytest
+from PIL import Image
+from pydantic import BaseModel
+
+from storyboard.format import Story
+from storyboard.project import Project
+
+REPO = Path(__file__).resolve().parent.parent
+DOCS = REPO / "docs"
+README = REPO / "README.md"
+PACKAGE = REPO / "storyboard"
+
+_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)")
+_FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
+_ASSET_PATH = re.compile(r"\bassets/[A-Za-z0-9_./-]*[A-Za-z0-9_]")
+_VARIABLE = re.compile(r"\b(?:STORYBOARD|XAI)_[A-Z0-9_]*[A-Z0-9]\b")
+
+
+def _generator() -> ModuleType:
+    path = REPO / "tools" / "cli_reference.py"
+    spec = importlib.util.spec_from_file_location("cli_reference", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("cli_reference", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generator() -> ModuleType:
+    return _generator()
+
+
+@pytest.fixture(scope="module")
+def cli_doc() -> str:
+    return (DOCS / "cli.md").read_text(encoding="utf-8")
+
+
+def _doc_pages() -> list[Path]:
+    pages = sorted(DOCS.glob("*.md"))
+    return [*pages, README] if README.exists() else pages
+
+
+# -- the CLI reference ------------------------------------------------------------
+
+
+def test_cli_reference_is_up_to_date(generator: ModuleType, cli_doc: str) -> None:
+    assert cli_doc == generator.render(), (
+        "docs/cli.md is out of date: run .venv/bin/python tools/cli_reference.py"
+    )
+
+
+def test_check_mode_reports_a_stale_reference(
+    generator: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    stale = tmp_path / "cli.md"
+    stale.write_text("# out of date\n", encoding="utf-8")
+    monkeypatch.setattr(generator, "CLI_DOC", stale)
+    assert generator.main(["--check"]) == 1
+    assert stale.read_text(encoding="utf-8") == "# out of date\n", "--check must write nothing"
+    assert generator.main([]) == 0
+    assert generator.main(["--check"]) == 0
+
+
+def test_every_command_is_in_the_cli_reference(generator: ModuleType, cli_doc: str) -> None:
+    names = generator.command_names(generator.cli_app())
+    assert len(names) >= 12
+    for name in names:
+        assert f"### `storyboard {name}`" in cli_doc, f"{name} has no section in docs/cli.md"
+        assert f"`storyboard {name}" in generator.INTRODUCTION, (
+            f"{name} is missing from the command table in tools/cli_reference.py"
+        )
+
+
+def test_every_command_is_in_the_readme_or_the_tutorial(generator: ModuleType) -> None:
+    pages = [DOCS / "tutorial.md", README]
+    text = "\n".join(page.read_text(encoding="utf-8") for page in pages if page.exists())
+    for name in generator.command_names(generator.cli_app()):
+        assert re.search(rf"\bstoryboard {name}\b", text), (
+            f"`storyboard {name}` appears in neither README.md nor docs/tutorial.md"
+        )
+
+
+def _variables_read_by_the_code() -> set[str]:
+    found: set[str] = set()
+    for source in PACKAGE.rglob("*.py"):
+        found |= set(_VARIABLE.findall(source.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_environment_variable_is_documented(cli_doc: str) -> None:
+    variables = _variables_read_by_the_code()
+    assert {"XAI_API_KEY", "STORYBOARD_PROVIDER", "STORYBOARD_PRICES"} <= variables
+    table = cli_doc.split("## Environment variables", 1)[1].split("\n## ", 1)[0]
+    for variable in sorted(variables):
+        assert f"| `{variable}` |" in table, f"{variable} is not in the table of docs/cli.md"
+
+
+# -- the story format ---------------------------------------------------------------
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    if get_origin(annotation) in (Union, UnionType) or get_args(annotation):
+        for argument in get_args(annotation):
+            yield from _models_in(argument)
+
+
+def _format_keys(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[str]:
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return set()
+    seen.add(model)
+    keys: set[str] = set()
+    for name, info in model.model_fields.items():
+        keys.add(info.alias or name)
+        for nested in _models_in(info.annotation):
+            keys |= _format_keys(nested, seen)
+    return keys
+
+
+def test_every_format_key_is_documented() -> None:
+    page = (DOCS / "story-format.md").read_text(encoding="utf-8")
+    keys = _format_keys(Story)
+    assert {"storyboard", "looks", "start", "soundtrack_volume", "title_card"} <= keys
+    for key in sorted(keys):
+        assert f"`{key}`" in page, f"the key `{key}` is not described in docs/story-format.md"
+
+
+def _story_snippets() -> list[tuple[str, str]]:
+    page = (DOCS / "story-format.md").read_text(encoding="utf-8")
+    snippets = []
+    for number, match in enumerate(_FENCE.finditer(page), start=1):
+        info = match.group(1).split()
+        if info[:2] == ["yaml", "story"]:
+            snippets.append((f"snippet-{number}", match.group(2)))
+    return snippets
+
+
+def _placeholder(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    formats = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+    image_format = formats.get(path.suffix.lower())
+    if image_format is None:
+        path.write_bytes(b"placeholder")  # a soundtrack is only checked for existence
+        return
+    Image.new("RGB", (64, 48), (180, 120, 60)).save(path, image_format)
+
+
+def test_the_format_page_has_complete_stories() -> None:
+    assert len(_story_snippets()) >= 3, "mark complete examples with ```yaml story"
+
+
+@pytest.mark.parametrize(("name", "story"), _story_snippets())
+def test_complete_stories_in_the_format_page_load(name: str, story: str, tmp_path: Path) -> None:
+    root = tmp_path / name
+    root.mkdir()
+    for asset in set(_ASSET_PATH.findall(story)):
+        _placeholder(root / asset)
+    (root / "story.yaml").write_text(story, encoding="utf-8")
+    project = Project.load(root)
+    assert project.scenes
+
+
+# -- links --------------------------------------------------------------------------
+
+
+def _relative_links(page: Path) -> Iterator[str]:
+    text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+    text = re.sub(r"`[^`\n]*`", "", text)
+    for match in _LINK.finditer(text):
+        target = match.group(1)
+        if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+            continue
+        yield target
+
+
+@pytest.mark.parametrize("page", _doc_pages(), ids=lambda page: page.name)
+def test_relative_links_resolve(page: Path) -> None:
+    for target in _relative_links(page):
+        path = target.split("#", 1)[0]
+        assert (page.parent / path).exists(), f"{page.name} links to {target}, which does not exist"
+
+
+def test_anchors_of_links_between_pages_exist() -> None:
+    for page in _doc_pages():
+        for target in _relative_links(page):
+            if "#" not in target:
+                continue
+            path, anchor = target.split("#", 1)
+            linked = (page.parent / path) if path else page
+            if linked.suffix != ".md":
+                continue
+            assert anchor in _anchors(linked), f"{page.name} links to {target}: no such heading"
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's anchors for the headings of a page."""
+    text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+    anchors = set()
+    for heading in re.findall(r"^#{1,6}\s+(.+?)\s*$", text, re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        anchors.add(slug)
+    return anchors
