@@ -18,6 +18,7 @@ import resource
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -80,8 +81,9 @@ def timed(action: Callable[[], None]) -> tuple[float, float]:
 
 
 def _cpu() -> float:
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
     )
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
@@ -114,7 +116,7 @@ def main() -> None:
         requests = scenes(folder)
         film = SECONDS * len(requests)
         render_animatic(requests[2], folder / "warm-up.mp4")
-        singles = [best(lambda r=r: render_animatic(r, folder / "single.mp4")) for r in requests]
+        singles = [best(partial(render_animatic, r, folder / "single.mp4")) for r in requests]
         serial = best(lambda: one_after_another(requests, folder))
         parallel = best(lambda: through_the_provider(requests, folder))
     rows = [

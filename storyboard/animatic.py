@@ -147,13 +147,6 @@ class Box(NamedTuple):
     def inset(self, by: float) -> Box:
         return Box(self.x + by, self.y + by, max(1.0, self.w - 2 * by), max(1.0, self.h - 2 * by))
 
-    def shrunk(self, factor: float) -> Box:
-        """The box ``factor`` times smaller about its centre."""
-        cx, cy = self.centre
-        return Box(
-            cx - self.w / factor / 2, cy - self.h / factor / 2, self.w / factor, self.h / factor
-        )
-
     def snapped(self) -> Box:
         """Even integer position and size, as 4:2:0 video needs."""
         left, top = math.floor(self.x / 2) * 2, math.floor(self.y / 2) * 2
@@ -162,10 +155,21 @@ class Box(NamedTuple):
         return Box(left, top, right - left, bottom - top)
 
 
-def _union(boxes: Sequence[Box]) -> Box:
-    left, top = min(b.x for b in boxes), min(b.y for b in boxes)
-    right, bottom = max(b.x + b.w for b in boxes), max(b.y + b.h for b in boxes)
-    return Box(left, top, right - left, bottom - top)
+def _before_push_in(point: tuple[float, float], origin: tuple[float, float]) -> tuple[float, float]:
+    """Where to draw what should sit at ``point`` halfway through a push-in about ``origin``."""
+    middle = 1 + ZOOM / 2
+    return (
+        origin[0] + (point[0] - origin[0]) / middle,
+        origin[1] + (point[1] - origin[1]) / middle,
+    )
+
+
+def _room_for_push_in(area: Box, origin: tuple[float, float]) -> Box:
+    """The part of ``area`` whose contents, pushed in about ``origin``, stay inside ``area``
+    to the end and are centred in it halfway."""
+    x, y = _before_push_in(area.centre, origin)
+    width, height = area.w / (1 + ZOOM), area.h / (1 + ZOOM)
+    return Box(x - width / 2, y - height / 2, width, height)
 
 
 # --- the stills ---------------------------------------------------------------------
@@ -178,8 +182,6 @@ class Layers:
     stage: Image.Image
     picture: Image.Image
     region: Box
-    focus: tuple[float, float]
-    """The point the camera pushes in on, relative to ``region``."""
     timecodes: Image.Image
     timecode_at: tuple[int, int]
     bar: Image.Image
@@ -215,9 +217,9 @@ def compose_layers(request: VideoRequest) -> Layers:
     draw = ImageDraw.Draw(stage)
     cards = _cards(request)
     if cards:
-        region, focus = _compose_cards(draw, canvas, sheet, request, cards)
+        region = _compose_cards(draw, canvas, sheet, request, cards)
     else:
-        region, focus = _compose_title(canvas, sheet, request)
+        region = _compose_title(canvas, sheet, request)
     strip = _timecode_strip(sheet, request.duration)
     bar_y = _draw_footer(draw, sheet, request, strip.width - 2 * strip.inset)
     crop = region.scaled(SUPERSAMPLE).corners()
@@ -225,7 +227,6 @@ def compose_layers(request: VideoRequest) -> Layers:
         stage=stage,
         picture=_with_content_mask(canvas.crop(crop), plain.crop(crop)),
         region=region,
-        focus=focus,
         timecodes=strip.image,
         timecode_at=(
             round(sheet.margin) - strip.inset,
@@ -243,26 +244,33 @@ def _compose_cards(
     sheet: _Sheet,
     request: VideoRequest,
     cards: list[_Card],
-) -> tuple[Box, tuple[float, float]]:
-    """Label, mode and prompt on the stage, the cards on the canvas; the region and focus."""
+) -> Box:
+    """Label, mode and prompt on the stage, the cards on the canvas; return the cards' region."""
     region = _draw_storyboard_text(draw, sheet, request, MODE_ACCENTS[request.mode]).snapped()
-    fine = sheet.enlarged(SUPERSAMPLE)
-    room = region.scaled(SUPERSAMPLE).inset(24 * fine.unit).shrunk(1 + ZOOM)
+    fine, big = sheet.enlarged(SUPERSAMPLE), region.scaled(SUPERSAMPLE)
+    room = _room_for_push_in(big.inset(32 * fine.unit), (big.x, big.y))
     boxes = _layout_cards([card.aspect for card in cards], room, fine)
     for card, box in zip(cards, boxes, strict=True):
         _draw_card(canvas, card, box, fine)
-    x, y = _union(boxes).scaled(1 / SUPERSAMPLE).centre
-    return region, (x - region.x, y - region.y)
+    return region
 
 
-def _compose_title(
-    canvas: Image.Image, sheet: _Sheet, request: VideoRequest
-) -> tuple[Box, tuple[float, float]]:
-    """The title card on the canvas; the region around it and its centre."""
-    fine = sheet.enlarged(SUPERSAMPLE)
-    block = _draw_title_card(ImageDraw.Draw(canvas), fine, request, MODE_ACCENTS[request.mode])
+def _compose_title(canvas: Image.Image, sheet: _Sheet, request: VideoRequest) -> Box:
+    """The title card on the canvas; return the region around it.
+
+    It is measured first (drawn on a scratch canvas), so that it can be drawn where
+    the push-in carries it to the middle of the frame halfway through.
+    """
+    fine, accent = sheet.enlarged(SUPERSAMPLE), MODE_ACCENTS[request.mode]
+    centre = (fine.width / 2, fine.height / 2 - 30 * fine.unit)
+    scratch = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    block = _draw_title_card(scratch, fine, request, accent, centre)
     region = _title_region(block.scaled(1 / SUPERSAMPLE), sheet)
-    return region, (region.w / 2, region.h / 2)
+    big = region.scaled(SUPERSAMPLE)
+    _draw_title_card(
+        ImageDraw.Draw(canvas), fine, request, accent, _before_push_in(centre, (big.x, big.y))
+    )
+    return region
 
 
 def _with_content_mask(picture: Image.Image, plain: Image.Image) -> Image.Image:
@@ -300,7 +308,7 @@ def _backdrop(size: tuple[int, int], accent: RGB) -> Image.Image:
 
 def _title_region(block: Box, sheet: _Sheet) -> Box:
     """Room around the title for the push-in, inside the frame and above the footer."""
-    grown = block.inset(-(sheet.margin / 2 + max(block.w, block.h) * ZOOM / 2))
+    grown = block.inset(-(sheet.margin / 2 + max(block.w, block.h) * ZOOM))
     left, top = max(0.0, grown.x), max(0.0, grown.y)
     right = min(float(sheet.width), grown.x + grown.w)
     bottom = min(sheet.height - 80 * sheet.unit, grown.y + grown.h)
@@ -538,28 +546,32 @@ def _draw_header(
 
 
 def _draw_title_card(
-    draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, accent: RGB
+    draw: ImageDraw.ImageDraw,
+    sheet: _Sheet,
+    request: VideoRequest,
+    accent: RGB,
+    centre: tuple[float, float],
 ) -> Box:
-    """Text-only scenes: mode, label, a rule and the prompt, centred; return their box."""
-    unit, centre = sheet.unit, sheet.width / 2
+    """Text-only scenes: mode, label, a rule and the prompt around ``centre``; return their box."""
+    unit, (x, middle) = sheet.unit, centre
     width = sheet.width - 2 * sheet.margin - (0 if sheet.portrait else 160 * unit)
     font, lines = _fit_text(
         request.prompt.strip(), sheet, 32 * unit, width, 9 if sheet.portrait else 5
     )
     label_font = sheet.fonts(40 * unit)
     height = 98 * unit + label_font.size + len(lines) * font.size * LEADING
-    top = (sheet.height - height) / 2 - 30 * unit
-    pill = _draw_pill(draw, sheet, MODE_NAMES[request.mode], accent, (centre, top + 14 * unit), "m")
+    top = middle - height / 2
+    pill = _draw_pill(draw, sheet, MODE_NAMES[request.mode], accent, (x, top + 14 * unit), "m")
     y = top + 58 * unit
     label = _ellipsized(request.label or "untitled scene", label_font, width)
-    draw.text((centre, y), label, font=label_font, fill=TEXT, anchor="ma")
+    draw.text((x, y), label, font=label_font, fill=TEXT, anchor="ma")
     y += label_font.size + 22 * unit
-    draw.rectangle((centre - 28 * unit, y, centre + 28 * unit, y + 2 * unit), fill=accent)
-    _draw_lines(draw, lines, font, Box(centre - width / 2, y + 18 * unit, width, 0), centred=True)
+    draw.rectangle((x - 28 * unit, y, x + 28 * unit, y + 2 * unit), fill=accent)
+    _draw_lines(draw, lines, font, Box(x - width / 2, y + 18 * unit, width, 0), centred=True)
     widest = max(
         [label_font.getlength(label), pill.w, *(_line_width(line, font) for line in lines)]
     )
-    return Box(centre - widest / 2, top, widest, height)
+    return Box(x - widest / 2, top, widest, height)
 
 
 def _draw_footer(
@@ -838,14 +850,17 @@ def _hold(frames: int) -> str:
     return f"loop=loop={frames - 1}:size=1,setpts=N/{FPS}/TB"
 
 
-def _push_in(frames: int, region: Box, focus: tuple[float, float]) -> str:
-    """A ``zoompan`` easing from 1 to ``1 + ZOOM`` about ``focus`` (in ``region``'s pixels)."""
+def _push_in(frames: int, region: Box) -> str:
+    """A ``zoompan`` easing from 1 to ``1 + ZOOM`` about the picture's top-left corner.
+
+    ``zoompan`` crops whole pixels (pairs of them across, in 4:2:0), so a push-in
+    about any other point wobbles by a pixel; about the corner the crop never
+    moves and only its size changes, which on the doubled picture is half a pixel
+    at most, always forwards. Layouts allow for the drift this brings.
+    """
     ease = f"(0.5-0.5*cos(PI*on/{max(1, frames - 1)}))"
-    fx, fy = focus[0] * SUPERSAMPLE, focus[1] * SUPERSAMPLE
-    return (
-        f"zoompan=z='1+{ZOOM}*{ease}':x='{fx:.1f}*(1-1/zoom)':y='{fy:.1f}*(1-1/zoom)'"
-        f":d={frames}:s={round(region.w)}x{round(region.h)}:fps={FPS}"
-    )
+    size = f"{round(region.w)}x{round(region.h)}"
+    return f"zoompan=z='1+{ZOOM}*{ease}':x=0:y=0:d={frames}:s={size}:fps={FPS}"
 
 
 def _filter_graph(request: VideoRequest, layers: Layers) -> str:
@@ -858,7 +873,7 @@ def _filter_graph(request: VideoRequest, layers: Layers) -> str:
     moving = "[staged]" if layers.opening else "[scene]"
     steps = [
         f"[0:v]{_to_yuv()},{_hold(scene)}[stage]",
-        f"[1:v]{_to_yuv(alpha=True)},{_push_in(scene, region, layers.focus)}[picture]",
+        f"[1:v]{_to_yuv(alpha=True)},{_push_in(scene, region)}[picture]",
         f"[stage][picture]overlay={round(region.x)}:{round(region.y)}{moving}",
         f"[2:v]{_hold(frames)},crop={cell_w}:{cell_h}:0:'n*{cell_h}',{_to_yuv(alpha=True)}[timecode]",
         f"[3:v]{_to_yuv(alpha=True)}[bar]",

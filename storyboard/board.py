@@ -67,10 +67,7 @@ POSTER_WORKERS = min(8, os.cpu_count() or 1)
 """Posters are made by ffmpeg, one process each, this many at a time."""
 
 
-# -- the page's contents ------------------------------------------------------
-
-
-# -- writing ------------------------------------------------------------------------
+# -- gathering the cards ------------------------------------------------------------------------
 
 
 def write_board(studio: Studio, output: Path | None = None, provider: str | None = None) -> Path:

@@ -44,7 +44,7 @@ from .providers.base import (
     VideoRequest,
 )
 from .providers.polling import wait_for_job
-from .store import Store, Take
+from .store import Store, Take, sha256_of
 
 Outcome = Literal["cached", "generated", "failed", "refused", "skipped", "ambiguous"]
 FREE_PROVIDERS = frozenset({"preview"})
@@ -217,22 +217,32 @@ class Engine:
         if scene.id not in self.options.regen:
             take = self.planner.chosen_take(scene.id, key)
             if take is not None and self.store.clip_path(take.clip).exists():
-                self._choose(scene.id, take)
+                await self._choose(scene.id, take)
                 return SceneResult(scene.id, "cached", f"take {take.take}", take)
         async with self._slots:
             take = await self._generate(scene, key)
-        self._choose(scene.id, take)
+        await self._choose(scene.id, take)
         return SceneResult(scene.id, "generated", f"take {take.take}", take)
 
-    def _choose(self, scene_id: str, take: Take) -> None:
-        """Make a take the scene's chosen one, and note its last frame for downstream scenes."""
-        self.frames[scene_id] = self.store.frame_of(take.clip, extract_last_frame)
+    async def _choose(self, scene_id: str, take: Take) -> None:
+        """Make a take the scene's chosen one; note its last frame if a scene needs it."""
+        if self.project.graph.downstream(scene_id):
+            self.frames[scene_id] = await self._frame_of(take.clip)
         current = self.lock.get(self.provider.name, scene_id)
         chosen = Selection(take.take, take.key, take.clip)
         if current != chosen:
             self.store.select(take.key, take.take)
             self.lock.set(self.provider.name, scene_id, chosen)
             self.lock.save(list(self.project.scenes))
+
+    async def _frame_of(self, clip: str) -> str:
+        """A clip's last frame, extracted once, off the event loop."""
+        known = self.store.known_frame(clip)
+        if known is not None:
+            return known
+        scratch = self.store.frame_scratch_path(clip)
+        await asyncio.to_thread(extract_last_frame, self.store.clip_path(clip), scratch)
+        return self.store.remember_frame(clip, scratch)
 
     # -- one scene's jobs -------------------------------------------------------
 
@@ -337,7 +347,7 @@ class Engine:
         destination = self.store.download_path(job_id)
         try:
             await self.provider.fetch(done, destination, float(scene.duration))
-            clip = self.store.adopt_clip(destination)
+            clip = self.store.adopt_clip(destination, await asyncio.to_thread(sha256_of, destination))
         except (ProviderError, MediaError, StoreError, OSError) as error:
             destination.unlink(missing_ok=True)
             raise _SceneFailed(

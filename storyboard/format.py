@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 FORMAT_VERSION = 1
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -31,7 +31,7 @@ class Defaults(_Strict):
     """Settings every scene inherits unless it says otherwise."""
 
     model: str = "grok-imagine-video"
-    duration: int = Field(default=6, ge=1)
+    duration: StrictInt = Field(default=6, ge=1)
     aspect_ratio: AspectRatio = "16:9"
     resolution: Resolution = "720p"
 
@@ -50,7 +50,7 @@ class Scene(_Strict):
     id: Name
     prompt: str | None = None
     title: str | None = None
-    duration: int | None = Field(default=None, ge=1)
+    duration: StrictInt | None = Field(default=None, ge=1)
     aspect_ratio: AspectRatio | None = None
     resolution: Resolution | None = None
     model: str | None = None
@@ -62,7 +62,7 @@ class Scene(_Strict):
 class ExportSettings(_Strict):
     """How films are assembled from clips."""
 
-    fps: int = Field(default=24, ge=1, le=120)
+    fps: StrictInt = Field(default=24, ge=1, le=120)
     aspect_ratio: AspectRatio | None = None
     resolution: Resolution | None = None
     transition: Transition = "cut"

@@ -14,6 +14,7 @@ from .compiler import CompiledScene
 from .keys import Inputs, explain_change, key_of, scene_inputs
 from .limits import estimate_cost
 from .lockfile import LockFile
+from .media import extract_last_frame
 from .project import Project
 from .store import Store, Take
 
@@ -176,11 +177,20 @@ class Planner:
         takes = self.store.takes(key) if self.store else []
         take = self.chosen_take(scene.id, key) if takes else None
         if take is not None and self.store is not None:
-            frame = self.store.known_frame(take.clip)
+            frame = self._frame(scene.id, take)
             reason = f"take {take.take} of {len(takes)}"
             return ScenePlan(scene, "cached", reason, inputs, key, take, takes, 0.0, frame)
         state, reason = self._why_not_cached(scene.id, key, inputs)
         return ScenePlan(scene, state, reason, inputs, key, None, [], cost)
+
+    def _frame(self, scene_id: str, take: Take) -> str | None:
+        """The chosen take's last frame; extracted now if a scene below needs it and a
+        build skipped it (builds extract frames only for scenes that others use)."""
+        assert self.store is not None
+        frame = self.store.known_frame(take.clip)
+        if frame is None and self.project.graph.downstream(scene_id):
+            frame = self.store.frame_of(take.clip, extract_last_frame)
+        return frame
 
     def _ever_generated(self, scene_id: str) -> bool:
         return self.lock.get(self.provider, scene_id) is not None

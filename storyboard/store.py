@@ -292,9 +292,9 @@ class Store:
     def download_path(self, job_id: int) -> Path:
         return self.downloads_dir / f"job-{job_id}.mp4"
 
-    def adopt_clip(self, downloaded: Path) -> str:
+    def adopt_clip(self, downloaded: Path, clip: str | None = None) -> str:
         """Move a checked download into the clip folder under its content hash."""
-        clip = sha256_of(downloaded)
+        clip = clip or sha256_of(downloaded)
         destination = self.clip_path(clip)
         if destination.exists():
             downloaded.unlink()
@@ -304,22 +304,33 @@ class Store:
 
     def frame_of(self, clip: str, extract: Callable[[Path, Path], None]) -> str:
         """The sha256 of a clip's last frame, extracted once and cached."""
-        row = self.db.execute("SELECT frame FROM frames WHERE clip = ?", [clip]).fetchone()
-        if row and self.frame_path(row[0]).exists():
-            return str(row[0])
-        temporary = self.frames_dir / f".{clip}.{os.getpid()}.png"
+        known = self.known_frame(clip)
+        if known is not None:
+            return known
+        temporary = self.frame_scratch_path(clip)
         extract(self.clip_path(clip), temporary)
-        frame = sha256_of(temporary)
-        os.replace(temporary, self.frame_path(frame))
+        return self.remember_frame(clip, temporary)
+
+    def known_frame(self, clip: str) -> str | None:
+        """The sha256 of a clip's last frame if it was extracted (and is still there)."""
+        row = self.db.execute("SELECT frame FROM frames WHERE clip = ?", [clip]).fetchone()
+        if row is None or not self.frame_path(row[0]).exists():
+            return None
+        return str(row[0])
+
+    def frame_scratch_path(self, clip: str) -> Path:
+        """Where to extract a clip's frame before :meth:`remember_frame` names it."""
+        return self.downloads_dir / f"frame-{clip}.{os.getpid()}.png"
+
+    def remember_frame(self, clip: str, extracted: Path) -> str:
+        """Name an extracted frame by its hash and record it for the clip."""
+        frame = sha256_of(extracted)
+        os.replace(extracted, self.frame_path(frame))
         with self.immediate():
             self.db.execute(
                 "INSERT OR REPLACE INTO frames (clip, frame) VALUES (?, ?)", [clip, frame]
             )
         return frame
-
-    def known_frame(self, clip: str) -> str | None:
-        row = self.db.execute("SELECT frame FROM frames WHERE clip = ?", [clip]).fetchone()
-        return str(row[0]) if row else None
 
     def clean_downloads(self) -> None:
         """Remove partial downloads a killed build left behind (only ever temporary)."""

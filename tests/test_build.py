@@ -86,9 +86,9 @@ def test_a_build_sends_exactly_the_documented_bodies(small: Path, xai_env: XaiSt
     assert set(liftoff) == {"model", "prompt", "image", "duration", "aspect_ratio", "resolution"}
     orbit = bodies["the earth turns below"]
     assert "image" not in orbit and "reference_images" not in orbit
-    # Each distinct image is uploaded once and reused by file id: e, c, pad, and one frame
-    # (the stand-in's clips for equal settings are identical, so both frames are too).
-    assert xai_env.counters.uploads == 4
+    # Each distinct image is uploaded once and reused by file id:
+    # e, c, pad, breakfast's last frame (for walkout) and walkout's (for liftoff).
+    assert xai_env.counters.uploads == 5
 
 
 def test_a_second_build_sends_nothing(small: Path, xai_env: XaiStandin) -> None:

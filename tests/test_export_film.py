@@ -20,7 +20,7 @@ from clips import (
 )
 
 from storyboard.errors import MediaError, MissingClips
-from storyboard.export import export_film
+from storyboard.export import FilmEntry, export_film
 from storyboard.media import ffmpeg_exe, probe
 
 
@@ -40,7 +40,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("project") / ".storyboard"
 
 
-def three(clips: dict[str, Path], **captions: str) -> list:  # type: ignore[type-arg]
+def three(clips: dict[str, Path], **captions: str) -> list[FilmEntry]:
     return [
         entry(f"s{i}", clips[c], caption=captions.get(c))
         for i, c in enumerate(("red", "blue", "green"))

@@ -45,7 +45,9 @@ def slate(
     name = f"slate-{_digest(scene_id, title or '', f'{seconds:g}', str(frames))}-{profile.digest}"
     return cache.make(
         name,
-        lambda output: _still(_slate_image(scene_id, title, seconds, profile), frames, output, profile),
+        lambda output: _still(
+            _slate_image(scene_id, title, seconds, profile), frames, output, profile
+        ),
     )
 
 

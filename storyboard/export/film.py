@@ -64,18 +64,31 @@ def export_film(
         frames = sum(shot.piece.frames for shot in shots) - overlap * (len(shots) - 1)
         seconds = profile.seconds(frames)
         with atomic_output(destination) as target:
-            if soundtrack is None:
-                join(pieces, profile, cache.work, target)
-            else:
-                joined = cache.work / "joined.mp4"
-                join(pieces, profile, cache.work, joined)
-                volume = spec.settings.soundtrack_volume
-                lay_soundtrack(joined, soundtrack, volume, seconds, profile, target)
+            _write_film(pieces, profile, spec, soundtrack, seconds, cache.work, target)
     cues = captions.cues(
         [captions.Shot(s.piece.frames, s.caption) for s in shots], overlap, profile.fps
     )
     srt, vtt = _write_sidecars(spec, destination, cues)
     return ExportResult(destination, seconds, srt, vtt, tuple(missing))
+
+
+def _write_film(
+    pieces: Sequence[Piece],
+    profile: Profile,
+    spec: FilmSpec,
+    soundtrack: Path | None,
+    seconds: float,
+    work: Path,
+    output: Path,
+) -> None:
+    """Join the pieces into ``output``, by way of a soundtrack pass if there is one."""
+    if soundtrack is None:
+        join(pieces, profile, work, output)
+        return
+    joined = work / "joined.mp4"
+    join(pieces, profile, work, joined)
+    volume = spec.settings.soundtrack_volume
+    lay_soundtrack(joined, soundtrack, volume, seconds, profile, output)
 
 
 def _soundtrack(spec: FilmSpec) -> Path | None:

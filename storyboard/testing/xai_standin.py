@@ -41,6 +41,7 @@ import contextlib
 import dataclasses
 import email.parser
 import email.policy
+import hashlib
 import json
 import os
 import re
@@ -227,6 +228,8 @@ class _Job:
     resolution: str
     outcome: str
     started: float
+    variant: str = ""
+    """A digest of the request: like a real model, a different request gives a different clip."""
     polls: int = 0
     downloads: int = 0
 
@@ -238,12 +241,13 @@ class _StoredFile:
 
 
 class ClipMaker:
-    """Real MP4 clips (testsrc2 picture, silent AAC), made once per shape and kept."""
+    """Real MP4 clips (testsrc2 picture tinted by the request, silent AAC), made once each."""
 
     def __init__(self, folder: Path, full_size: bool = False) -> None:
         self.folder = folder
         self.full_size = full_size
         self._lock = threading.Lock()
+        self._locks: dict[Path, threading.Lock] = {}
 
     def size(self, aspect_ratio: str, resolution: str) -> tuple[int, int]:
         width, height = frame_size(aspect_ratio, resolution)
@@ -252,20 +256,22 @@ class ClipMaker:
         scale = SMALL_SHORT_SIDE / min(width, height)
         return _even(width * scale), _even(height * scale)
 
-    def clip(self, duration: int, aspect_ratio: str, resolution: str) -> Path:
+    def clip(self, duration: int, aspect_ratio: str, resolution: str, variant: str = "") -> Path:
         width, height = self.size(aspect_ratio, resolution)
-        path = self.folder / f"testsrc-{duration}s-{width}x{height}.mp4"
+        path = self.folder / f"testsrc-{duration}s-{width}x{height}-{variant or 'plain'}.mp4"
         with self._lock:
+            lock = self._locks.setdefault(path, threading.Lock())
+        with lock:
             if not path.exists():
-                self._make(path, duration, width, height)
+                self._make(path, duration, width, height, int(variant or "0", 16) % 360)
         return path
 
-    def _make(self, path: Path, duration: int, width: int, height: int) -> None:
+    def _make(self, path: Path, duration: int, width: int, height: int, hue: int) -> None:
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.mp4")
         try:
             run_ffmpeg(
                 [
-                    *("-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=24"),
+                    *("-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=24,hue=h={hue}"),
                     *("-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"),
                     *("-t", str(duration), "-map", "0:v", "-map", "1:a"),
                     *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
@@ -375,10 +381,14 @@ class _FakeApi:
             resolution=str(request.get("resolution", "480p")),
             outcome=self._next_outcome(str(request.get("prompt", ""))),
             started=time.monotonic(),
+            variant=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:12],
         )
         with self._lock:
             self._jobs[job.id] = job
             self.counters.generations_accepted += 1
+        # Render while the job "runs", so the download is only a transfer, as with the real API.
+        shape = (job.duration, job.aspect_ratio, job.resolution, job.variant)
+        threading.Thread(target=self.clips.clip, args=shape, daemon=True).start()
         if self.faults.drop_create_response:
             return _Reply(200, drop=True)
         return _json_reply(200, {"request_id": job.id})
@@ -480,7 +490,9 @@ class _FakeApi:
                 return self._error(_Refusal(404, "no such video", "not_found"))
             job.downloads += 1
             first = job.downloads == 1
-        content = self.clips.clip(job.duration, job.aspect_ratio, job.resolution).read_bytes()
+        content = self.clips.clip(
+            job.duration, job.aspect_ratio, job.resolution, job.variant
+        ).read_bytes()
         cut_at = len(content) // 2 if first and self.faults.truncate_first_download else None
         return _Reply(200, content, content_type="video/mp4", cut_at=cut_at)
 

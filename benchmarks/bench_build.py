@@ -1,0 +1,118 @@
+"""P1, P2, P3: builds against the xAI stand-in, as real `storyboard build` processes.
+
+P1: 24 independent scenes, jobs of L = 2 s, concurrency 8; ideal ceil(24/8) x L.
+P2: a chain of 4 scenes, each mentioning the one before; ideal 4 x L.
+P3: a second build of 100 cached scenes: no HTTP request, at most 3 x `--version`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from benchmarks.common import Run, best_of, measure, write_results
+from storyboard.testing.xai_standin import StandinProcess
+
+KEY = "xai-benchmark-key"
+LATENCY = 2.0
+POLLING = {"STORYBOARD_POLL_INTERVAL": "0.25", "STORYBOARD_POLL_MAX": "0.5"}
+
+
+def _project(root: Path, scenes: list[str]) -> Path:
+    (root / "assets").mkdir(parents=True)
+    Image.new("RGB", (64, 64), (200, 90, 40)).save(root / "assets" / "hero.png")
+    lines = [
+        "storyboard: 1",
+        "title: Benchmark",
+        "defaults: {duration: 1, resolution: 480p}",
+        "characters:",
+        "  hero: {image: assets/hero.png}",
+        "scenes:",
+        *scenes,
+    ]
+    (root / "story.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def independent(root: Path, count: int) -> Path:
+    scenes = [f'  - {{id: s{i:03d}, prompt: "shot {i}: @hero walks"}}' for i in range(count)]
+    return _project(root, scenes)
+
+
+def chain(root: Path, count: int) -> Path:
+    scenes = ['  - {id: c0, prompt: "@hero wakes"}']
+    scenes += [
+        f'  - {{id: c{i}, prompt: "shot {i}: after @c{i - 1}, @hero goes on"}}'
+        for i in range(1, count)
+    ]
+    return _project(root, scenes)
+
+
+def build(root: Path, api: StandinProcess, *args: str) -> Run:
+    env = {**os.environ, **POLLING, "XAI_API_KEY": KEY, "XAI_BASE_URL": api.base_url}
+    command = [sys.executable, "-m", "storyboard", "build", "-p", str(root), "--no-export", *args]
+    run = measure(command, env=env)
+    if run.code != 0:
+        raise RuntimeError(f"build failed with exit code {run.code}")
+    return run
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="storyboard-bench-"))
+    rows = ["| id | work | yardstick | measured | ratio | target | verdict |", "|---|---|---|---|---|---|---|"]
+    try:
+        api = StandinProcess(key=KEY, latency=LATENCY)
+        try:
+            p1 = build(independent(folder / "p1", 24), api, "--concurrency", "8")
+            ideal = math.ceil(24 / 8) * LATENCY
+            rows.append(_row("P1", "24 independent scenes, L = 2 s, concurrency 8", ideal, p1.wall))
+            p2 = build(chain(folder / "p2", 4), api)
+            rows.append(_row("P2", "a chain of 4 scenes, L = 2 s", 4 * LATENCY, p2.wall))
+        finally:
+            api.stop()
+        fast_api = StandinProcess(key=KEY, latency=0.1)
+        try:
+            root = independent(folder / "p3", 100)
+            build(root, fast_api, "--concurrency", "16")
+            before = fast_api.counters()
+            again = min((build(root, fast_api) for _ in range(3)), key=lambda run: run.wall)
+            requests = fast_api.counters().posts + fast_api.counters().polls - before.posts - before.polls
+        finally:
+            fast_api.stop()
+        version = best_of(3, [sys.executable, "-m", "storyboard", "--version"])
+        ratio = again.wall / version.wall
+        verdict = "met" if ratio <= 3 and requests == 0 else "NOT met"
+        rows.append(
+            f"| P3 | build again, 100 cached scenes ({requests} HTTP requests) "
+            f"| `storyboard --version` {version.wall:.2f} s | {again.wall:.2f} s "
+            f"| {ratio:.2f} x | at most 3 x, 0 requests | {verdict} |"
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    write_results(
+        "build",
+        "P1 to P3: builds against the local xAI stand-in",
+        rows,
+        "Each build is a real `storyboard build --no-export` process against the stand-in "
+        "running as another process; polling at STORYBOARD_POLL_INTERVAL=0.25, "
+        "STORYBOARD_POLL_MAX=0.5 (the defaults, 2 s and 15 s, suit real jobs of minutes).",
+    )
+
+
+def _row(name: str, work: str, ideal: float, wall: float) -> str:
+    limit = 1.15 * ideal + 1.5
+    verdict = "met" if wall <= limit else "NOT met"
+    return (
+        f"| {name} | {work} | ideal {ideal:.1f} s | {wall:.2f} s | {wall / ideal:.2f} x "
+        f"| at most {limit:.1f} s | {verdict} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
