@@ -11,12 +11,14 @@ Drawing every frame in Python would be far too slow, so Pillow composes a few
 stills once and ffmpeg does the per-frame work:
 
 * the *stage* (background, label, mode, prompt, footer) never moves;
-* the *picture* (the cards, or the title) is drawn at twice its size and
-  pushed in with ``zoompan``, so it moves in half pixels, then laid on the
-  stage: only that region changes from frame to frame, which keeps the
-  encoder fast;
+* the *picture* (the cards, or the title) is drawn at twice its size, pushed
+  in with ``zoompan`` (so it moves in half pixels) and laid on the stage
+  through a soft mask: only what is drawn moves, so the backdrop stays still
+  and the encoder has little to do;
 * the timecode is a strip of pre-drawn cells that ``crop`` steps through;
-* the progress bar is a still that ``overlay`` slides in.
+* the progress bar is a still that ``overlay`` slides in;
+* an image-to-video scene's start image lies on top for its first second,
+  then fades away.
 
 The same request always gives the same bytes: no clock, fixed thread counts,
 bit-exact muxing.
@@ -35,6 +37,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple
@@ -211,21 +214,22 @@ def compose_layers(request: VideoRequest) -> Layers:
     width, height = frame_size(request.aspect_ratio, request.resolution)
     sheet = _Sheet(width, height, _Fonts())
     accent = MODE_ACCENTS[request.mode]
-    stage = _backdrop((width, height), accent)
-    canvas = stage.resize((width * SUPERSAMPLE, height * SUPERSAMPLE), Image.Resampling.BILINEAR)
-    plain = canvas.copy()
+    backdrop = _backdrop((width, height), accent)
+    stage = backdrop.copy()
     draw = ImageDraw.Draw(stage)
     cards = _cards(request)
     if cards:
-        region = _compose_cards(draw, canvas, sheet, request, cards)
+        region = _draw_storyboard_text(draw, sheet, request, accent).snapped()
+        picture = _picture(backdrop, region, partial(_draw_cards, cards=cards, sheet=sheet))
     else:
-        region = _compose_title(canvas, sheet, request)
+        region, centre = _place_title(sheet, request)
+        draw_title = partial(_draw_title, sheet=sheet, request=request, centre=centre)
+        picture = _picture(backdrop, region, draw_title)
     strip = _timecode_strip(sheet, request.duration)
     bar_y = _draw_footer(draw, sheet, request, strip.width - 2 * strip.inset)
-    crop = region.scaled(SUPERSAMPLE).corners()
     return Layers(
         stage=stage,
-        picture=_with_content_mask(canvas.crop(crop), plain.crop(crop)),
+        picture=picture,
         region=region,
         timecodes=strip.image,
         timecode_at=(
@@ -238,39 +242,57 @@ def compose_layers(request: VideoRequest) -> Layers:
     )
 
 
-def _compose_cards(
-    draw: ImageDraw.ImageDraw,
-    canvas: Image.Image,
-    sheet: _Sheet,
-    request: VideoRequest,
-    cards: list[_Card],
-) -> Box:
-    """Label, mode and prompt on the stage, the cards on the canvas; return the cards' region."""
-    region = _draw_storyboard_text(draw, sheet, request, MODE_ACCENTS[request.mode]).snapped()
-    fine, big = sheet.enlarged(SUPERSAMPLE), region.scaled(SUPERSAMPLE)
-    room = _room_for_push_in(big.inset(32 * fine.unit), (big.x, big.y))
+def _picture(
+    backdrop: Image.Image, region: Box, draw_on: Callable[[Image.Image], None]
+) -> Image.Image:
+    """The backdrop under ``region`` at SUPERSAMPLE times the size, drawn on by ``draw_on``,
+    transparent where nothing was drawn."""
+    size = (round(region.w) * SUPERSAMPLE, round(region.h) * SUPERSAMPLE)
+    plain = backdrop.crop(region.corners()).resize(size, Image.Resampling.BILINEAR)
+    canvas = plain.copy()
+    draw_on(canvas)
+    return _with_content_mask(canvas, plain)
+
+
+def _draw_cards(canvas: Image.Image, *, cards: list[_Card], sheet: _Sheet) -> None:
+    """The cards, laid out so that the push-in keeps them inside ``canvas``."""
+    fine = sheet.enlarged(SUPERSAMPLE)
+    whole = Box(0, 0, canvas.width, canvas.height)
+    room = _room_for_push_in(whole.inset(32 * fine.unit), (0, 0))
     boxes = _layout_cards([card.aspect for card in cards], room, fine)
     for card, box in zip(cards, boxes, strict=True):
         _draw_card(canvas, card, box, fine)
-    return region
 
 
-def _compose_title(canvas: Image.Image, sheet: _Sheet, request: VideoRequest) -> Box:
-    """The title card on the canvas; return the region around it.
+def _place_title(sheet: _Sheet, request: VideoRequest) -> tuple[Box, tuple[float, float]]:
+    """The region the title card moves in, and where in it to centre the card (doubled).
 
-    It is measured first (drawn on a scratch canvas), so that it can be drawn where
-    the push-in carries it to the middle of the frame halfway through.
+    The card is measured first (drawn on a scratch canvas), so that it can be placed
+    where the push-in carries it to the middle of the frame halfway through.
     """
-    fine, accent = sheet.enlarged(SUPERSAMPLE), MODE_ACCENTS[request.mode]
+    fine = sheet.enlarged(SUPERSAMPLE)
     centre = (fine.width / 2, fine.height / 2 - 30 * fine.unit)
     scratch = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    block = _draw_title_card(scratch, fine, request, accent, centre)
+    block = _draw_title_card(scratch, fine, request, MODE_ACCENTS[request.mode], centre)
     region = _title_region(block.scaled(1 / SUPERSAMPLE), sheet)
     big = region.scaled(SUPERSAMPLE)
-    _draw_title_card(
-        ImageDraw.Draw(canvas), fine, request, accent, _before_push_in(centre, (big.x, big.y))
-    )
-    return region
+    return region, _before_push_in((centre[0] - big.x, centre[1] - big.y), (0, 0))
+
+
+def _title_region(block: Box, sheet: _Sheet) -> Box:
+    """Room around the title for the push-in, inside the frame and above the footer."""
+    grown = block.inset(-(sheet.margin / 2 + max(block.w, block.h) * ZOOM))
+    left, top = max(0.0, grown.x), max(0.0, grown.y)
+    right = min(float(sheet.width), grown.x + grown.w)
+    bottom = min(sheet.height - 80 * sheet.unit, grown.y + grown.h)
+    return Box(left, top, right - left, bottom - top).snapped()
+
+
+def _draw_title(
+    canvas: Image.Image, *, sheet: _Sheet, request: VideoRequest, centre: tuple[float, float]
+) -> None:
+    fine, accent = sheet.enlarged(SUPERSAMPLE), MODE_ACCENTS[request.mode]
+    _draw_title_card(ImageDraw.Draw(canvas), fine, request, accent, centre)
 
 
 def _with_content_mask(picture: Image.Image, plain: Image.Image) -> Image.Image:
@@ -304,15 +326,6 @@ def _backdrop(size: tuple[int, int], accent: RGB) -> Image.Image:
     colour = colour + (np.array(accent, np.float32) - colour) * glow
     noise = np.random.default_rng(7).random((height, width, 1), dtype=np.float32) - 0.5
     return Image.fromarray(np.clip(colour + noise, 0, 255).astype(np.uint8))
-
-
-def _title_region(block: Box, sheet: _Sheet) -> Box:
-    """Room around the title for the push-in, inside the frame and above the footer."""
-    grown = block.inset(-(sheet.margin / 2 + max(block.w, block.h) * ZOOM))
-    left, top = max(0.0, grown.x), max(0.0, grown.y)
-    right = min(float(sheet.width), grown.x + grown.w)
-    bottom = min(sheet.height - 80 * sheet.unit, grown.y + grown.h)
-    return Box(left, top, right - left, bottom - top).snapped()
 
 
 # --- text -------------------------------------------------------------------------
@@ -818,7 +831,7 @@ def _opening(start: ImageInput, sheet: _Sheet) -> Image.Image:
 
 
 class _Opening(NamedTuple):
-    """Image-to-video: how many frames hold the start image, then cross-fade."""
+    """Image-to-video: how many frames hold the start image, then fade it away."""
 
     hold: int
     fade: int
@@ -868,21 +881,20 @@ def _filter_graph(request: VideoRequest, layers: Layers) -> str:
     frames = request.duration * FPS
     region = layers.region
     cell_w, cell_h = layers.timecodes.width, layers.timecodes.height // frames
-    opening = _opening_frames(request.duration) if layers.opening else _Opening(0, 0)
-    scene = frames - opening.hold
     moving = "[staged]" if layers.opening else "[scene]"
     steps = [
-        f"[0:v]{_to_yuv()},{_hold(scene)}[stage]",
-        f"[1:v]{_to_yuv(alpha=True)},{_push_in(scene, region)}[picture]",
+        f"[0:v]{_to_yuv()},{_hold(frames)}[stage]",
+        f"[1:v]{_to_yuv(alpha=True)},{_push_in(frames, region)}[picture]",
         f"[stage][picture]overlay={round(region.x)}:{round(region.y)}{moving}",
         f"[2:v]{_hold(frames)},crop={cell_w}:{cell_h}:0:'n*{cell_h}',{_to_yuv(alpha=True)}[timecode]",
         f"[3:v]{_to_yuv(alpha=True)}[bar]",
     ]
     if layers.opening:
+        hold, fade = _opening_frames(request.duration)
         steps += [
-            f"[4:v]{_to_yuv()},{_hold(opening.hold + opening.fade)}[opening]",
-            f"[opening][staged]xfade=transition=fade:duration={opening.fade / FPS}"
-            f":offset={opening.hold / FPS}[scene]",
+            f"[4:v]{_to_yuv(alpha=True)},{_hold(hold + fade)},"
+            f"fade=t=out:st={hold / FPS}:d={fade / FPS}:alpha=1[opening]",
+            "[staged][opening]overlay=0:0:eof_action=pass[scene]",
         ]
     x, y = layers.timecode_at
     steps += [
@@ -895,10 +907,12 @@ def _filter_graph(request: VideoRequest, layers: Layers) -> str:
 def _ffmpeg_args(request: VideoRequest, layers: Layers, scratch: Path, output: Path) -> list[str]:
     """The whole render as one ffmpeg command; the stills are written to ``scratch``.
 
-    x264's ``ultrafast`` (with deblocking back on) looks the same as slower
-    presets on these mostly still pictures at this quality; the files are larger
-    (one or two MB for six seconds), which a preview can afford, and it is what
-    keeps a render several times faster than real time.
+    x264's ``ultrafast`` looks the same as slower presets on these mostly still
+    pictures at this quality once two of its savings are undone: deblocking, and
+    adaptive quantisation biased to dark scenes, without which the dark backdrop
+    turns to blocks. The files are larger (one or two MB for six seconds), which a
+    preview can afford; the preset is what keeps a render several times faster
+    than real time.
     """
     stills = [layers.stage, layers.picture, layers.timecodes, layers.bar]
     if layers.opening:
@@ -913,7 +927,7 @@ def _ffmpeg_args(request: VideoRequest, layers: Layers, scratch: Path, output: P
         "-filter_complex", _filter_graph(request, layers),
         "-map", "[video]", "-map", f"{len(stills)}:a",
         "-frames:v", str(request.duration * FPS), "-r", str(FPS),
-        "-c:v", "libx264", "-preset", "ultrafast", "-x264-params", "deblock=0,0",
+        "-c:v", "libx264", "-preset", "ultrafast", "-x264-params", "deblock=0,0:aq-mode=3",
         "-crf", "20", "-threads", "2",
         "-g", str(2 * FPS),
         "-pix_fmt", "yuv420p", "-colorspace", "bt709", "-color_primaries", "bt709",

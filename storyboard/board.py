@@ -75,7 +75,7 @@ def write_board(studio: Studio, output: Path | None = None, provider: str | None
     project = studio.project
     folder = (output or project.out_dir / BOARD_DIR).resolve()
     plan = studio.plan(provider)
-    media = _Media(folder, studio._store, project.images)
+    media = _Media(folder, studio.existing_store, project.images)
     shown = {
         scene_plan.id: _takes_shown(scene_plan, plan.provider, studio) for scene_plan in plan.scenes
     }
@@ -90,8 +90,8 @@ def write_board(studio: Studio, output: Path | None = None, provider: str | None
         _scene_card(number, scene_plan, shown[scene_plan.id], plan, project, media)
         for number, scene_plan in enumerate(plan.scenes, start=1)
     ]
-    # studio._store, not studio.store: reading must not create a cache.
-    spent = studio._store.spent_usd() if studio._store is not None else 0.0
+    # studio.existing_store, not studio.store: reading must not create a cache.
+    spent = studio.existing_store.spent_usd() if studio.existing_store is not None else 0.0
     page = render_page(project, plan, cards, spent)
     target = folder / PAGE
     _write_atomically(target, lambda path: path.write_text(page, encoding="utf-8"))
@@ -205,7 +205,7 @@ def _take_card(shown: _Shown, media: _Media, duration: float) -> TakeCard:
 def _previous_take(scene_id: str, provider: str, studio: Studio) -> Take | None:
     """The take the lock file still names for a scene whose inputs have changed, if its clip
     is still there."""
-    store = studio._store
+    store = studio.existing_store
     selection = studio.lock.get(provider, scene_id)
     if selection is None or store is None or not store.clip_path(selection.clip).is_file():
         return None

@@ -1,4 +1,4 @@
-"""The board's page, from what it shows to HTML: pure text, no files touched.
+"""The board's page, from what it shows to HTML: text only, nothing written.
 
 :mod:`storyboard.board` gathers a project's scenes into cards (and makes the
 thumbnails, posters and clip links they point at); this module turns the

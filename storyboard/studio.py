@@ -60,6 +60,11 @@ class Studio:
         return cls(Project.load(path))
 
     @property
+    def existing_store(self) -> Store | None:
+        """The cache if the project has one; reading commands never create it."""
+        return self._store
+
+    @property
     def store(self) -> Store:
         """The cache, created on first write."""
         if self._store is None:

@@ -364,6 +364,23 @@ def test_the_scene_graph_is_an_svg_of_linked_boxes(studio: Studio) -> None:
     assert edges.count("<path ") == len(studio.project.graph.edges())
 
 
+def test_the_graph_puts_each_generation_in_a_column(studio: Studio) -> None:
+    text, _ = read_page(write_board(studio, provider=PROVIDER))
+    columns = {
+        scene_id: int(x)
+        for scene_id, x in re.findall(
+            r'<a href="#scene-([\w-]+)"><g class="node \w+">'
+            r'<title>[^<]*</title><rect x="(\d+)"',
+            text,
+        )
+    }
+    waves = studio.project.graph.generations()
+    assert waves == [["breakfast", "homecoming", "orbit", "suit-up"], ["walkout"], ["liftoff"]]
+    for wave in waves:
+        assert len({columns[scene_id] for scene_id in wave}) == 1, wave
+    assert columns["suit-up"] < columns["walkout"] < columns["liftoff"]
+
+
 def test_a_new_board_replaces_the_old_one_and_prunes_its_media(studio: Studio) -> None:
     page = write_board(studio, provider=PROVIDER)
     first = page.read_text(encoding="utf-8")
@@ -412,9 +429,10 @@ def test_the_api_key_is_never_written(
     monkeypatch.setenv("XAI_API_KEY", SECRET)
     page = write_board(studio)
     assert "provider <b>xai</b>" in page.read_text(encoding="utf-8")
-    for path in page.parent.rglob("*"):
-        if path.is_file():
-            assert SECRET.encode() not in path.read_bytes(), path
+    written = [path for path in project.rglob("*") if path.is_file()]
+    assert page in written
+    for path in written:
+        assert SECRET.encode() not in path.read_bytes(), path
 
 
 def test_the_board_command_writes_where_asked(project: Path, tmp_path: Path) -> None:

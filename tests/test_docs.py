@@ -91,6 +91,11 @@ def test_every_command_is_in_the_cli_reference(generator: ModuleType, cli_doc: s
         )
 
 
+def test_every_command_has_hand_written_notes(generator: ModuleType) -> None:
+    names = set(generator.command_names(generator.cli_app()))
+    assert set(generator.NOTES) == names, "tools/cli_reference.py NOTES must describe each command"
+
+
 def test_every_command_is_in_the_readme_or_the_tutorial(generator: ModuleType) -> None:
     pages = [DOCS / "tutorial.md", README]
     text = "\n".join(page.read_text(encoding="utf-8") for page in pages if page.exists())
@@ -198,21 +203,35 @@ def _relative_links(page: Path) -> Iterator[str]:
 
 @pytest.mark.parametrize("page", _doc_pages(), ids=lambda page: page.name)
 def test_relative_links_resolve(page: Path) -> None:
-    for target in _relative_links(page):
-        path = target.split("#", 1)[0]
-        assert (page.parent / path).exists(), f"{page.name} links to {target}, which does not exist"
+    broken = [
+        target
+        for target in _relative_links(page)
+        if not (page.parent / target.split("#", 1)[0]).exists()
+    ]
+    assert not broken, f"{page.name} links to files that do not exist: {', '.join(broken)}"
 
 
 def test_anchors_of_links_between_pages_exist() -> None:
+    broken = []
     for page in _doc_pages():
         for target in _relative_links(page):
             if "#" not in target:
                 continue
             path, anchor = target.split("#", 1)
             linked = (page.parent / path) if path else page
-            if linked.suffix != ".md":
-                continue
-            assert anchor in _anchors(linked), f"{page.name} links to {target}: no such heading"
+            if linked.suffix == ".md" and linked.exists() and anchor not in _anchors(linked):
+                broken.append(f"{page.name} -> {target}")
+    assert not broken, "links to headings that do not exist: " + ", ".join(broken)
+
+
+def test_anchors_within_a_page_exist() -> None:
+    broken = []
+    for page in _doc_pages():
+        text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+        for anchor in re.findall(r"\]\(#([^)\s]+)\)", text):
+            if anchor not in _anchors(page):
+                broken.append(f"{page.name}#{anchor}")
+    assert not broken, "links to headings that do not exist: " + ", ".join(broken)
 
 
 def _anchors(page: Path) -> set[str]:

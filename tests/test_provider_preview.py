@@ -167,3 +167,22 @@ def test_make_provider_builds_the_preview(tmp_path: Path) -> None:
     provider = make_provider("preview", tmp_path, FAST)
     assert isinstance(provider, PreviewProvider) and provider.name == "preview"
     run(provider.aclose())
+
+
+def test_the_first_submit_clears_what_a_dead_process_left(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    stale = [work / "preview-dead.mp4", work / ".preview-dead.mp4.0123.part"]
+    for path in stale:
+        path.write_bytes(b"half a clip")
+    keep = work / "notes.txt"
+    keep.write_text("not ours")
+    provider = PreviewProvider(work, FAST)
+    assert all(path.exists() for path in stale), "constructing touches nothing"
+
+    async def submit() -> None:
+        await provider.submit(text_request())
+        await provider.aclose()
+
+    run(submit())
+    assert not any(path.exists() for path in stale) and keep.exists()

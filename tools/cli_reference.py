@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the Markdown tables of the introduction are long lines by nature)
 """Write docs/cli.md: a hand-written introduction, then the `--help` of every command.
 
 The reference part is generated from the typer app itself, so the docs cannot
@@ -36,7 +37,8 @@ INTRODUCTION = """\
 One command with subcommands. This page is the precise reference; for a first
 walk through, read the [tutorial](tutorial.md). The story file itself is
 described in [story-format.md](story-format.md), caching and money in
-[caching-and-takes.md](caching-and-takes.md), the video providers in
+[caching-and-takes.md](caching-and-takes.md), films, timelines and the board
+in [export.md](export.md), the video providers in
 [providers.md](providers.md), and every error message in
 [troubleshooting.md](troubleshooting.md).
 
@@ -281,9 +283,123 @@ sha256 of the clip file, which lives at `.storyboard/clips/<clip>.mp4`;
 
 ## Command reference
 
-Generated from `--help`. Options shown as `--x / --no-x` are switches whose
+Each command's notes are written by hand; the blocks below them are its
+`--help`, generated. Options shown as `--x / --no-x` are switches whose
 default is given in brackets.
 """
+
+
+NOTES: dict[str, str] = {
+    "new": """\
+Creates PATH (and its parents) with `story.yaml` (a three-scene story full of
+comments, which passes `check`), `assets/hero.png` and `assets/home.png`
+(placeholder pictures to replace), `story.schema.json` (for editors; the first
+line of `story.yaml` points to it) and a `.gitignore` for `.storyboard/` and
+`out/`. The title defaults to the folder's name in title case (`my-story`
+becomes `My Story`). Refuses (exit 2) if PATH already holds a `story.yaml`.
+""",
+    "check": """\
+Loads the project exactly as every other command does: YAML, format, names,
+images (each decoded in full), mentions, modes and limits, cuts, soundtrack,
+cycles. Prints `story.yaml: ok (6 scenes, 7 assets)` and exits 0, or prints
+every problem and exits 2. Sends nothing; the only thing it writes is
+`.storyboard/images.json`, a memo that spares decoding unchanged pictures
+next time.
+""",
+    "schema": """\
+Prints the JSON Schema (draft 2020-12) of `story.yaml`. `storyboard new`
+writes the same schema to `story.schema.json` in each new project.
+""",
+    "graph": """\
+`text` lists the scenes in film order with what each needs
+(`walkout  <- suit-up`), then the generation order: scenes on one line can be
+generated at the same time. `mermaid` and `dot` print the same graph for
+Mermaid (Markdown, GitHub) and Graphviz.
+""",
+    "plan": """\
+Shows the scenes of the cut (default: the whole film) in play order: mode,
+duration, aspect ratio, resolution, state and reason, the estimated cost of
+generating it, the compiled prompt, its numbered references, and its start
+frame. The total counts every scene the cut needs that is not cached,
+including scenes outside the cut that it needs. Sends nothing. Without
+`--provider`, it shows the provider of the newest take (or `xai`). See
+[states and reasons](caching-and-takes.md#states-and-reasons).
+""",
+    "status": """\
+One row per scene, in `scenes` order: state, selected take, how many takes
+its current inputs have, what all its takes with this provider cost, and the
+reason; then the project's total spend (all providers).
+""",
+    "takes": """\
+The takes of the scene's current key, oldest first; `*` marks the selected
+one. Takes of earlier versions of the scene are not listed (restore the
+earlier text to see them). Unknown scene: exit 2.
+""",
+    "use": """\
+Selects take N of the scene's current key and writes `storyboard.lock`, then
+prints the scenes downstream of it, which the next `build` brings in line
+(those whose inputs did not change stay cached). Does not export. An unknown
+scene or take number is an error (exit 2) that lists the takes there are.
+""",
+    "build": """\
+Generates, for the chosen provider, every scene of the project that has no
+take for its current inputs, in graph order and up to `--concurrency` jobs at
+once, then exports the default film (or `--cut NAME`) to `out/<cut>.mp4`, or
+to `-o FILE`.
+
+- `--only ID` (repeatable) limits the build to those scenes and the scenes
+  they need. The export that follows still needs every scene of the cut, so
+  combine it with `--no-export` or `--partial`.
+- `--cut NAME` builds the scenes of the cut and the scenes they need, and
+  exports that cut.
+- `--max-cost USD` refuses to start when the estimate is above USD, and
+  skips any job that would make this build's spending pass it
+  ([money](caching-and-takes.md#money)).
+- `--resubmit` sends again the scenes whose earlier submission is
+  ambiguous (its answer was lost, so a paid job may exist); without it such
+  scenes are reported and left alone.
+- `--no-wait` refuses (exit 1) instead of waiting when another build of the
+  project is running.
+- The film is exported only if every scene built succeeded; `--partial`
+  exports anyway, with a slate for each scene without a clip.
+
+Exit 0 when every scene has a clip (and the export worked), 1 when some
+scene failed, was refused, skipped or ambiguous, or the export failed,
+2 when nothing could start (invalid project, no provider, bad option).
+""",
+    "regen": """\
+Makes a new take of SCENE and of every scene downstream of it, even though
+takes exist, selects them, and exports the default film. It is a full build
+otherwise: any other scene that is missing or stale is generated too (check
+`storyboard plan` first). With the preview provider the new take is
+identical to the last one.
+""",
+    "export": """\
+Assembles the cut from the selected takes without generating anything.
+`mp4` (the default) writes the film to `out/<cut>.mp4`, with `out/<cut>.srt`
+and `out/<cut>.vtt` beside it when captions are files; `otio`
+(OpenTimelineIO), `fcpxml` (Final Cut Pro 7 XML, saved as `.xml`, which
+Premiere Pro and DaVinci Resolve import) and `edl` (CMX 3600) write a
+timeline whose clips point at the cached clip files; `srt` writes the
+subtitles alone. Every scene of the cut must have a clip; otherwise the
+missing scenes are named and the command exits 1, unless `--partial` asks for
+a slate in place of each (a `MissingReference` in timelines). The export
+settings come from `story.yaml` ([export settings](story-format.md#export-settings)).
+Clips are re-encoded to the film's frame once and kept in
+`.storyboard/normalised/`, so exporting again is fast.
+""",
+    "board": """\
+Writes `out/board/index.html` (or `-o DIR/index.html`): the title and totals,
+the scene graph, and per scene its state and reason, settings, compiled
+prompt with each `<IMAGE_n>` drawn as a chip in the colour of its reference
+thumbnail, its references (assets, looks, other scenes' last frames, the
+start frame), every take of its current inputs as a playable video, its
+caption and notes. The page is static (no script, nothing fetched); its
+thumbnails and clips sit beside it in `thumbs/` and `clips/`, so the folder
+can be zipped and sent. Pictures given as `https://` addresses are shown as
+text, never downloaded.
+""",
+}
 
 
 def cli_app() -> typer.Typer:
@@ -322,7 +438,10 @@ def render() -> str:
     parts = [INTRODUCTION]
     parts.append(f"### `storyboard`\n\n```text\n{help_text(app, [])}\n```\n")
     for name in command_names(app):
-        parts.append(f"### `storyboard {name}`\n\n```text\n{help_text(app, [name])}\n```\n")
+        if name not in NOTES:
+            raise RuntimeError(f"storyboard {name} has no notes in tools/cli_reference.py")
+        help_block = f"```text\n{help_text(app, [name])}\n```"
+        parts.append(f"### `storyboard {name}`\n\n{NOTES[name]}\n{help_block}\n")
     return "\n".join(parts)
 
 

@@ -31,8 +31,8 @@ __all__ = ["MAX_DURATION", "WORKERS", "PreviewProvider"]
 
 WORKERS = 2
 """Renders at once; each render's encoder uses two threads of its own."""
-MAX_DURATION = 60
-"""Seconds; longer requests are refused, as an API would."""
+MAX_DURATION = 30
+"""Seconds; longer requests are refused, as an API would (the models stop at 15)."""
 
 
 @dataclass
@@ -57,11 +57,12 @@ class PreviewProvider:
         self.settings = settings or ProviderSettings()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preview")
         self._jobs: dict[str, _Job] = {}
+        self._swept = False
 
     async def submit(self, request: VideoRequest) -> str:
         """Queue a render and return its id; refuse what cannot be drawn (ApiError 400)."""
         _check(request)
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._sweep_once()
         request_id = f"preview-{uuid.uuid4().hex}"
         job = _Job(request, self.workdir / f"{request_id}.mp4")
         job.future = self._pool.submit(self._render, job)
@@ -102,6 +103,22 @@ class PreviewProvider:
         for job in self._jobs.values():
             job.output.unlink(missing_ok=True)
         self._jobs.clear()
+
+    def _sweep_once(self) -> None:
+        """Before the first job, delete what an earlier process left: its jobs died with it.
+
+        Not on construction: commands that only read may build a provider while a
+        build (which holds the project's lock) is rendering here.
+        """
+        if self._swept:
+            return
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for leftover in [
+            *self.workdir.glob("preview-*.mp4"),
+            *self.workdir.glob(".preview-*.part"),
+        ]:
+            leftover.unlink(missing_ok=True)
+        self._swept = True
 
     def _render(self, job: _Job) -> None:
         def progress(percent: int) -> None:
