@@ -19,13 +19,13 @@ film: setup
 
 # The tests (and the linters), exactly as CI runs them.
 test: setup
-	$(BIN)/ruff check storyboard tests benchmarks
+	$(BIN)/ruff check storyboard tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check storyboard tests benchmarks
-	$(BIN)/ruff format --check storyboard tests benchmarks
+	$(BIN)/ruff check storyboard tests benchmarks tools
+	$(BIN)/ruff format --check storyboard tests benchmarks tools
 	$(BIN)/mypy
 
 bench: setup

@@ -14,6 +14,7 @@ wall time. The figures are printed as markdown and written to
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import tempfile
 import time
@@ -111,6 +112,7 @@ def best(action: Callable[[], None]) -> tuple[float, float]:
 
 
 def main() -> None:
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         requests = scenes(folder)
@@ -119,8 +121,9 @@ def main() -> None:
         singles = [best(partial(render_animatic, r, folder / "single.mp4")) for r in requests]
         serial = best(lambda: one_after_another(requests, folder))
         parallel = best(lambda: through_the_provider(requests, folder))
+    load = f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     rows = [
-        "| id | what | wall (best of 5) | CPU | film | speed |",
+        f"| id | what | wall (best of {RUNS}) | CPU | film | speed |",
         "|---|---|---|---|---|---|",
     ]
     for request, (wall, cpu) in zip(requests, singles, strict=True):
@@ -142,7 +145,8 @@ def main() -> None:
         "P7: preview provider, 720p",
         rows,
         "Speed = seconds of film / wall seconds. CPU counts this process and its ffmpeg "
-        "children; above the wall time means both cores were busy.",
+        "children; above the wall time means both cores were busy. Load average during "
+        f"the run: {load} (anything above 2 means other work shared the cores).",
     )
 
 

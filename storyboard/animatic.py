@@ -332,13 +332,14 @@ def _backdrop(size: tuple[int, int], accent: RGB) -> Image.Image:
 
 
 class _Fonts:
-    """Pillow's bundled font at any size, loaded per render (faces are not thread-safe)."""
+    """Pillow's bundled font at any size from 9 px up, loaded per render (faces are not
+    thread-safe)."""
 
     def __init__(self) -> None:
         self._sizes: dict[int, ImageFont.FreeTypeFont] = {}
 
     def __call__(self, size: float) -> ImageFont.FreeTypeFont:
-        pixels = max(6, round(size))
+        pixels = max(9, round(size))
         if pixels not in self._sizes:
             font = ImageFont.load_default(size=pixels)
             if not isinstance(font, ImageFont.FreeTypeFont):
@@ -567,7 +568,7 @@ def _draw_title_card(
 ) -> Box:
     """Text-only scenes: mode, label, a rule and the prompt around ``centre``; return their box."""
     unit, (x, middle) = sheet.unit, centre
-    width = sheet.width - 2 * sheet.margin - (0 if sheet.portrait else 160 * unit)
+    width = sheet.width - 2 * sheet.margin - (40 if sheet.portrait else 160) * unit
     font, lines = _fit_text(
         request.prompt.strip(), sheet, 32 * unit, width, 9 if sheet.portrait else 5
     )

@@ -26,6 +26,7 @@ from .engine import BuildOptions, BuildResult
 from .errors import (
     BudgetExceeded,
     ExportError,
+    MissingClips,
     ProjectBusy,
     ProjectInvalid,
     StoryboardError,
@@ -318,7 +319,9 @@ def use(
     below = sorted(studio.project.graph.downstream(scene))
     out.print(f"{scene} now uses take {chosen.take}")
     if below:
-        out.print(f"downstream, to build again: {', '.join(below)}")
+        states = studio.plan(provider).all_scenes
+        listed = ", ".join(f"{scene_id} ({states[scene_id].state})" for scene_id in below)
+        out.print(f"downstream: {listed}")
 
 
 # -- generating --------------------------------------------------------------------
@@ -331,7 +334,9 @@ def build(
     provider: ProviderOption = None,
     only: Annotated[
         list[str] | None,
-        typer.Option("--only", help="Only this scene (and what it needs); repeatable."),
+        typer.Option(
+            "--only", metavar="ID", help="Only this scene (and what it needs); repeatable."
+        ),
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs at once.")] = 4,
     max_cost: Annotated[
@@ -374,8 +379,9 @@ def regen(
 ) -> None:
     """Make a new take of a scene and of everything downstream of it, select them, export."""
     studio = Studio.open(project)
+    targets = studio.regen_targets(scene)
     options = BuildOptions(
-        concurrency=concurrency, regen=studio.regen_targets(scene), max_cost=max_cost
+        concurrency=concurrency, regen=targets, only=sorted(targets), max_cost=max_cost
     )
     _build_and_export(studio, provider, options, no_export, None, False, True)
 
@@ -394,14 +400,13 @@ def _build_and_export(
             provider, options, reporter, wait_for_lock=wait, on_wait=reporter.message
         )
     _print_build_summary(result)
-    exported = False
-    if not no_export and (result.ok or partial):
-        exported = _export_and_report(studio, provider, options.cut, output, "mp4", partial)
-    elif not no_export:
-        err.print("the film was not exported: some scenes have no clip (use --partial for slates)")
+    if not no_export:
+        try:
+            _export_and_report(studio, provider, options.cut, output, "mp4", partial)
+        except MissingClips as missing:
+            err.print(f"the film was not exported: {escape(str(missing))}")
     if not result.ok:
         raise typer.Exit(EXIT_FAILED)
-    del exported
 
 
 def _print_build_summary(result: BuildResult) -> None:
@@ -421,7 +426,7 @@ def _export_and_report(
     output: Path | None,
     fmt: str,
     partial: bool,
-) -> bool:
+) -> None:
     made = studio.export(provider, cut, output, fmt, partial)
     if isinstance(made, ExportResult):
         out.print(f"film: {relative(made.path)} ({made.duration:.1f} s)")
@@ -431,7 +436,6 @@ def _export_and_report(
             out.print(f"  slates for: {', '.join(made.slated)}")
     else:
         out.print(f"{fmt}: {relative(made)}")
-    return True
 
 
 @app.command()

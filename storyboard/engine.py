@@ -25,6 +25,7 @@ from .errors import (
     MediaError,
     ProviderError,
     StoreError,
+    VideoGone,
 )
 from .images import CheckedImage
 from .keys import key_of, scene_inputs
@@ -48,10 +49,7 @@ from .store import Store, Take, sha256_of
 
 Outcome = Literal["cached", "generated", "failed", "refused", "skipped", "ambiguous"]
 FREE_PROVIDERS = frozenset({"preview"})
-RESUBMIT_ADVICE = (
-    "a paid job may exist, so it is not sent again by itself: "
-    "run `storyboard build --resubmit` to send it again"
-)
+RESUBMIT_ADVICE = "run `storyboard build --resubmit` to send it again"
 
 
 class Reporter(Protocol):
@@ -103,6 +101,10 @@ class BuildOptions:
     regen: set[str] = field(default_factory=set)
     max_cost: float | None = None
     resubmit: bool = False
+
+
+class _Expired(Exception):
+    """A finished job's video is gone before it was downloaded: worth one resubmission."""
 
 
 class _SceneFailed(Exception):
@@ -251,6 +253,10 @@ class Engine:
         if resumed is not None:
             return resumed
         request = self._request(scene)
+        try:
+            await self.provider.prepare(request)
+        except ProviderError as error:
+            raise _SceneFailed("failed", f"could not prepare the request: {error}") from error
         resubmitted = False
         while True:
             self._check_budget(scene)
@@ -285,7 +291,9 @@ class Engine:
                 continue
             self.store.update_job(job.id, status="ambiguous")
             raise _SceneFailed(
-                "ambiguous", f"an earlier request's answer was lost; {RESUBMIT_ADVICE}"
+                "ambiguous",
+                "an earlier request's answer was lost, so a paid job may exist and it is not "
+                f"resent; {RESUBMIT_ADVICE}",
             )
         return None
 
@@ -303,6 +311,10 @@ class Engine:
         except AmbiguousSubmission as error:
             self.store.update_job(job_id, status="ambiguous", error_message=str(error))
             raise _SceneFailed("ambiguous", f"{error}; {RESUBMIT_ADVICE}") from error
+        except ProviderError as error:
+            # Neither accepted nor ambiguous: the provider knows the request never left.
+            self.store.update_job(job_id, status="unsent", error_message=str(error))
+            raise _SceneFailed("failed", f"the request could not be sent: {error}") from error
         self.store.update_job(job_id, status="submitted", request_id=request_id)
         self.reporter.scene(scene.id, "submitted", request_id)
         return request_id
@@ -323,14 +335,21 @@ class Engine:
             )
             return "the provider no longer knows the job"
         except JobTimeout as error:
+            raise _SceneFailed("failed", str(error)) from error
+        except ProviderError as error:
             raise _SceneFailed(
-                "failed", f"{error}; it stays recorded and the next build resumes it"
+                "failed",
+                f"lost touch with the job ({error}); it stays recorded and the next build "
+                "resumes it",
             ) from error
         if isinstance(state, Done):
-            return await self._download(scene, key, job_id, state)
+            try:
+                return await self._download(scene, key, job_id, state)
+            except _Expired as gone:
+                return str(gone)
         if isinstance(state, Blocked):
             self.store.update_job(job_id, status="blocked", error_message=state.message)
-            raise _SceneFailed("refused", f"refused: {state.message}")
+            raise _SceneFailed("refused", state.message)
         if isinstance(state, Expired):
             self.store.update_job(job_id, status="expired", error_message="the job expired")
             return "the job expired"
@@ -340,7 +359,7 @@ class Engine:
         )
         if state.code in {"internal_error", "service_unavailable"}:
             return f"generation failed ({state.code}): {state.message}"
-        raise _SceneFailed("refused", f"refused ({state.code}): {state.message}")
+        raise _SceneFailed("refused", f"{state.message} ({state.code})")
 
     async def _download(self, scene: CompiledScene, key: str, job_id: int, done: Done) -> Take:
         self.reporter.scene(scene.id, "downloading")
@@ -348,6 +367,9 @@ class Engine:
         try:
             await self.provider.fetch(done, destination, float(scene.duration))
             clip = self.store.adopt_clip(destination, await asyncio.to_thread(sha256_of, destination))
+        except VideoGone as error:
+            self.store.update_job(job_id, status="expired", error_message=str(error))
+            raise _Expired(f"the finished video could not be fetched any more ({error})") from error
         except (ProviderError, MediaError, StoreError, OSError) as error:
             destination.unlink(missing_ok=True)
             raise _SceneFailed(

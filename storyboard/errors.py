@@ -14,6 +14,7 @@ The tree::
     │   ├── JobTimeout            the job was still pending after STORYBOARD_JOB_TIMEOUT
     │   ├── JobUnknown            the provider does not know the request id
     │   └── DownloadError         the clip could not be downloaded whole
+    │       └── VideoGone             the video URL no longer serves the clip (403/404/410)
     ├── StoreError            the cache could not be read or written
     │   └── ProjectBusy           another build holds the project
     ├── MediaError            ffmpeg could not read or write a media file
@@ -122,6 +123,10 @@ class JobUnknown(ProviderError):
 
 class DownloadError(ProviderError):
     """A clip could not be downloaded whole, or what came is not a video."""
+
+
+class VideoGone(DownloadError):
+    """The finished job's video URL no longer serves the clip: the result is gone."""
 
 
 class StoreError(StoryboardError):

@@ -76,4 +76,4 @@ def export(
     if fmt == "mp4":
         return export_film(spec, target, project.cache_dir, partial=partial)
     timeline_format: TimelineFormat = fmt  # type: ignore[assignment]
-    return export_timeline(spec, target, timeline_format)
+    return export_timeline(spec, target, timeline_format, partial=partial)

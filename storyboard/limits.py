@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
+from .errors import UsageError
 from .providers.base import Mode
 
 ASPECT_RATIOS: tuple[str, ...] = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3")
@@ -71,11 +72,8 @@ def price_per_second(model: str, resolution: str) -> float:
     """USD per second of video for a model at a resolution, honouring STORYBOARD_PRICES."""
     override = os.environ.get(PRICE_OVERRIDE_VARIABLE)
     if override:
-        try:
-            table = json.loads(override)
-        except ValueError:
-            table = {}
-        entry = table.get(model) if isinstance(table, dict) else None
+        table = _price_table(override)
+        entry = table.get(model)
         if isinstance(entry, int | float):
             return float(entry)
         if isinstance(entry, dict) and isinstance(entry.get(resolution), int | float):
@@ -84,6 +82,19 @@ def price_per_second(model: str, resolution: str) -> float:
     if limits is None:
         return 0.0
     return limits.usd_per_second.get(resolution, 0.0)
+
+
+def _price_table(text: str) -> dict[str, object]:
+    try:
+        table = json.loads(text)
+    except ValueError:
+        table = None
+    if not isinstance(table, dict):
+        raise UsageError(
+            f"{PRICE_OVERRIDE_VARIABLE} must be a JSON object such as "
+            '{"grok-imagine-video": 0.07}, not ' + repr(text)
+        )
+    return table
 
 
 def estimate_cost(model: str, resolution: str, duration: float) -> float:

@@ -36,6 +36,7 @@ class LockFile:
     def __init__(self, root: Path) -> None:
         self.path = root / LOCK_FILE
         self._selections: dict[str, dict[str, Selection]] = self._read()
+        self._changed: dict[tuple[str, str], Selection] = {}
 
     def _read(self) -> dict[str, dict[str, Selection]]:
         try:
@@ -60,9 +61,14 @@ class LockFile:
 
     def set(self, provider: str, scene_id: str, selection: Selection) -> None:
         self._selections.setdefault(provider, {})[scene_id] = selection
+        self._changed[(provider, scene_id)] = selection
 
     def save(self, scene_order: list[str]) -> None:
-        """Write the file (scenes in film order, so diffs stay small)."""
+        """Write this process's choices over the file as it is now (another command may
+        have chosen other scenes meanwhile), scenes in film order so diffs stay small."""
+        self._selections = self._read()
+        for (provider, scene_id), selection in self._changed.items():
+            self._selections.setdefault(provider, {})[scene_id] = selection
         document: dict[str, object] = {"version": 1}
         for provider in sorted(self._selections):
             chosen = self._selections[provider]

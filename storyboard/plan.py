@@ -120,7 +120,7 @@ class Planner:
         else the newest."""
         if self.store is None:
             return None
-        takes = self.store.takes(key)
+        takes = self.present_takes(key)
         if not takes:
             return None
         by_number = {take.take: take for take in takes}
@@ -131,6 +131,13 @@ class Planner:
         if remembered in by_number:
             return by_number[remembered]
         return takes[-1]
+
+    def present_takes(self, key: str) -> list[Take]:
+        """The takes of a key whose clip file is in the cache."""
+        if self.store is None:
+            return []
+        store = self.store
+        return [take for take in store.takes(key) if store.clip_path(take.clip).exists()]
 
     def plan(self, cut: str | None = None) -> Plan:
         frames: dict[str, str] = {}
@@ -174,7 +181,7 @@ class Planner:
                 cost,
             )
         key = key_of(inputs)
-        takes = self.store.takes(key) if self.store else []
+        takes = self.present_takes(key)
         take = self.chosen_take(scene.id, key) if takes else None
         if take is not None and self.store is not None:
             frame = self._frame(scene.id, take)
@@ -196,16 +203,35 @@ class Planner:
         return self.lock.get(self.provider, scene_id) is not None
 
     def _why_not_cached(self, scene_id: str, key: str, inputs: Inputs) -> tuple[State, str]:
-        last_job = self.store.last_job(key, self.provider) if self.store else None
-        if last_job is not None and last_job.status in {"failed", "blocked", "expired"}:
-            message = last_job.error_message or last_job.status
-            return "failed", f"previous attempt failed: {message}"
-        if last_job is not None and last_job.status in {"submitting", "submitted", "ambiguous"}:
-            return "missing", "a job was sent and is not finished: the next build resumes it"
+        store = self.store
+        if store is not None and store.takes(key):
+            return "stale", "the cached clip file is missing; the next build makes it again"
+        last_job = store.last_job(key, self.provider) if store else None
+        if last_job is not None:
+            found = _job_reason(last_job.status, last_job.error_message)
+            if found is not None:
+                return found
         selection = self.lock.get(self.provider, scene_id)
         if selection is None:
             return "missing", "never generated"
-        previous = self.store.inputs(selection.key) if self.store else None
+        previous = store.inputs(selection.key) if store else None
         if previous is None:
-            return "stale", "inputs changed"
+            return "stale", (
+                "storyboard.lock names a take this cache does not have "
+                "(was .storyboard/ left behind?)"
+            )
         return "stale", explain_change(previous, inputs)
+
+
+def _job_reason(status: str, message: str | None) -> tuple[State, str] | None:
+    """What the last job for a key says about the scene, if anything."""
+    if status in {"failed", "blocked", "expired", "rejected", "unsent", "lost"}:
+        return "failed", f"previous attempt failed: {message or status}"
+    if status == "submitted":
+        return "missing", "a job is running or finished unseen: the next build collects it"
+    if status in {"submitting", "ambiguous"}:
+        return "failed", (
+            "a request was sent but its answer was lost (a paid job may exist): "
+            "`storyboard build --resubmit` sends it again"
+        )
+    return None

@@ -107,7 +107,7 @@ class Studio:
                     "reason": scene_plan.reason,
                     "take": scene_plan.take.take if scene_plan.take else None,
                     "takes": len(scene_plan.takes),
-                    "cost_usd": round(sum(t.cost_usd for t in takes), 4),
+                    "cost_usd": float(round(sum(t.cost_usd for t in takes), 4)),
                 }
             )
         order = {scene_id: index for index, scene_id in enumerate(self.project.scenes)}

@@ -133,8 +133,8 @@ Problems in a project are printed one per line, all of them at once, each at
 its place in the file, followed by a count:
 
 ```text
-story.yaml:10:7: @chelsa is not an asset or a scene (did you mean @chelsea?) (write @@ for a literal @)
-story.yaml:14:15: duration 12 s is out of range for reference-to-video: 1 to 10 s
+story.yaml:29:15: duration 12 s is too long for scene "opening": a scene that mentions images (reference-to-video) lasts 1 to 10 s
+story.yaml:34:33: @heor is not an asset or a scene (did you mean @hero?); write @@ for a literal @
 2 problems; nothing was sent.
 ```
 

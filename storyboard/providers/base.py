@@ -97,6 +97,11 @@ class Provider(Protocol):
 
     name: str
 
+    async def prepare(self, request: VideoRequest) -> None:
+        """Do the free, repeatable work a submission needs (uploading images), so that
+        ``submit`` sends nothing but the paid create itself."""
+        ...
+
     async def submit(self, request: VideoRequest) -> str:
         """Start a job and return its request id.
 

@@ -59,6 +59,9 @@ class PreviewProvider:
         self._jobs: dict[str, _Job] = {}
         self._swept = False
 
+    async def prepare(self, request: VideoRequest) -> None:
+        """Nothing to upload: previews read their images from disk."""
+
     async def submit(self, request: VideoRequest) -> str:
         """Queue a render and return its id; refuse what cannot be drawn (ApiError 400)."""
         _check(request)

@@ -49,6 +49,7 @@ from ..errors import (
     ProviderError,
     StoreError,
     UsageError,
+    VideoGone,
 )
 from ..media import check_clip
 from .base import (
@@ -64,6 +65,8 @@ from .base import (
 )
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
+GONE_STATUSES = frozenset({403, 404, 410})
+"""A video URL answering these has expired: the result is gone and must be made again."""
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 UPLOADS_UNAVAILABLE = frozenset({404, 405, 415, 501})
 """Answers from ``POST /files`` meaning "no uploads here": send data URIs instead."""
@@ -218,6 +221,10 @@ class XaiProvider:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    async def prepare(self, request: VideoRequest) -> None:
+        """Upload the request's local images now; ``submit`` then finds their file ids."""
+        await self._generation_body(request)
 
     async def submit(self, request: VideoRequest) -> str:
         body = await self._generation_body(request)
@@ -534,6 +541,8 @@ def _done_state(payload: dict[str, object]) -> JobState:
 def _raise_for_download_status(response: httpx.Response) -> None:
     if response.is_success:
         return
+    if response.status_code in GONE_STATUSES:
+        raise VideoGone(f"the video URL answered HTTP {response.status_code}: the clip is gone")
     error = DownloadError(f"the video URL answered HTTP {response.status_code}")
     if response.status_code in RETRY_STATUSES:
         raise _Retry(error, _retry_after(response))
