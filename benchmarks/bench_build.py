@@ -65,7 +65,10 @@ def build(root: Path, api: StandinProcess, *args: str) -> Run:
 
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="storyboard-bench-"))
-    rows = ["| id | work | yardstick | measured | ratio | target | verdict |", "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| id | work | yardstick | measured | ratio | target | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
     try:
         api = StandinProcess(key=KEY, latency=LATENCY)
         try:
@@ -82,7 +85,9 @@ def main() -> None:
             build(root, fast_api, "--concurrency", "16")
             before = fast_api.counters()
             again = min((build(root, fast_api) for _ in range(3)), key=lambda run: run.wall)
-            requests = fast_api.counters().posts + fast_api.counters().polls - before.posts - before.polls
+            requests = (
+                fast_api.counters().posts + fast_api.counters().polls - before.posts - before.polls
+            )
         finally:
             fast_api.stop()
         version = best_of(3, [sys.executable, "-m", "storyboard", "--version"])

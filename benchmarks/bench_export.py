@@ -274,7 +274,7 @@ def main() -> None:
     print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
-        "# Export benchmarks\n\n"
+        "## P4 to P6: export\n\n"
         "Measured by `benchmarks/bench_export.py` on this machine (2 cores). Peak memory is\n"
         "the resident set of the measured process and all its subprocesses (ffmpeg, moviepy's\n"
         "readers).\n"

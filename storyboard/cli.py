@@ -85,6 +85,11 @@ class ExportFormat(StrEnum):
     srt = "srt"
 
 
+def _print_json(data: object) -> None:
+    """JSON for programs: plain text on stdout (rich's highlighting is slow on big plans)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
 def _fail(message: str, code: int) -> NoReturn:
     err.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
@@ -176,7 +181,7 @@ def check(project: ProjectOption = Path(".")) -> None:
 @handles_errors
 def schema() -> None:
     """Print the JSON Schema of story.yaml, for editors."""
-    out.print_json(json.dumps(json_schema()))
+    _print_json(json_schema())
 
 
 @app.command()
@@ -208,7 +213,7 @@ def plan(
     studio = Studio.open(project)
     result = studio.plan(provider, cut)
     if json_output:
-        out.print_json(json.dumps(result.as_dict(studio.project)))
+        _print_json(result.as_dict(studio.project))
         return
     _print_plan(studio, result)
 
@@ -257,7 +262,7 @@ def status(
     studio = Studio.open(project)
     summary = studio.status(provider)
     if json_output:
-        out.print_json(json.dumps(summary))
+        _print_json(summary)
         return
     table = Table(title=f"{summary['title']} ({summary['provider']})", title_justify="left")
     for column in ("scene", "state", "take", "takes", "spent", "why"):
@@ -286,7 +291,7 @@ def takes(
     """The takes of a scene: number, when, cost, which is selected."""
     found = Studio.open(project).takes(scene, provider)
     if json_output:
-        out.print_json(json.dumps([take.as_dict() for take in found]))
+        _print_json([take.as_dict() for take in found])
         return
     if not found:
         out.print(f"{scene} has no takes for its current inputs yet")

@@ -366,7 +366,9 @@ class Engine:
         destination = self.store.download_path(job_id)
         try:
             await self.provider.fetch(done, destination, float(scene.duration))
-            clip = self.store.adopt_clip(destination, await asyncio.to_thread(sha256_of, destination))
+            clip = self.store.adopt_clip(
+                destination, await asyncio.to_thread(sha256_of, destination)
+            )
         except VideoGone as error:
             self.store.update_job(job_id, status="expired", error_message=str(error))
             raise _Expired(f"the finished video could not be fetched any more ({error})") from error

@@ -52,7 +52,9 @@ def test_a_new_project_plans_from_python(tmp_path: Path) -> None:
 
 
 def test_invalid_projects_raise_with_every_problem(tmp_path: Path) -> None:
-    (tmp_path / "story.yaml").write_text("storyboard: 1\ntitle: x\nscenes:\n  - id: A\n    prompt: p\n")
+    (tmp_path / "story.yaml").write_text(
+        "storyboard: 1\ntitle: x\nscenes:\n  - id: A\n    prompt: p\n"
+    )
     with pytest.raises(storyboard.ProjectInvalid) as caught:
         storyboard.open_project(tmp_path)
     assert caught.value.problems[0].line == 4

@@ -396,7 +396,7 @@ def test_a_missing_clip_file_is_said_not_linked(studio: Studio) -> None:
     assert scene_plan.take is not None
     studio.store.clip_path(scene_plan.take.clip).unlink()
     text, parsed = read_page(write_board(studio, provider=PROVIDER))
-    assert "the clip file is missing" in scene_section(text, "walkout")
+    assert "the cached clip file is missing" in scene_section(text, "walkout")
     assert not any(scene_plan.take.clip in value for _, _, value in parsed.links)
 
 

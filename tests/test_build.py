@@ -64,7 +64,9 @@ def generation_bodies(api: XaiStandin) -> list[dict[str, Any]]:
     return [
         r.body
         for r in api.requests
-        if r.method == "POST" and r.path.endswith("/videos/generations") and r.status == 200
+        if r.method == "POST"
+        and r.path.endswith("/videos/generations")
+        and r.status == 200
         and isinstance(r.body, dict)
     ]
 
@@ -76,7 +78,12 @@ def test_a_build_sends_exactly_the_documented_bodies(small: Path, xai_env: XaiSt
     assert len(bodies) == 4 == xai_env.counters.generations_accepted
     breakfast = bodies["<IMAGE_1> drinks coffee while <IMAGE_2> watches <IMAGE_1>"]
     assert set(breakfast) == {
-        "model", "prompt", "reference_images", "duration", "aspect_ratio", "resolution"
+        "model",
+        "prompt",
+        "reference_images",
+        "duration",
+        "aspect_ratio",
+        "resolution",
     }
     assert breakfast["duration"] == 2 and breakfast["resolution"] == "480p"
     assert all(set(ref) == {"file_id"} for ref in breakfast["reference_images"])
