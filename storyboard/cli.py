@@ -62,6 +62,11 @@ ProjectOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 CutOption = Annotated[str | None, typer.Option("--cut", help="A named cut from story.yaml.")]
+ConcurrencyOption = Annotated[int, typer.Option(min=1, max=64, help="Jobs at once.")]
+MaxCostOption = Annotated[
+    float | None, typer.Option("--max-cost", min=0, help="Stop before spending more (USD).")
+]
+NoExportOption = Annotated[bool, typer.Option("--no-export", help="Generate only.")]
 ProviderOption = Annotated[
     str | None,
     typer.Option(
@@ -343,11 +348,9 @@ def build(
             "--only", metavar="ID", help="Only this scene (and what it needs); repeatable."
         ),
     ] = None,
-    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs at once.")] = 4,
-    max_cost: Annotated[
-        float | None, typer.Option("--max-cost", min=0, help="Stop before spending more (USD).")
-    ] = None,
-    no_export: Annotated[bool, typer.Option("--no-export", help="Generate only.")] = False,
+    concurrency: ConcurrencyOption = 4,
+    max_cost: MaxCostOption = None,
+    no_export: NoExportOption = False,
     cut: CutOption = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Where the film goes.")
@@ -376,11 +379,9 @@ def regen(
     scene: Annotated[str, typer.Argument(help="The scene to make again.")],
     project: ProjectOption = Path("."),
     provider: ProviderOption = None,
-    no_export: Annotated[bool, typer.Option("--no-export", help="Generate only.")] = False,
-    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs at once.")] = 4,
-    max_cost: Annotated[
-        float | None, typer.Option("--max-cost", min=0, help="Stop before spending more (USD).")
-    ] = None,
+    no_export: NoExportOption = False,
+    concurrency: ConcurrencyOption = 4,
+    max_cost: MaxCostOption = None,
 ) -> None:
     """Make a new take of a scene and of everything downstream of it, select them, export."""
     studio = Studio.open(project)

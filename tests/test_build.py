@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import MakeProject
+from PIL import Image
 
 from storyboard.engine import BuildOptions, BuildResult
 from storyboard.errors import BudgetExceeded, UsageError
 from storyboard.export import ExportResult
 from storyboard.media import probe
+from storyboard.store import Store
 from storyboard.studio import Studio
 from storyboard.testing.xai_standin import Faults, XaiStandin
 
@@ -266,8 +269,6 @@ def test_edit_then_revert_sends_nothing(small: Path, xai_env: XaiStandin) -> Non
 
 
 def test_stale_reasons_after_an_image_changes(small: Path, xai_env: XaiStandin) -> None:
-    from PIL import Image
-
     assert build(small).ok
     Image.new("RGB", (64, 48), (1, 2, 3)).save(small / "assets" / "pad.png")
     plan = Studio.open(small).plan("xai")
@@ -283,3 +284,23 @@ def test_the_key_appears_nowhere(small: Path, xai_env: XaiStandin, xai_key: str)
     for path in small.rglob("*"):
         if path.is_file():
             assert xai_key.encode() not in path.read_bytes(), path
+
+
+def test_a_failed_write_mid_download_is_recovered_without_paying_again(
+    small: Path, xai_env: XaiStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_adopt = Store.adopt_clip
+
+    def disk_full(self: Store, downloaded: Path, clip: str | None = None) -> str:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Store, "adopt_clip", disk_full)
+    first = build(small, only=["orbit"])
+    assert first.results["orbit"].outcome == "failed"
+    assert "next build downloads it again" in first.results["orbit"].message
+    clips = small / ".storyboard" / "clips"
+    assert list(clips.iterdir()) == []
+    monkeypatch.setattr(Store, "adopt_clip", real_adopt)
+    again = build(small, only=["orbit"])
+    assert again.results["orbit"].outcome == "generated"
+    assert xai_env.counters.generations_accepted == 1  # collected, not paid again
