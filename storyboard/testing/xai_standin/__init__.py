@@ -1,0 +1,57 @@
+"""A local stand-in for xAI's video API: a real HTTP server on 127.0.0.1.
+
+It follows the documented protocol (docs: ``xai-video-api.md``) closely
+enough that the real client runs against it unchanged:
+
+- ``POST /v1/videos/generations`` validates the body like the real API and
+  answers ``{"request_id"}``;
+- ``GET /v1/videos/{id}`` answers 202 (alternately empty and
+  ``{"status": "pending", "progress"}``) for ``latency`` seconds, then 200
+  with ``done`` / ``failed`` / ``expired`` / blocked;
+- ``POST /v1/files`` takes a multipart upload (``expires_after`` before
+  ``file``);
+- the video URL points back at the stand-in, which serves a real MP4 made
+  by ffmpeg with the requested duration and aspect ratio.
+
+Faults (:class:`Faults`) can be switched on and off while it runs; counters
+and a request log (without the Authorization header) show what happened.
+Both are also served over HTTP for builds running in another process::
+
+    GET  /_standin/stats     counters, faults and the request log
+    GET  /_standin/faults    the faults now
+    POST /_standin/faults    change some faults: {"post_500_every": 3, ...}
+    POST /_standin/reset     zero the counters and clear the log
+
+In a test::
+
+    with XaiStandin(key="test-key", latency=0.2, faults=Faults(post_500_every=3)) as api:
+        provider = XaiProvider("test-key", base_url=api.base_url)
+        ...
+        assert api.counters.generations_accepted == 1
+
+As a process (prints its base URL as the first line, serves until killed)::
+
+    python -m storyboard.testing.xai_standin --port 0 --key KEY --latency 2 --post-500-every 3
+"""
+
+from __future__ import annotations
+
+from .api import API_PREFIX
+from .clips import SHARED_CLIP_DIR, ClipMaker
+from .faults import OUTCOMES, Counters, Faults, LoggedRequest
+from .process import StandinProcess
+from .server import XaiStandin
+
+# ``main`` lives in ``__main__`` and is not imported here: importing it would
+# make ``python -m storyboard.testing.xai_standin`` import that module twice.
+__all__ = [
+    "API_PREFIX",
+    "OUTCOMES",
+    "SHARED_CLIP_DIR",
+    "ClipMaker",
+    "Counters",
+    "Faults",
+    "LoggedRequest",
+    "StandinProcess",
+    "XaiStandin",
+]

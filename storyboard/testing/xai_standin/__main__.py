@@ -1,0 +1,98 @@
+"""The stand-in's command line: ``python -m storyboard.testing.xai_standin``.
+
+It prints the base URL as the first line of stdout, then serves until killed
+(SIGTERM or Ctrl-C); every fault has a flag::
+
+    python -m storyboard.testing.xai_standin --port 0 --key KEY --latency 2 --post-500-every 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from .clips import SHARED_CLIP_DIR
+from .faults import _FAULT_DEFAULTS, Faults
+from .server import XaiStandin
+
+
+def _argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m storyboard.testing.xai_standin",
+        description="Serve a stand-in for xAI's video API; print its base URL, then serve.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--key", default=os.environ.get("XAI_API_KEY", "test-key"), help="default: $XAI_API_KEY"
+    )
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds each job runs")
+    parser.add_argument("--full-size", action="store_true", help="clips at their true size")
+    parser.add_argument(
+        "--clip-dir",
+        type=Path,
+        default=SHARED_CLIP_DIR,
+        help="where generated clips are kept between runs (default: %(default)s)",
+    )
+    for name, default in _FAULT_DEFAULTS.items():
+        option = "--" + name.replace("_", "-")
+        if isinstance(default, bool):
+            parser.add_argument(option, action="store_true")
+        else:
+            parser.add_argument(option, type=type(default), default=default)
+    parser.add_argument(
+        "--outcome",
+        action="append",
+        default=[],
+        metavar="SUBSTRING=OUTCOME,...",
+        help="outcomes for prompts containing SUBSTRING: done, expired, blocked, failed:CODE",
+    )
+    return parser
+
+
+def _faults_from(args: argparse.Namespace) -> Faults:
+    faults = Faults()
+    changes: dict[str, object] = {name: getattr(args, name) for name in _FAULT_DEFAULTS}
+    script: dict[str, list[str]] = {}
+    for item in args.outcome:
+        substring, _, outcomes = item.partition("=")
+        script[substring] = outcomes.split(",") if outcomes else []
+    faults.apply({**changes, "outcomes": script})
+    return faults
+
+
+def _stop_on_signal(number: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until killed (SIGTERM or Ctrl-C); the first line of stdout is the base URL."""
+    parser = _argument_parser()
+    args = parser.parse_args(argv)
+    try:
+        faults = _faults_from(args)
+    except ValueError as problem:
+        parser.error(str(problem))
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    standin = XaiStandin(
+        key=args.key,
+        latency=args.latency,
+        faults=faults,
+        host=args.host,
+        port=args.port,
+        full_size=args.full_size,
+        clip_dir=args.clip_dir,
+    )
+    with standin:
+        print(standin.base_url, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Faults the stand-in makes on purpose, its counters and its request log.
+
+:class:`Faults` checks every change before making it, so a fault set over
+HTTP (``POST /_standin/faults``) or from the command line is refused whole
+when any part of it is wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+OUTCOMES = ("done", "expired", "blocked", "failed:<code>")
+_FAILURE_CODES = frozenset(
+    {
+        "invalid_argument",
+        "permission_denied",
+        "failed_precondition",
+        "service_unavailable",
+        "internal_error",
+    }
+)
+
+
+@dataclass
+class Faults:
+    """Trouble the stand-in makes on purpose; change any field while it runs.
+
+    Counts are "every Nth", 0 meaning never. POST faults count generations
+    and file uploads together; a POST that is both a 500 and a 429 is a 500.
+    ``outcomes`` maps a prompt substring to outcomes consumed one per
+    accepted submission whose prompt contains it (``done``, ``expired``,
+    ``blocked`` or ``failed:<code>``); a job is ``done`` once its list is used up.
+    """
+
+    post_500_every: int = 0
+    post_429_every: int = 0
+    retry_after: float = 1.0
+    poll_503_every: int = 0
+    truncate_first_download: bool = False
+    request_latency: float = 0.0
+    drop_create_response: bool = False
+    uploads_unavailable: bool = False
+    error_shape: str = "object"
+    """Which documented error body to answer with: ``object``, ``code`` or ``string``."""
+    outcomes: dict[str, list[str]] = field(default_factory=dict)
+
+    def apply(self, changes: Mapping[str, object]) -> None:
+        """Change some fields at once, after checking every one of them."""
+        checked = {name: _checked_fault(name, value) for name, value in changes.items()}
+        for name, value in checked.items():
+            setattr(self, name, value)
+
+
+_FAULT_DEFAULTS: dict[str, object] = {
+    spec.name: spec.default for spec in dataclasses.fields(Faults) if spec.name != "outcomes"
+}
+
+
+def _checked_fault(name: str, value: object) -> object:
+    if name == "outcomes":
+        return _checked_outcomes(value)
+    if name not in _FAULT_DEFAULTS:
+        raise ValueError(f"no such fault: {name}")
+    kind = type(_FAULT_DEFAULTS[name])
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if type(value) is not kind:
+        raise ValueError(f"fault {name} must be a {kind.__name__}, not {value!r}")
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        raise ValueError(f"fault {name} must not be negative")
+    if name == "error_shape" and value not in ("object", "code", "string"):
+        raise ValueError("fault error_shape must be object, code or string")
+    return value
+
+
+def _checked_outcomes(value: object) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise ValueError("fault outcomes must map prompt substrings to lists of outcomes")
+    script: dict[str, list[str]] = {}
+    for key, outcomes in value.items():
+        if not isinstance(key, str) or not isinstance(outcomes, list):
+            raise ValueError("fault outcomes must map prompt substrings to lists of outcomes")
+        for outcome in outcomes:
+            if not _is_outcome(outcome):
+                raise ValueError(f"unknown outcome {outcome!r}; use one of {', '.join(OUTCOMES)}")
+        script[key] = list(outcomes)
+    return script
+
+
+def _is_outcome(outcome: object) -> bool:
+    if outcome in ("done", "expired", "blocked"):
+        return True
+    return isinstance(outcome, str) and outcome.removeprefix("failed:") in _FAILURE_CODES
+
+
+@dataclass
+class Counters:
+    """What the stand-in has seen since it started (or was reset)."""
+
+    generations_accepted: int = 0
+    posts: int = 0
+    polls: int = 0
+    downloads: int = 0
+    uploads: int = 0
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the stand-in saw it; the Authorization header is never kept.
+
+    ``auth`` is ``correct``, ``wrong`` or ``absent``. ``body`` is the JSON
+    body, or for an upload ``{"fields": [...], "bytes": N}``. ``status`` is
+    None when the stand-in dropped the connection instead of answering.
+    """
+
+    method: str
+    path: str
+    auth: str
+    status: int | None
+    body: object = None
