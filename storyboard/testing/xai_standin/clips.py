@@ -12,10 +12,10 @@ from ...limits import frame_size
 from ...media import run_ffmpeg
 
 SMALL_SHORT_SIDE = 144
+"""The shorter side of the stand-in's clips unless ``full_size`` asks for the real size."""
 SHARED_CLIP_DIR = Path(tempfile.gettempdir()) / "storyboard-xai-standin-clips"
 """Where the stand-in run as a process keeps its clips: shared, reused, never removed,
 so a killed stand-in leaves nothing new behind and later runs skip making clips."""
-"""The shorter side of the stand-in's clips unless ``full_size`` asks for the real size."""
 
 
 class ClipMaker:
