@@ -420,9 +420,10 @@ def _print_build_summary(result: BuildResult) -> None:
     cached = result.by_outcome("cached")
     out.print(f"{len(made)} generated, {len(cached)} from the cache", end="")
     problems = [r for r in result.results.values() if r.outcome not in {"generated", "cached"}]
-    out.print(f", {len(problems)} not made" if problems else "")
+    out.print(f", {len(problems)} not made" if problems else "", end="")
+    out.print(f"; spent ${result.spent_usd:.2f}")
     for failure in problems:
-        err.print(f"[red]{failure.scene_id}[/]: {escape(failure.message)}")
+        err.print(f"[red]{failure.scene_id}[/]: {failure.outcome}: {escape(failure.message)}")
 
 
 def _export_and_report(

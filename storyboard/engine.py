@@ -25,6 +25,7 @@ from .errors import (
     MediaError,
     ProviderError,
     StoreError,
+    StoryboardError,
     VideoGone,
 )
 from .images import CheckedImage
@@ -74,6 +75,8 @@ class SilentReporter:
 
 @dataclass(frozen=True)
 class SceneResult:
+    """What a build did for one scene, and why when it made nothing."""
+
     scene_id: str
     outcome: Outcome
     message: str = ""
@@ -82,6 +85,8 @@ class SceneResult:
 
 @dataclass
 class BuildResult:
+    """Every scene's result, and what this build spent (as the API reported it)."""
+
     results: dict[str, SceneResult] = field(default_factory=dict)
     spent_usd: float = 0.0
 
@@ -95,6 +100,9 @@ class BuildResult:
 
 @dataclass
 class BuildOptions:
+    """What to build: ``only`` these scenes (and what they need) or a ``cut``; new takes
+    of the ``regen`` scenes; at most ``max_cost`` USD; ``resubmit`` ambiguous jobs."""
+
     concurrency: int = 4
     only: list[str] | None = None
     cut: str | None = None
@@ -189,6 +197,8 @@ class Engine:
             for task in tasks:
                 task.cancel()
             self.lock.save(list(self.project.scenes))
+        spent = self.store.spent_usd(self.provider.name) - self._spent_at_start
+        self.result.spent_usd = round(spent, 4)
         return self.result
 
     async def _run_scene(self, scene_id: str) -> None:
@@ -197,6 +207,8 @@ class Engine:
             result = await self._scene(self.project.scenes[scene_id])
         except _SceneFailed as failure:
             result = SceneResult(scene_id, failure.outcome, str(failure))
+        except StoryboardError as error:  # e.g. a clip ffmpeg cannot read: this scene only
+            result = SceneResult(scene_id, "failed", str(error))
         self.result.results[scene_id] = result
         self.reporter.scene(scene_id, result.outcome, result.message)
         future.set_result(result)
@@ -207,18 +219,16 @@ class Engine:
                 continue
             before = await asyncio.shield(self._futures[upstream])
             if before.outcome not in {"cached", "generated"}:
-                raise _SceneFailed(
-                    "skipped", f"skipped: @{upstream} has no clip ({before.outcome})"
-                )
+                raise _SceneFailed("skipped", f"@{upstream} has no clip ({before.outcome})")
         inputs = scene_inputs(scene, self.provider.name, self.frames)
         if inputs is None:
             missing = next(s for s in scene.depends_on if s not in self.frames)
-            raise _SceneFailed("skipped", f"skipped: @{missing} has no clip")
+            raise _SceneFailed("skipped", f"@{missing} has no clip")
         key = key_of(inputs)
         self.store.remember_inputs(key, inputs)
         if scene.id not in self.options.regen:
             take = self.planner.chosen_take(scene.id, key)
-            if take is not None and self.store.clip_path(take.clip).exists():
+            if take is not None:
                 await self._choose(scene.id, take)
                 return SceneResult(scene.id, "cached", f"take {take.take}", take)
         async with self._slots:
@@ -398,7 +408,7 @@ class Engine:
         if spent + self._committed_usd + self._estimate(scene) > cap + 1e-9:
             raise _SceneFailed(
                 "skipped",
-                f"skipped: the spend would pass --max-cost ${cap:.2f} (spent ${spent:.2f})",
+                f"the spend would pass --max-cost ${cap:.2f} (spent ${spent:.2f})",
             )
 
     # -- requests ---------------------------------------------------------------
