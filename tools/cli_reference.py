@@ -169,8 +169,10 @@ otherwise:
 A film is exported only when every scene of the cut has a clip. Otherwise the
 command names the scenes without one and exits 1, unless `--partial` asks for
 a slate (an amber-framed card reading "MISSING SCENE" with the scene's id,
-title and length, lasting as long as the scene) in place of each missing scene. `build` exports only when every scene it built succeeded,
-or with `--partial`.
+title and length, lasting as long as the scene) in place of each missing scene.
+After `build` or `regen`, a film that cannot be assembled is not an error of
+its own: the command names the missing scenes and its exit code says whether
+the scenes it built succeeded.
 
 ## JSON output
 
@@ -348,8 +350,9 @@ once, then exports the default film (or `--cut NAME`) to `out/<cut>.mp4`, or
 to `-o FILE`.
 
 - `--only ID` (repeatable) limits the build to those scenes and the scenes
-  they need. The export that follows still needs every scene of the cut, so
-  combine it with `--no-export` or `--partial`.
+  they need. The export that follows still needs every scene of the cut:
+  when some have no clip yet, build names them and skips the export
+  (`--partial` exports with slates instead).
 - `--cut NAME` builds the scenes of the cut and the scenes they need, and
   exports that cut.
 - `--max-cost USD` refuses to start when the estimate is above USD, and
@@ -360,7 +363,7 @@ to `-o FILE`.
   scenes are reported and left alone.
 - `--no-wait` refuses (exit 1) instead of waiting when another build of the
   project is running.
-- The film is exported only if every scene built succeeded; `--partial`
+- The film is exported when every scene of the cut has a clip; `--partial`
   exports anyway, with a slate for each scene without a clip.
 
 Exit 0 when every scene has a clip (and the export worked), 1 when some
@@ -369,9 +372,9 @@ scene failed, was refused, skipped or ambiguous, or the export failed,
 """,
     "regen": """\
 Makes a new take of SCENE and of every scene downstream of it, even though
-takes exist, selects them, and exports the default film. It is a full build
-otherwise: any other scene that is missing or stale is generated too (check
-`storyboard plan` first). With the preview provider the new take is
+takes exist, selects them, and exports the default film. Only those scenes
+are built (plus anything upstream of them that has no clip yet); other stale
+scenes wait for the next `build`. With the preview provider the new take is
 identical to the last one.
 """,
     "export": """\
