@@ -434,7 +434,8 @@ def _export_and_report(
     fmt: str,
     partial: bool,
 ) -> None:
-    made = studio.export(provider, cut, output, fmt, partial)
+    with err.status(f"assembling the {fmt} of cut {cut or 'film'}…"):
+        made = studio.export(provider, cut, output, fmt, partial)
     if isinstance(made, ExportResult):
         out.print(f"film: {relative(made.path)} ({made.duration:.1f} s)")
         for sidecar in made.sidecars:
