@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from PIL import Image
 from storyboard.engine import BuildOptions, BuildResult
 from storyboard.errors import BudgetExceeded, UsageError
 from storyboard.export import ExportResult
-from storyboard.media import probe
+from storyboard.media import ffmpeg_exe, probe
 from storyboard.store import Store
 from storyboard.studio import Studio
 from storyboard.testing.xai_standin import Faults, XaiStandin
@@ -121,6 +122,25 @@ def test_the_film_has_every_scene_in_order_with_sound(small: Path, xai_env: XaiS
     assert made.path == small / "out" / "film.mp4"
     srt = (small / "out" / "film.srt").read_text()
     assert "Morning." in srt
+    # Each scene's clip (the stand-in tints every request differently) is where it belongs.
+    plan = studio.plan("xai")
+    clips = {p.id: studio.store.clip_path(p.take.clip) for p in plan.scenes if p.take}
+    for index, scene_id in enumerate(["breakfast", "walkout", "liftoff", "orbit"]):
+        in_film = thumbnail(made.path, 2.0 * index + 1.0)
+        distances = {s: difference(in_film, thumbnail(clips[s], 1.0)) for s in clips}
+        nearest = min(distances, key=distances.__getitem__)
+        assert nearest == scene_id, f"at {2 * index + 1} s the film shows {nearest}"
+
+
+def thumbnail(video: Path, seconds: float) -> bytes:
+    """One frame, shrunk to 16x9 RGB pixels."""
+    command = [ffmpeg_exe(), "-loglevel", "error", "-ss", f"{seconds}", "-i", str(video)]
+    command += ["-frames:v", "1", "-vf", "scale=16:9", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    return subprocess.run(command, capture_output=True, check=True).stdout
+
+
+def difference(first: bytes, second: bytes) -> int:
+    return sum(abs(a - b) for a, b in zip(first, second, strict=True))
 
 
 def test_faults_all_at_once_pay_for_each_scene_once(small: Path, xai_env: XaiStandin) -> None:
