@@ -28,7 +28,7 @@ from . import captions
 from .cache import Piece, PieceCache
 from .cards import slate, title_card
 from .concat import join
-from .files import atomic_output, write_text
+from .files import atomic_output, sweep_leftovers, write_text
 from .normalise import clip_sha256, crossfade_parts, normalised_clip
 from .profile import Profile, overlap_frames
 from .soundtrack import lay_soundtrack
@@ -56,6 +56,7 @@ def export_film(
     profile = Profile.for_film(spec.settings, spec.aspect_ratio, spec.resolution)
     work_root = cache_dir / "tmp"
     work_root.mkdir(parents=True, exist_ok=True)
+    sweep_leftovers(work_root, "export-*")
     with tempfile.TemporaryDirectory(prefix="export-", dir=work_root) as work:
         cache = PieceCache(cache_dir / "normalised", Path(work))
         shots = _shots(spec, profile, cache)
