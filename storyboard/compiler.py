@@ -32,6 +32,8 @@ class AssetEntry:
     image: CheckedImage | None
     looks: Mapping[str, CheckedImage | None]
     description: str | None = None
+    broken: bool = False
+    """Its definition has a shape mistake (reported already): mentions of it say nothing."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class SceneCompiler:
     positions: Positions
     assets: Mapping[str, AssetEntry]
     resolve_image: ImageResolver
+    names_lost: bool = False
+    """Some names were lost to shape mistakes, so an unknown name is not reported."""
 
     def __post_init__(self) -> None:
         self.scene_ids = {scene.id for scene in self.story.scenes}
@@ -227,6 +231,8 @@ class SceneCompiler:
                 )
                 return None
             return Reference(index=0, mention=mention.name, kind="scene", scene=mention.name)
+        if self.names_lost:
+            return None
         known = [*self.assets, *self.scene_ids]
         self._report_mention(
             path,
@@ -240,6 +246,8 @@ class SceneCompiler:
     def _asset_reference(
         self, asset: AssetEntry, mention: Mention, path: PathKey, occurrence: int
     ) -> Reference | None:
+        if asset.broken:
+            return None
         if mention.look is None:
             image = asset.image
         elif mention.look in asset.looks:

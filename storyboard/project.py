@@ -20,6 +20,7 @@ from .graph import SceneGraph
 from .images import CheckedImage, ImageLibrary, ImageProblem
 from .loader import KEY, PathKey, Positions, read_story, validate_story
 from .mentions import mentions_in
+from .salvage import Salvage, salvage_story
 
 STORY_FILE = "story.yaml"
 CACHE_DIR = ".storyboard"
@@ -120,12 +121,20 @@ class _ProjectChecker:
             raise ProjectInvalid(self.problems)
         story, problems = validate_story(data, positions)
         self.problems.extend(problems)
-        if story is None:
+        salvage = Salvage(story) if story is not None else salvage_story(data)
+        if salvage is None:
             raise ProjectInvalid(self.problems)
+        story = salvage.story
         self._check_names(story)
-        assets = self._check_assets(story)
-        compiler = SceneCompiler(story, positions, assets, self._resolve_image)
-        compiled = [compiler.compile(index, scene) for index, scene in enumerate(story.scenes)]
+        assets = self._check_assets(story, salvage.broken_assets)
+        compiler = SceneCompiler(
+            story, positions, assets, self._resolve_image, names_lost=salvage.names_lost
+        )
+        compiled = [
+            compiler.compile(index, scene)
+            for index, scene in enumerate(story.scenes)
+            if index not in salvage.broken_scenes
+        ]
         self.problems.extend(compiler.problems)
         self._check_cuts(story)
         self._check_soundtrack(story)
@@ -164,10 +173,13 @@ class _ProjectChecker:
         else:
             first_seen[name] = (where, path)
 
-    def _check_assets(self, story: Story) -> dict[str, AssetEntry]:
+    def _check_assets(self, story: Story, broken: set[str]) -> dict[str, AssetEntry]:
         entries: dict[str, AssetEntry] = {}
         for section, kind in ASSET_SECTIONS.items():
             for name, asset in getattr(story, section).items():
+                if name in broken:
+                    entries.setdefault(name, AssetEntry(name, kind, None, {}, broken=True))
+                    continue
                 looks = {
                     look: self._resolve_image(source, (section, name, "looks", look))
                     for look, source in asset.looks.items()
