@@ -8,7 +8,9 @@ JPEG or WebP by content, whole, not a decompression bomb) and raises
 
 Checking is cheap to repeat: within one library a source is checked once, and
 across runs a memo in ``.storyboard/images.json`` keyed by (resolved path,
-size, mtime) lets unchanged files skip reading and decoding. ``check`` writes
+size, mtime, device, inode, change time) lets unchanged files skip reading and
+decoding. The change time cannot be set back by a user, so a same-size file put
+in place with ``cp -p`` or ``touch -r`` is read again. ``check`` writes
 nothing; ``save`` persists the memo, ``prepare`` writes the copy that is sent:
 EXIF orientation applied, longest side at most 2048 px, at most 10 MiB.
 """
@@ -58,7 +60,7 @@ RACY_WINDOW_NS = 2_000_000_000
 file system's timestamp granularity could otherwise go unnoticed."""
 
 MEMO_NAME = "images.json"
-MEMO_VERSION = 1
+MEMO_VERSION = 2
 PREPARED_DIR = "prepared"
 
 _FORMATS = ["PNG", "JPEG", "WEBP"]
@@ -111,11 +113,27 @@ class _Facts:
 
 
 @dataclass(frozen=True)
-class _MemoEntry:
-    """Facts about a file, valid while its size and mtime stay the same."""
+class _Stamp:
+    """What the file system says of a file, the same while nobody touches it."""
 
     size: int
     mtime_ns: int
+    device: int
+    inode: int
+    ctime_ns: int
+
+    @classmethod
+    def of(cls, status: os.stat_result) -> _Stamp:
+        return cls(
+            status.st_size, status.st_mtime_ns, status.st_dev, status.st_ino, status.st_ctime_ns
+        )
+
+
+@dataclass(frozen=True)
+class _MemoEntry:
+    """Facts about a file, valid while its stamp stays the same."""
+
+    stamp: _Stamp
     facts: _Facts
 
 
@@ -241,12 +259,12 @@ class ImageLibrary:
 
     def _remembered(self, resolved: Path, status: os.stat_result) -> _Facts | None:
         entry = self._memo_entries().get(str(resolved))
-        if entry is None or (entry.size, entry.mtime_ns) != (status.st_size, status.st_mtime_ns):
+        if entry is None or entry.stamp != _Stamp.of(status):
             return None
         return entry.facts
 
     def _remember(self, resolved: Path, status: os.stat_result, facts: _Facts) -> None:
-        entry = _MemoEntry(status.st_size, status.st_mtime_ns, facts)
+        entry = _MemoEntry(_Stamp.of(status), facts)
         self._memo_entries()[str(resolved)] = entry
         self._memo_dirty = True
 
@@ -258,7 +276,7 @@ class ImageLibrary:
         kept = {
             path: entry
             for path, entry in sorted(self._memo.items())
-            if entry.mtime_ns < settled_before and os.path.exists(path)
+            if entry.stamp.mtime_ns < settled_before and os.path.exists(path)
         }
         _write_atomically(self.cache_dir / MEMO_NAME, _memo_json(kept))
         self._memo_dirty = False
@@ -562,8 +580,7 @@ def _write_atomically(target: Path, data: bytes) -> None:
 
 def _memo_json(entries: dict[str, _MemoEntry]) -> bytes:
     files = {
-        path: {"size": entry.size, "mtime_ns": entry.mtime_ns, **asdict(entry.facts)}
-        for path, entry in entries.items()
+        path: {**asdict(entry.stamp), **asdict(entry.facts)} for path, entry in entries.items()
     }
     document = {"version": MEMO_VERSION, "files": files}
     return json.dumps(document, indent=1, sort_keys=True).encode("utf-8")
@@ -590,7 +607,8 @@ def _memo_entry(value: dict[str, object]) -> _MemoEntry:
     )
     if not _SHA256.fullmatch(facts.sha256) or facts.media_type not in _MEDIA_TYPES.values():
         raise ValueError("bad image facts in the image memo")
-    return _MemoEntry(_count(value, "size"), _count(value, "mtime_ns"), facts)
+    stamp = _Stamp(*(_count(value, name) for name in _Stamp.__dataclass_fields__))
+    return _MemoEntry(stamp, facts)
 
 
 def _count(value: dict[str, object], key: str) -> int:

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import struct
+import subprocess
 import warnings
 import zlib
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_subprocess import storyboard
 from PIL import Image
 
 from storyboard import images
@@ -665,3 +667,24 @@ def test_accepts_a_multi_picture_jpeg_from_a_camera(root: Path) -> None:
     first.save(root / "assets" / "phone.jpg", "MPO", save_all=True, append_images=[second])
     checked = library(root).check("assets/phone.jpg")
     assert (checked.media_type, checked.width) == ("image/jpeg", 64)
+
+
+def test_a_same_size_file_restored_with_cp_p_is_read_again(tmp_path: Path) -> None:
+    """`cp -p` keeps size and mtime; the change time and inode tell the memo."""
+    project = tmp_path / "p"
+    cat = make_image(project / "assets" / "cat.png")
+    age(cat)
+    (project / "story.yaml").write_text(
+        "storyboard: 1\ntitle: T\ncharacters:\n  cat: {image: assets/cat.png}\n"
+        "scenes:\n  - id: a\n    prompt: '@cat naps'\n",
+        encoding="utf-8",
+    )
+    assert storyboard("check", "-p", str(project)).code == 0
+    assert (project / ".storyboard" / "images.json").is_file()
+    garbage = tmp_path / "garbage.png"
+    garbage.write_bytes(b"x" * cat.stat().st_size)
+    os.utime(garbage, ns=(cat.stat().st_atime_ns, cat.stat().st_mtime_ns))
+    subprocess.run(["cp", "-p", str(garbage), str(cat)], check=True)
+    assert cat.stat().st_mtime_ns == garbage.stat().st_mtime_ns
+    ran = storyboard("check", "-p", str(project))
+    assert ran.code == 2 and "is not a PNG, JPEG or WebP image" in ran.err
