@@ -306,7 +306,8 @@ images (each decoded in full), mentions, modes and limits, cuts, soundtrack,
 cycles. Prints `story.yaml: ok (6 scenes, 7 assets)` and exits 0, or prints
 every problem and exits 2. Sends nothing; the only thing it writes is
 `.storyboard/images.json`, a memo that spares decoding unchanged pictures
-next time.
+next time (a picture is read again when its size, mtime, inode or change
+time differ).
 """,
     "schema": """\
 Prints the JSON Schema (draft 2020-12) of `story.yaml`. `storyboard new`
