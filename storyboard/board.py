@@ -20,7 +20,8 @@ than linked by a relative path into ``.storyboard/``: the folder then stands
 on its own, so it can be zipped, mailed or moved and still play, at no cost in
 disk space. The cache never rewrites a clip (files are named by their
 content), so a link cannot change under the page. Media no longer shown are
-removed from the folder; media already there are not made again. An
+removed from the folder if an earlier board wrote them (its manifest says so,
+see :mod:`storyboard.boardfolder`); media already there are not made again. An
 ``https://`` reference image is named, never fetched.
 """
 
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageOps
 
+from .boardfolder import BoardFolder
 from .boardpage import Picture, RefCard, SceneCard, TakeCard, render_page
 from .compiler import CompiledScene, Reference
 from .errors import MediaError
@@ -70,10 +72,22 @@ POSTER_WORKERS = min(8, os.cpu_count() or 1)
 # -- gathering the cards ------------------------------------------------------------------------
 
 
-def write_board(studio: Studio, output: Path | None = None, provider: str | None = None) -> Path:
-    """Write the board of a project (by default to ``out/board/``); return its ``index.html``."""
+def write_board(
+    studio: Studio, output: Path | None = None, provider: str | None = None, force: bool = False
+) -> Path:
+    """Write the board of a project (by default to ``out/board/``); return its ``index.html``.
+
+    Raise OutputRefused for a folder that holds the project or the cache, or that is not
+    empty and not a board (unless ``force``)."""
     project = studio.project
-    folder = (output or project.out_dir / BOARD_DIR).resolve()
+    board_folder = BoardFolder.claim(
+        output or project.out_dir / BOARD_DIR,
+        project.root,
+        project.cache_dir,
+        default=output is None,
+        force=force,
+    )
+    folder = board_folder.folder
     plan = studio.plan(provider)
     media = _Media(folder, studio.existing_store, project.images)
     shown = {
@@ -95,7 +109,8 @@ def write_board(studio: Studio, output: Path | None = None, provider: str | None
     page = render_page(project, plan, cards, spent)
     target = folder / PAGE
     _write_atomically(target, lambda path: path.write_text(page, encoding="utf-8"))
-    media.prune()
+    board_folder.remove_unused(media.used)
+    board_folder.save_manifest([target, *media.used])
     return target
 
 
@@ -220,7 +235,7 @@ class _Media:
     """Makes thumbnails, posters and clip links in the board folder, once each.
 
     Every method returns a path relative to the page (or a placeholder), and
-    remembers the file so that :meth:`prune` keeps it.
+    remembers the file so that the board keeps it (and lists it in its manifest).
     """
 
     def __init__(self, folder: Path, store: Store | None, images: ImageLibrary) -> None:
@@ -290,13 +305,6 @@ class _Media:
         if self.store is None or not self.store.clip_path(clip).is_file():
             return None
         return self.store.clip_path(clip)
-
-    def prune(self) -> None:
-        """Remove the media of earlier boards that this one no longer shows."""
-        for name in (THUMBS, CLIPS):
-            for path in (self.folder / name).iterdir():
-                if path.is_file() and path not in self.used:
-                    path.unlink()
 
     def _thumbnail(self, source: Path, name: str, side: int) -> Picture:
         target = self.folder / THUMBS / name

@@ -36,7 +36,7 @@ from .export import ExportResult
 from .graph import render_dot, render_mermaid, render_text
 from .plan import Plan, ScenePlan
 from .progress import reporter_for
-from .scaffold import json_schema, new_project
+from .scaffold import json_schema, scaffold
 from .studio import Studio, relative
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -67,6 +67,13 @@ MaxCostOption = Annotated[
     float | None, typer.Option("--max-cost", min=0, help="Stop before spending more (USD).")
 ]
 NoExportOption = Annotated[bool, typer.Option("--no-export", help="Generate only.")]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write over an existing file that storyboard did not make (never the project's own).",
+    ),
+]
 ProviderOption = Annotated[
     str | None,
     typer.Option(
@@ -164,10 +171,16 @@ def new(
     path: Annotated[Path, typer.Argument(help="The folder to create.")],
     title: Annotated[str | None, typer.Option(help="The film's title.")] = None,
 ) -> None:
-    """Scaffold a project with a commented story.yaml and an assets/ folder."""
-    story = new_project(path, title)
-    out.print(f"created {relative(story)} and {relative(path / 'assets')}/")
-    out.print(f"next: storyboard check -p {relative(path)}")
+    """Scaffold a project with a commented story.yaml and an assets/ folder; never overwrites."""
+    made = scaffold(path, title)
+    for created in made.created:
+        out.print(f"created {relative(created)}")
+    for kept in made.left_alone:
+        out.print(f"left alone {relative(kept)} (already there)")
+    if made.created:
+        out.print(f"next: storyboard check -p {relative(path)}")
+    else:
+        out.print("nothing to add: every file of a new project is already there")
 
 
 @app.command()
@@ -364,13 +377,16 @@ def build(
     wait: Annotated[
         bool, typer.Option("--wait/--no-wait", help="Wait for another build of this project.")
     ] = True,
+    force: ForceOption = False,
 ) -> None:
     """Generate every scene that needs it, then export the film."""
     studio = Studio.open(project)
     options = BuildOptions(
         concurrency=concurrency, only=only, cut=cut, max_cost=max_cost, resubmit=resubmit
     )
-    _build_and_export(studio, provider, options, no_export, output, partial, wait)
+    if not no_export:
+        studio.output_path(cut, output, force=force)  # a refused -o stops before any spend
+    _build_and_export(studio, provider, options, no_export, output, partial, wait, force)
 
 
 @app.command()
@@ -389,7 +405,7 @@ def regen(
     options = BuildOptions(
         concurrency=concurrency, regen=targets, only=sorted(targets), max_cost=max_cost
     )
-    _build_and_export(studio, provider, options, no_export, None, False, True)
+    _build_and_export(studio, provider, options, no_export, None, False, True, False)
 
 
 def _build_and_export(
@@ -400,6 +416,7 @@ def _build_and_export(
     output: Path | None,
     partial: bool,
     wait: bool,
+    force: bool,
 ) -> None:
     with reporter_for(err, studio.project.title) as reporter:
         result = studio.build(
@@ -408,7 +425,7 @@ def _build_and_export(
     _print_build_summary(result)
     if not no_export:
         try:
-            _export_and_report(studio, provider, options.cut, output, "mp4", partial)
+            _export_and_report(studio, provider, options.cut, output, "mp4", partial, force)
         except MissingClips as missing:
             err.print(f"the film was not exported: {escape(str(missing))}")
     if not result.ok:
@@ -433,9 +450,10 @@ def _export_and_report(
     output: Path | None,
     fmt: str,
     partial: bool,
+    force: bool = False,
 ) -> None:
     with err.status(f"assembling the {fmt} of cut {cut or 'film'}…"):
-        made = studio.export(provider, cut, output, fmt, partial)
+        made = studio.export(provider, cut, output, fmt, partial, force)
     if isinstance(made, ExportResult):
         out.print(f"film: {relative(made.path)} ({made.duration:.1f} s)")
         for sidecar in made.sidecars:
@@ -457,10 +475,11 @@ def export(
     ] = ExportFormat.mp4,
     partial: Annotated[bool, typer.Option(help="A slate in place of each missing scene.")] = False,
     provider: ProviderOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Assemble a film or a timeline from what is cached; never generates."""
     studio = Studio.open(project)
-    _export_and_report(studio, provider, cut, output, format.value, partial)
+    _export_and_report(studio, provider, cut, output, format.value, partial, force)
 
 
 @app.command()
@@ -471,12 +490,16 @@ def board(
         Path | None, typer.Option("-o", "--output", help="The folder to write.")
     ] = None,
     provider: ProviderOption = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into a folder that is not a board (deletes nothing)."),
+    ] = False,
 ) -> None:
     """Write an HTML storyboard: every scene, its labelled references, its takes, its state."""
     from .board import write_board
 
     studio = Studio.open(project)
-    page = write_board(studio, output, provider)
+    page = write_board(studio, output, provider, force)
     out.print(f"board: {relative(page)}")
 
 

@@ -5,6 +5,7 @@ The tree::
     StoryboardError
     ├── ProjectInvalid        the writer's project has problems (a list of Problem); exit 2
     ├── UsageError            the command line asks for something impossible; exit 2
+    │   └── OutputRefused         writing there would destroy a file storyboard did not make
     ├── ProviderError         a video provider could not do a job
     │   ├── ApiError              the API answered with an HTTP error (status, code, message)
     │   ├── AmbiguousSubmission   a create whose answer was lost: it may have started a paid job
@@ -64,6 +65,10 @@ def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
 
 class UsageError(StoryboardError):
     """The command line asks for something that cannot be done."""
+
+
+class OutputRefused(UsageError):
+    """An output path names a file of the project's, or one storyboard did not write."""
 
 
 class ProviderError(StoryboardError):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from .export import ExportResult, FilmEntry, FilmSpec, export_film, export_timeline
+from .export.film import sidecar_paths
 from .plan import Plan
 from .project import Project
 from .store import Store
@@ -58,6 +59,11 @@ def film_spec(project: Project, plan: Plan, store: Store | None) -> FilmSpec:
 
 def default_destination(project: Project, cut: str, fmt: str = "mp4") -> Path:
     return project.out_dir / f"{cut}{FORMAT_SUFFIXES[fmt]}"
+
+
+def files_written(target: Path, fmt: str) -> list[Path]:
+    """Every file an export to ``target`` may write or replace: a film has its subtitles."""
+    return [target, *sidecar_paths(target)] if fmt == "mp4" else [target]
 
 
 def export(

@@ -167,6 +167,10 @@ class ImageLibrary:
             raise ImageProblem(outcome)
         return outcome
 
+    def local_files(self) -> set[Path]:
+        """The files of every image checked so far (the writer's, never to be written over)."""
+        return {o.path for o in self._checked.values() if isinstance(o, CheckedImage) and o.path}
+
     def check_file(self, path: Path) -> CheckedImage:
         """Check a file inside the project folder or the cache (an extracted frame, say)."""
         resolved = self._resolve(self.root / path, str(path))

@@ -78,6 +78,11 @@ class Project:
         source = self.story.export.soundtrack
         return (self.root / source).resolve() if source else None
 
+    def own_files(self) -> set[Path]:
+        """The writer's files the story names: its images and its soundtrack."""
+        soundtrack = self.soundtrack()
+        return self.images.local_files() | ({soundtrack} if soundtrack else set())
+
     def film_aspect_ratio(self) -> str:
         return self.story.export.aspect_ratio or self.story.defaults.aspect_ratio
 

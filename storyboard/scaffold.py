@@ -1,8 +1,16 @@
-"""`storyboard new`: a commented project that checks clean, ready to edit."""
+"""`storyboard new`: a commented project that checks clean, ready to edit.
+
+It never overwrites: in a folder that already holds some of its files, it adds
+the missing ones (each created exclusively, so not even a race can replace
+one) and lists those it left alone.
+"""
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -58,25 +66,54 @@ export:
 """
 
 
+@dataclass(frozen=True)
+class Scaffolded:
+    """What `storyboard new` did: the files it created and those already there."""
+
+    story: Path
+    created: list[Path]
+    left_alone: list[Path]
+
+
 def new_project(path: Path, title: str | None = None) -> Path:
-    """Create a project folder with a commented `story.yaml` and placeholder images."""
-    if (path / "story.yaml").exists():
-        raise UsageError(f"{path / 'story.yaml'} already exists; choose another folder")
+    """Create a project folder with a commented `story.yaml` and placeholder images;
+    files already there are left alone. Returns the path of `story.yaml`."""
+    return scaffold(path, title).story
+
+
+def scaffold(path: Path, title: str | None = None) -> Scaffolded:
+    """Add the files of a new project that ``path`` lacks; never overwrite one."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path} exists and is not a folder; choose another path")
     title = title or path.resolve().name.replace("-", " ").replace("_", " ").title() or "My Story"
-    assets = path / "assets"
-    assets.mkdir(parents=True, exist_ok=True)
-    _placeholder(assets / "hero.png", "hero", (214, 108, 62))
-    _placeholder(assets / "home.png", "home", (62, 110, 160))
-    (path / SCHEMA_FILE).write_text(json.dumps(json_schema(), indent=2) + "\n", encoding="utf-8")
-    (path / "story.yaml").write_text(
-        STORY_TEMPLATE.format(schema=f"./{SCHEMA_FILE}", title=json.dumps(title)), encoding="utf-8"
-    )
-    (path / ".gitignore").write_text(".storyboard/\nout/\n", encoding="utf-8")
-    return path / "story.yaml"
+    story = STORY_TEMPLATE.format(schema=f"./{SCHEMA_FILE}", title=json.dumps(title))
+    files: dict[str, Callable[[], bytes]] = {
+        "assets/hero.png": lambda: _placeholder("hero", (214, 108, 62)),
+        "assets/home.png": lambda: _placeholder("home", (62, 110, 160)),
+        SCHEMA_FILE: lambda: (json.dumps(json_schema(), indent=2) + "\n").encode(),
+        "story.yaml": story.encode,
+        ".gitignore": lambda: b".storyboard/\nout/\n",
+    }
+    created: list[Path] = []
+    left_alone: list[Path] = []
+    for name, content in files.items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists() or target.is_symlink():
+            left_alone.append(target)
+            continue
+        try:
+            with target.open("xb") as stream:
+                stream.write(content())
+        except FileExistsError:
+            left_alone.append(target)
+            continue
+        created.append(target)
+    return Scaffolded(path / "story.yaml", created, left_alone)
 
 
-def _placeholder(path: Path, name: str, colour: tuple[int, int, int]) -> None:
-    """A plain card naming what the writer should replace it with."""
+def _placeholder(name: str, colour: tuple[int, int, int]) -> bytes:
+    """A plain card (PNG) naming what the writer should replace it with."""
     image = Image.new("RGB", (768, 768), colour)
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=72)
@@ -85,7 +122,9 @@ def _placeholder(path: Path, name: str, colour: tuple[int, int, int]) -> None:
     draw.text(
         (384, 650), "replace me", fill="white", font=ImageFont.load_default(size=36), anchor="mm"
     )
-    image.save(path)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def json_schema() -> dict[str, object]:

@@ -18,8 +18,10 @@ from typing import Any
 from .engine import BuildOptions, BuildResult, Engine, Reporter, scenes_downstream
 from .errors import UsageError
 from .export import ExportResult
+from .films import default_destination, files_written
 from .films import export as export_cut
 from .lockfile import LockFile, Selection
+from .outputs import Outputs
 from .plan import Plan, Planner
 from .project import Project
 from .providers import NO_PROVIDER_MESSAGE, chosen_provider, make_provider
@@ -54,6 +56,7 @@ class Studio:
         self.project = project
         self.lock = LockFile(project.root)
         self._store: Store | None = Store.open_existing(project.cache_dir)
+        self.outputs = Outputs(project.root, project.cache_dir, project.own_files())
 
     @classmethod
     def open(cls, path: Path | str = ".") -> Studio:
@@ -191,11 +194,27 @@ class Studio:
         destination: Path | None = None,
         fmt: str = "mp4",
         partial: bool = False,
+        force: bool = False,
     ) -> ExportResult | Path:
         plan = self.plan(provider, cut)
-        return export_cut(
-            self.project, plan, self._store, destination=destination, fmt=fmt, partial=partial
+        target = self.output_path(plan.cut, destination, fmt, force)
+        made = export_cut(
+            self.project, plan, self._store, destination=target, fmt=fmt, partial=partial
         )
+        self.outputs.remember(
+            [made.path, *made.sidecars] if isinstance(made, ExportResult) else [made]
+        )
+        return made
+
+    def output_path(
+        self, cut: str | None, destination: Path | None, fmt: str = "mp4", force: bool = False
+    ) -> Path:
+        """Where an export goes; raise OutputRefused where it would destroy someone's file."""
+        default = default_destination(self.project, self.project.cut_name(cut), fmt)
+        target = self.outputs.destination(destination, default)
+        for path in files_written(target, fmt):
+            self.outputs.check(path, force=force, own_name=destination is None)
+        return target
 
     def _check_scene(self, scene_id: str) -> None:
         if scene_id not in self.project.scenes:

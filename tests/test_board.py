@@ -384,11 +384,19 @@ def test_the_graph_puts_each_generation_in_a_column(studio: Studio) -> None:
 def test_a_new_board_replaces_the_old_one_and_prunes_its_media(studio: Studio) -> None:
     page = write_board(studio, provider=PROVIDER)
     first = page.read_text(encoding="utf-8")
-    leftover = page.parent / "thumbs" / "old.jpg"
-    leftover.write_bytes(b"old")
+    foreign = page.parent / "thumbs" / "old.jpg"
+    foreign.write_bytes(b"old")
     assert write_board(studio, provider=PROVIDER).read_text(encoding="utf-8") == first
-    assert not leftover.exists()
-    assert not [p for p in page.parent.rglob(".*")], "temporary files were left behind"
+    assert foreign.read_bytes() == b"old", "a file no board wrote was deleted"
+    take = studio.plan(PROVIDER).all_scenes["walkout"].take
+    assert take is not None
+    linked = page.parent / "clips" / f"{take.clip}.mp4"
+    assert linked.is_file()
+    studio.store.clip_path(take.clip).unlink()
+    write_board(studio, provider=PROVIDER)
+    assert not linked.exists(), "the earlier board's clip that is no longer shown stayed"
+    hidden = [p.name for p in page.parent.rglob(".*")]
+    assert hidden == [".storyboard-board.json"], "temporary files were left behind"
 
 
 def test_a_missing_clip_file_is_said_not_linked(studio: Studio) -> None:

@@ -60,8 +60,9 @@ def test_new_makes_a_project_that_checks_clean(tmp_path: Path) -> None:
     assert (tmp_path / "mine" / "story.schema.json").exists()
     code, out, _ = run("check", "-p", str(tmp_path / "mine"))
     assert code == 0 and "ok (3 scenes, 2 assets)" in out
-    code, _, err = run("new", str(tmp_path / "mine"))
-    assert code == 2 and "already exists" in err
+    code, out, _ = run("new", str(tmp_path / "mine"))
+    assert code == 0 and "nothing to add" in out and "created" not in out
+    assert (tmp_path / "mine" / "story.yaml").read_text() == story
 
 
 def test_graph_in_three_formats(tiny: Path) -> None:

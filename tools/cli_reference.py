@@ -166,6 +166,31 @@ otherwise:
 | clips, frames, the job log and the take database | `.storyboard/` (never commit it) |
 | which take each scene uses | `storyboard.lock` (commit it) |
 
+### What `-o` may and may not write over
+
+`-o` of `build` and `export` names a file, or an existing folder to write
+into under the default name (`-o deliveries/` writes `deliveries/film.mp4`).
+storyboard never writes over a file it did not make:
+
+- **never**, even with `--force`: `story.yaml`, `storyboard.lock`, anything
+  under `.storyboard/`, an image or soundtrack the story names, or anything
+  that is not a regular file (a folder, a device such as `/dev/null`, a fifo,
+  a symbolic link, a path through a file);
+- **only with `--force`**: an existing file storyboard did not write, or one
+  it wrote that has been edited since (a film's `.srt` and `.vtt` beside it
+  count too).
+
+storyboard knows its own files from `.storyboard/outputs.json`, which holds
+the sha256 of every file it wrote; the default places (`out/<cut>.<ext>`)
+are always its own. A refused `-o` exits 2 before anything is generated.
+
+`board -o DIR` writes into DIR only if it is new, empty, or holds a board
+storyboard wrote (a `.storyboard-board.json` manifest lists its files); a
+new board deletes only files the earlier board listed. A folder of other
+files is refused unless `--force`, which writes into it and deletes nothing
+(files of the same name as the board's, such as `index.html`, are replaced).
+The project folder, a folder above it, and `.storyboard/` are always refused.
+
 A film is exported only when every scene of the cut has a clip. Otherwise the
 command names the scenes without one and exits 1, unless `--partial` asks for
 a slate (an amber-framed card reading "MISSING SCENE" with the scene's id,
@@ -298,7 +323,10 @@ comments, which passes `check`), `assets/hero.png` and `assets/home.png`
 (placeholder pictures to replace), `story.schema.json` (for editors; the first
 line of `story.yaml` points to it) and a `.gitignore` for `.storyboard/` and
 `out/`. The title defaults to the folder's name in title case (`my-story`
-becomes `My Story`). Refuses (exit 2) if PATH already holds a `story.yaml`.
+becomes `My Story`). It never overwrites: in a folder that already holds
+some of these files it adds the missing ones and lists those it left alone
+(running it again on a complete project adds nothing and exits 0). Refuses
+(exit 2) if PATH is a file.
 """,
     "check": """\
 Loads the project exactly as every other command does: YAML, format, names,
@@ -366,6 +394,9 @@ to `-o FILE`.
   project is running.
 - The film is exported when every scene of the cut has a clip; `--partial`
   exports anyway, with a slate for each scene without a clip.
+- `-o` is checked before anything is generated: it never names the
+  project's own files, and names a file storyboard did not make only with
+  `--force` ([what `-o` may write over](#what--o-may-and-may-not-write-over)).
 
 Exit 0 when every scene has a clip (and the export worked), 1 when some
 scene failed, was refused, skipped or ambiguous, or the export failed,
@@ -390,7 +421,9 @@ missing scenes are named and the command exits 1, unless `--partial` asks for
 a slate in place of each (a `MissingReference` in timelines). The export
 settings come from `story.yaml` ([export settings](story-format.md#export-settings)).
 Clips are re-encoded to the film's frame once and kept in
-`.storyboard/normalised/`, so exporting again is fast.
+`.storyboard/normalised/`, so exporting again is fast. `-o` never writes over
+the project's files, and over a file storyboard did not make only with
+`--force` (see [what `-o` may write over](#what--o-may-and-may-not-write-over)).
 """,
     "board": """\
 Writes `out/board/index.html` (or `-o DIR/index.html`): the title and totals,
@@ -401,7 +434,10 @@ start frame), every take of its current inputs as a playable video, its
 caption and notes. The page is static (no script, nothing fetched); its
 thumbnails and clips sit beside it in `thumbs/` and `clips/`, so the folder
 can be zipped and sent. Pictures given as `https://` addresses are shown as
-text, never downloaded.
+text, never downloaded. A new board removes only the files the earlier one
+listed in `.storyboard-board.json`; a folder that holds other files and no
+board is refused unless `--force` (see
+[what `-o` may write over](#what--o-may-and-may-not-write-over)).
 """,
 }
 

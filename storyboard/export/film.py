@@ -140,11 +140,16 @@ def _film_pieces(
     return pieces
 
 
+def sidecar_paths(destination: Path) -> tuple[Path, Path]:
+    """Where a film's SRT and WebVTT subtitles go: beside it, under its name."""
+    return destination.with_suffix(".srt"), destination.with_suffix(".vtt")
+
+
 def _write_sidecars(
     spec: FilmSpec, destination: Path, cues: list[captions.Cue]
 ) -> tuple[Path | None, Path | None]:
     """Write SRT and WebVTT beside the film when asked for, removing stale ones otherwise."""
-    srt_path, vtt_path = destination.with_suffix(".srt"), destination.with_suffix(".vtt")
+    srt_path, vtt_path = sidecar_paths(destination)
     if spec.settings.captions in ("srt", "both") and cues:
         return write_text(srt_path, captions.srt(cues)), write_text(vtt_path, captions.webvtt(cues))
     srt_path.unlink(missing_ok=True)
