@@ -1,0 +1,88 @@
+"""The keys of the example project, pinned: writers have paid clips under these keys.
+
+A change in how a key is computed would orphan every take in every cache, so
+these literal keys may only change together with ``RECIPE_VERSION``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storyboard.engine import BuildOptions
+from storyboard.lockfile import LockFile
+from storyboard.plan import Planner
+from storyboard.project import Project
+from storyboard.studio import Studio
+
+FAKE_FRAMES = {"suit-up": "1" * 64, "walkout": "2" * 64}
+"""Stand-ins for the last frames of the two scenes that others start from or mention."""
+
+KEYS_WITH_FAKE_FRAMES = {
+    "xai": {
+        "breakfast": "d52dbf562f14326582ade7639b795ba163c0210f3d568c227a6623c6e9c7602b",
+        "suit-up": "e43ad02b7c44b863cc540dfe447852ecb11302eed3e5874e2126919af36ba029",
+        "walkout": "118b6a5c1d113bf1c0c0be59c2eb45e24b30e3ef22b5dd998432b10f361c285e",
+        "liftoff": "28e46519bd62c6e7ee3580e501a26cc4a03e1f319f84c28b8f7daea8caf9fd5f",
+        "orbit": "89253ad1b6e539d2cce285797b9f341f975691ffffb05ef7cb3bc86d031955fb",
+        "homecoming": "d12d21ecf9b8f515e8e5fece731b1999c1c125edd8b0a60a0f8dda3b62c88dbb",
+    },
+    "preview": {
+        "breakfast": "5a11d21ff5a6ad323df137803b37698bc8b052da7d9b024976af135f7a55d6e7",
+        "suit-up": "eebb75d9c53842937e836d416708e06d9d24f5efad975f3d6bcfb897244631f0",
+        "walkout": "c6e45215f756bbcc4f82b95eeb1fa24d9effd956d069764ad376351ec21a06c0",
+        "liftoff": "71fa3a9afa370d69a9675e7ced4b5f7e3f3c4eb420c266ead19bbccc38a5c652",
+        "orbit": "c025ffba4a241322af5990c8079ec7319527a66665d0a0139e2e84642b0e90e9",
+        "homecoming": "3fe60678ed4fa9a4116325f2a56e0f75fff39f1197af197fd2c50b0dbde4903e",
+    },
+}
+
+PREVIEW_FRAMES = {
+    "suit-up": "c74c87f3110f2e9cdc96d01098475a8433c89a77f5234b25b6e5ff31d742d120",
+    "walkout": "98f2c29a54538b83617b1fc4bfaeca8eeb3263b193ab5fb7c91e9e5ed8e8e23a",
+}
+"""The last frames of the preview clips of suit-up and walkout."""
+
+KEYS_AFTER_A_PREVIEW_BUILD = {
+    "preview": {
+        **KEYS_WITH_FAKE_FRAMES["preview"],
+        "walkout": "d4a2956d6478ffe0a018023b9ae706a791e3d79b72b5dd2876178ed057da57df",
+        "liftoff": "ebd0bf84e0fb65e04148bd7b32355dacb96e7b73427be2d3cec5cbff17de476a",
+    },
+    "xai": {
+        **KEYS_WITH_FAKE_FRAMES["xai"],
+        "walkout": "f454070d13d3157f411cf1ae953d7cf3140b97bb182208ea86473425fb206e94",
+        "liftoff": "7f9dd5ca5d8f21c03475305b73dc8f4e737913f46be530c0f6e27b6a31b5ac19",
+    },
+}
+
+
+def _keys(project: Project, provider: str, frames: dict[str, str]) -> dict[str, str | None]:
+    planner = Planner(project, None, LockFile(project.root), provider)
+    return {
+        scene_id: planner.scene_plan(project.scenes[scene_id], dict(frames)).key
+        for scene_id in project.graph.order()
+    }
+
+
+@pytest.mark.parametrize("provider", ["xai", "preview"])
+def test_the_example_keys_are_unchanged(example: Path, provider: str) -> None:
+    project = Project.load(example)
+    assert _keys(project, provider, FAKE_FRAMES) == KEYS_WITH_FAKE_FRAMES[provider]
+
+
+@pytest.mark.slow
+def test_a_preview_build_of_the_example_makes_the_same_frames_and_keys(example: Path) -> None:
+    studio = Studio.open(example)
+    try:
+        result = studio.build("preview", BuildOptions(only=["liftoff"]))
+        assert result.ok
+        plan = studio.plan("preview")
+        assert plan.frames == PREVIEW_FRAMES
+        assert {s: p.key for s, p in plan.all_scenes.items()} == KEYS_AFTER_A_PREVIEW_BUILD[
+            "preview"
+        ]
+        assert _keys(studio.project, "xai", plan.frames) == KEYS_AFTER_A_PREVIEW_BUILD["xai"]
+    finally:
+        studio.close()
