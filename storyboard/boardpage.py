@@ -7,7 +7,8 @@ graph as an SVG drawn here (a column per topological generation, each box a
 link to its scene), and a card per scene. Every piece of text from the story
 goes through :func:`html.escape`.
 
-Chip colours are the animatic's (:data:`storyboard.animatic.ACCENTS`), so a
+Chip colours come from the shared accent palette
+(:data:`storyboard.vocabulary.ACCENTS`), the one the preview's cards use, so a
 chip on the board looks like the card of the same image in a preview clip.
 """
 
@@ -21,11 +22,11 @@ from pathlib import Path
 from string import Template
 
 from ._version import __version__
-from .animatic import ACCENTS
 from .compiler import CompiledScene
 from .graph import SceneGraph
 from .plan import Plan, ScenePlan
 from .project import Project
+from .vocabulary import ACCENTS, accent_slot
 
 __all__ = ["Picture", "RefCard", "SceneCard", "TakeCard", "graph_svg", "render_page"]
 
@@ -34,9 +35,6 @@ DATA = Path(__file__).parent / "data" / "board"
 
 STATES = ("cached", "stale", "missing", "failed")
 MODE_NAMES = {"reference": "reference-to-video", "image": "image-to-video", "text": "text-to-video"}
-
-START_ACCENT = 2
-"""The palette slot of a start frame's label: the animatic's start-frame card is amber."""
 
 _TOKEN = re.compile(r"<IMAGE_(\d+)>")
 
@@ -71,10 +69,8 @@ class RefCard:
 
     @property
     def accent(self) -> int:
-        """The palette slot (1-based) of the label, as the animatic colours it."""
-        if self.number is None:
-            return START_ACCENT
-        return (self.number - 1) % len(ACCENTS) + 1
+        """The palette slot (1-based) of the label, as the preview colours it."""
+        return accent_slot(self.number)
 
 
 @dataclass(frozen=True)

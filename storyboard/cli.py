@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
@@ -38,6 +38,7 @@ from .plan import Plan, ScenePlan
 from .progress import reporter_for
 from .scaffold import json_schema, scaffold
 from .studio import Studio, relative
+from .vocabulary import EXPORT_FORMATS
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -89,12 +90,13 @@ class GraphFormat(StrEnum):
     dot = "dot"
 
 
-class ExportFormat(StrEnum):
-    mp4 = "mp4"
-    otio = "otio"
-    fcpxml = "fcpxml"
-    edl = "edl"
-    srt = "srt"
+ExportFormat = StrEnum("ExportFormat", [(fmt, fmt) for fmt in EXPORT_FORMATS])  # type: ignore[misc]
+"""The choices of ``export --format``, from :data:`storyboard.vocabulary.EXPORT_FORMATS`."""
+
+
+def _spoken(words: Sequence[str]) -> str:
+    """``a, b or c``."""
+    return f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else "".join(words)
 
 
 def _print_json(data: object) -> None:
@@ -471,8 +473,8 @@ def export(
     cut: CutOption = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write.")] = None,
     format: Annotated[
-        ExportFormat, typer.Option("--format", help="mp4, otio, fcpxml, edl or srt.")
-    ] = ExportFormat.mp4,
+        ExportFormat, typer.Option("--format", help=f"{_spoken(EXPORT_FORMATS)}.")
+    ] = ExportFormat(EXPORT_FORMATS[0]),
     partial: Annotated[bool, typer.Option(help="A slate in place of each missing scene.")] = False,
     provider: ProviderOption = None,
     force: ForceOption = False,

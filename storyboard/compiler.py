@@ -20,7 +20,7 @@ from .images import CheckedImage
 from .limits import MODELS, ModelLimits
 from .loader import PathKey, Positions
 from .mentions import Mention, split_mentions
-from .providers.base import Mode
+from .vocabulary import Mode
 
 
 @dataclass(frozen=True)

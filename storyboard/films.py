@@ -8,22 +8,13 @@ export package, for an MP4 or a timeline.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from .export import ExportResult, FilmEntry, FilmSpec, export_film, export_timeline
 from .export.film import sidecar_paths
 from .plan import Plan
 from .project import Project
 from .store import Store
-
-TimelineFormat = Literal["otio", "fcpxml", "edl", "srt"]
-FORMAT_SUFFIXES: dict[str, str] = {
-    "mp4": ".mp4",
-    "otio": ".otio",
-    "fcpxml": ".xml",
-    "edl": ".edl",
-    "srt": ".srt",
-}
+from .vocabulary import FORMAT_SUFFIXES, TimelineFormat
 
 
 def film_spec(project: Project, plan: Plan, store: Store | None) -> FilmSpec:

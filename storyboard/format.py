@@ -12,12 +12,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
+from .vocabulary import AspectRatio, Resolution
+
 FORMAT_VERSION = 1
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
-AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3"]
-Resolution = Literal["480p", "720p", "1080p"]
 Transition = Literal["cut", "crossfade"]
 Captions = Literal["none", "srt", "burn", "both"]
 ImageSource = Annotated[str, StringConstraints(min_length=1)]

@@ -12,10 +12,7 @@ import os
 from dataclasses import dataclass, field
 
 from .errors import UsageError
-from .providers.base import Mode
-
-ASPECT_RATIOS: tuple[str, ...] = ("1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3")
-RESOLUTION_HEIGHTS: dict[str, int] = {"480p": 480, "720p": 720, "1080p": 1080}
+from .vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS, RESOLUTIONS, Mode
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ class ModelLimits:
     """Price by resolution."""
 
 
-_ALL = ("480p", "720p", "1080p")
+_ALL: tuple[str, ...] = RESOLUTIONS
 _UP_TO_720 = ("480p", "720p")
 
 MODELS: dict[str, ModelLimits] = {

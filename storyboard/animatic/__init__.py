@@ -25,12 +25,11 @@ bit-exact muxing.
 """
 
 from .compose import Layers, compose_layers
-from .design import ACCENTS, FPS, Box
+from .design import FPS, Box
 from .encode import ProgressCallback, render_animatic
 from .text import printable
 
 __all__ = [
-    "ACCENTS",
     "FPS",
     "Box",
     "Layers",

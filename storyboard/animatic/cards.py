@@ -16,8 +16,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from ..errors import MediaError
 from ..providers.base import ImageInput, VideoRequest
+from ..vocabulary import ACCENTS
 from .design import (
-    ACCENTS,
     BACKGROUND_TOP,
     PLACEHOLDER_FILL,
     RGB,

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from PIL import ImageFont
 
 from ..errors import MediaError
-from ..providers.base import Mode
+from ..vocabulary import ACCENTS, Mode, accent_slot
 
 FPS = 24
 SUPERSAMPLE = 2
@@ -30,15 +30,6 @@ TRACK: RGB = (38, 43, 52)
 TEXT: RGB = (236, 232, 224)
 TEXT_SOFT: RGB = (168, 175, 188)
 TEXT_MUTED: RGB = (112, 120, 134)
-ACCENTS: tuple[RGB, ...] = (
-    (127, 200, 192),  # teal
-    (224, 181, 110),  # amber
-    (217, 143, 159),  # rose
-    (169, 155, 224),  # lavender
-    (166, 196, 138),  # sage
-    (130, 178, 230),  # sky
-    (214, 169, 138),  # sand
-)
 MODE_NAMES: dict[Mode, str] = {
     "reference": "REFERENCE-TO-VIDEO",
     "image": "IMAGE-TO-VIDEO",
@@ -53,7 +44,7 @@ LEADING = 1.42
 
 def _accent(index: int) -> RGB:
     """The colour of image ``index`` (1-based), shared by its card and its tokens."""
-    return ACCENTS[(index - 1) % len(ACCENTS)]
+    return ACCENTS[accent_slot(index) - 1]
 
 
 # --- geometry -----------------------------------------------------------------------

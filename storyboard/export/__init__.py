@@ -6,9 +6,10 @@ the soundtrack are ever composed. Timelines (OTIO, FCP 7 XML, CMX 3600 EDL)
 and subtitles describe the same cut for an editor.
 """
 
+from ..vocabulary import TIMELINE_FORMATS, TimelineFormat
 from .film import export_film
 from .spec import ExportResult, FilmEntry, FilmSpec
-from .timelines import TIMELINE_FORMATS, TIMELINE_SUFFIXES, TimelineFormat, export_timeline
+from .timelines import TIMELINE_SUFFIXES, export_timeline
 
 __all__ = [
     "TIMELINE_FORMATS",

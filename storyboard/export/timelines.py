@@ -24,26 +24,20 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 import opentimelineio as otio
 
 from ..errors import MissingClips
 from ..media import probe
+from ..vocabulary import FORMAT_SUFFIXES, TIMELINE_FORMATS, TimelineFormat
 from . import captions
 from .cards import TITLE_SECONDS
 from .files import write_text
 from .profile import overlap_frames
 from .spec import FilmEntry, FilmSpec
 
-TimelineFormat = Literal["otio", "fcpxml", "edl", "srt"]
-TIMELINE_FORMATS: tuple[str, ...] = get_args(TimelineFormat)
-TIMELINE_SUFFIXES: dict[str, str] = {
-    "otio": ".otio",
-    "fcpxml": ".xml",
-    "edl": ".edl",
-    "srt": ".srt",
-}
+TIMELINE_SUFFIXES: dict[str, str] = {fmt: FORMAT_SUFFIXES[fmt] for fmt in TIMELINE_FORMATS}
 """The file suffix each timeline format is saved with."""
 
 _ADAPTERS: dict[str, str] = {"otio": "otio_json", "fcpxml": "fcp_xml", "edl": "cmx_3600"}

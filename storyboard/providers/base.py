@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
-Mode = Literal["reference", "image", "text"]
+from ..vocabulary import Mode
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from urllib.request import url2pathname
 
 from ..animatic import render_animatic
 from ..errors import ApiError, DownloadError, JobUnknown
-from ..limits import ASPECT_RATIOS, RESOLUTION_HEIGHTS
 from ..media import check_clip
+from ..vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS
 from .base import Done, Failed, JobState, Pending, ProviderSettings, VideoRequest
 
 __all__ = ["MAX_DURATION", "WORKERS", "PreviewProvider"]

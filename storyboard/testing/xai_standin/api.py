@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from email.message import Message
 from typing import Any, cast
 
-from ...limits import ASPECT_RATIOS, MODELS, RESOLUTION_HEIGHTS
-from ...providers.base import Mode
+from ...limits import MODELS
+from ...vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS, Mode
 from .clips import ClipMaker
 from .faults import Counters, Faults, LoggedRequest
 
