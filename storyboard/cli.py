@@ -36,6 +36,7 @@ from .export import ExportResult
 from .graph import render_dot, render_mermaid, render_text
 from .plan import Plan, ScenePlan
 from .progress import reporter_for
+from .providers import REGISTRY
 from .scaffold import json_schema, scaffold
 from .studio import Studio, relative
 from .vocabulary import EXPORT_FORMATS
@@ -56,6 +57,20 @@ _debug = False
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def _spoken(words: Sequence[str]) -> str:
+    """``a, b or c``."""
+    return f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else "".join(words)
+
+
+def _provider_help() -> str:
+    chosen = [
+        f"{spec.name} when {spec.chosen_by} is set" for spec in REGISTRY.values() if spec.chosen_by
+    ]
+    defaults = ", else ".join(["$STORYBOARD_PROVIDER", *chosen])
+    return f"{_spoken(list(REGISTRY))} (default: {defaults})."
+
 
 ProjectOption = Annotated[
     Path,
@@ -79,7 +94,7 @@ ProviderOption = Annotated[
     str | None,
     typer.Option(
         "--provider",
-        help="xai or preview (default: $STORYBOARD_PROVIDER, else xai when XAI_API_KEY is set).",
+        help=_provider_help(),
     ),
 ]
 
@@ -92,11 +107,7 @@ class GraphFormat(StrEnum):
 
 ExportFormat = StrEnum("ExportFormat", [(fmt, fmt) for fmt in EXPORT_FORMATS])  # type: ignore[misc]
 """The choices of ``export --format``, from :data:`storyboard.vocabulary.EXPORT_FORMATS`."""
-
-
-def _spoken(words: Sequence[str]) -> str:
-    """``a, b or c``."""
-    return f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else "".join(words)
+DEFAULT_EXPORT_FORMAT = ExportFormat(EXPORT_FORMATS[0])
 
 
 def _print_json(data: object) -> None:
@@ -474,7 +485,7 @@ def export(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write.")] = None,
     format: Annotated[
         ExportFormat, typer.Option("--format", help=f"{_spoken(EXPORT_FORMATS)}.")
-    ] = ExportFormat(EXPORT_FORMATS[0]),
+    ] = DEFAULT_EXPORT_FORMAT,
     partial: Annotated[bool, typer.Option(help="A slate in place of each missing scene.")] = False,
     provider: ProviderOption = None,
     force: ForceOption = False,

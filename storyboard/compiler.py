@@ -20,6 +20,7 @@ from .images import CheckedImage
 from .limits import MODELS, ModelLimits
 from .loader import PathKey, Positions
 from .mentions import Mention, split_mentions
+from .request import RequestImage, SceneRequest
 from .vocabulary import Mode
 
 
@@ -76,6 +77,46 @@ class CompiledScene:
     start: StartFrame | None
     caption: str | None
     depends_on: tuple[str, ...]
+
+    def request(self, frames: Mapping[str, str]) -> SceneRequest | None:
+        """What this scene asks for, or None while an upstream scene has no chosen frame.
+
+        ``frames`` maps scene ids to the sha256 of their chosen take's last frame.
+        """
+        references = []
+        for reference in self.references:
+            sha = _image_hash(reference.scene, reference.image, frames)
+            if sha is None:
+                return None
+            references.append(RequestImage(sha, reference.mention, reference.kind))
+        start = None
+        if self.start is not None:
+            sha = _image_hash(self.start.scene, self.start.image, frames)
+            if sha is None:
+                return None
+            start = RequestImage(
+                sha, self.start.scene or "", "scene" if self.start.scene else "image"
+            )
+        return SceneRequest(
+            mode=self.mode,
+            model=self.model,
+            prompt=self.prompt,
+            references=tuple(references),
+            start=start,
+            duration=self.duration,
+            aspect_ratio=self.aspect_ratio,
+            resolution=self.resolution,
+            label=self.id,
+        )
+
+
+def _image_hash(
+    scene: str | None, image: CheckedImage | None, frames: Mapping[str, str]
+) -> str | None:
+    """The hash of another scene's chosen last frame, or of a checked image."""
+    if scene is not None:
+        return frames.get(scene)
+    return image.sha256 if image else None
 
 
 ImageResolver = Callable[[str, PathKey], CheckedImage | None]

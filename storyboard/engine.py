@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Protocol
 
 from .compiler import CompiledScene
@@ -28,9 +29,6 @@ from .errors import (
     StoryboardError,
     VideoGone,
 )
-from .images import CheckedImage
-from .keys import key_of, scene_inputs
-from .limits import estimate_cost
 from .lockfile import LockFile, Selection
 from .media import extract_last_frame
 from .plan import Planner
@@ -40,16 +38,15 @@ from .providers.base import (
     Done,
     Expired,
     Failed,
-    ImageInput,
     Provider,
     ProviderSettings,
     VideoRequest,
 )
 from .providers.polling import wait_for_job
+from .request import RequestImage, SceneRequest
 from .store import Store, Take, sha256_of
 
 Outcome = Literal["cached", "generated", "failed", "refused", "skipped", "ambiguous"]
-FREE_PROVIDERS = frozenset({"preview"})
 RESUBMIT_ADVICE = "run `storyboard build --resubmit` to send it again"
 
 
@@ -142,6 +139,7 @@ class Engine:
         self.options = options
         self.reporter = reporter or SilentReporter()
         self.planner = Planner(project, store, lock, provider.name)
+        self.spec = self.planner.spec
         self.frames: dict[str, str] = {}
         self.result = BuildResult()
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
@@ -163,7 +161,7 @@ class Engine:
 
     def estimate(self) -> float:
         """What this build would cost if every job succeeds once."""
-        if self.provider.name in FREE_PROVIDERS:
+        if not self.spec.costs_money:
             return 0.0
         plan = self.planner.plan()
         targets = set(self.targets())
@@ -220,19 +218,19 @@ class Engine:
             before = await asyncio.shield(self._futures[upstream])
             if before.outcome not in {"cached", "generated"}:
                 raise _SceneFailed("skipped", f"@{upstream} has no clip ({before.outcome})")
-        inputs = scene_inputs(scene, self.provider.name, self.frames)
-        if inputs is None:
+        request = scene.request(self.frames)
+        if request is None:
             missing = next(s for s in scene.depends_on if s not in self.frames)
             raise _SceneFailed("skipped", f"@{missing} has no clip")
-        key = key_of(inputs)
-        self.store.remember_inputs(key, inputs)
+        key = self.spec.key(request)
+        self.store.remember_inputs(key, self.spec.record(request))
         if scene.id not in self.options.regen:
             take = self.planner.chosen_take(scene.id, key)
             if take is not None:
                 await self._choose(scene.id, take)
                 return SceneResult(scene.id, "cached", f"take {take.take}", take)
         async with self._slots:
-            take = await self._generate(scene, key)
+            take = await self._generate(scene, request, key)
         await self._choose(scene.id, take)
         return SceneResult(scene.id, "generated", f"take {take.take}", take)
 
@@ -258,25 +256,25 @@ class Engine:
 
     # -- one scene's jobs -------------------------------------------------------
 
-    async def _generate(self, scene: CompiledScene, key: str) -> Take:
+    async def _generate(self, scene: CompiledScene, request: SceneRequest, key: str) -> Take:
         resumed = await self._resume(scene, key)
         if resumed is not None:
             return resumed
-        request = self._request(scene)
+        video = self._video_request(scene, request)
         try:
-            await self.provider.prepare(request)
+            await self.provider.prepare(video)
         except ProviderError as error:
             raise _SceneFailed("failed", f"could not prepare the request: {error}") from error
         resubmitted = False
         while True:
-            self._check_budget(scene)
-            attempt_cost = self._estimate(scene)
+            attempt_cost = self.spec.estimate(request)
+            self._check_budget(attempt_cost)
             self._committed_usd += attempt_cost
             job_id = self.store.record_job(
                 key, scene.id, self.provider.name, 2 if resubmitted else 1
             )
             try:
-                request_id = await self._submit(scene, job_id, request)
+                request_id = await self._submit(scene, job_id, video)
                 outcome = await self._follow(scene, key, job_id, request_id)
             finally:
                 self._committed_usd -= attempt_cost
@@ -296,7 +294,7 @@ class Engine:
                 if isinstance(outcome, Take):
                     return outcome
                 continue
-            if self.provider.name in FREE_PROVIDERS or self.options.resubmit:
+            if not self.spec.costs_money or self.options.resubmit:
                 self.store.update_job(job.id, status="abandoned")
                 continue
             self.store.update_job(job.id, status="ambiguous")
@@ -395,17 +393,12 @@ class Engine:
 
     # -- money ------------------------------------------------------------------
 
-    def _estimate(self, scene: CompiledScene) -> float:
-        if self.provider.name in FREE_PROVIDERS:
-            return 0.0
-        return estimate_cost(scene.model, scene.resolution, scene.duration)
-
-    def _check_budget(self, scene: CompiledScene) -> None:
+    def _check_budget(self, attempt_cost: float) -> None:
         cap = self.options.max_cost
         if cap is None:
             return
         spent = self.store.spent_usd(self.provider.name) - self._spent_at_start
-        if spent + self._committed_usd + self._estimate(scene) > cap + 1e-9:
+        if spent + self._committed_usd + attempt_cost > cap + 1e-9:
             raise _SceneFailed(
                 "skipped",
                 f"the spend would pass --max-cost ${cap:.2f} (spent ${spent:.2f})",
@@ -413,39 +406,19 @@ class Engine:
 
     # -- requests ---------------------------------------------------------------
 
-    def _request(self, scene: CompiledScene) -> VideoRequest:
-        references = tuple(
-            self._image_input(ref.mention, ref.image, ref.scene) for ref in scene.references
-        )
-        start = None
-        if scene.start is not None:
-            start = self._image_input(
-                f"@{scene.start.scene}" if scene.start.scene else "start",
-                scene.start.image,
-                scene.start.scene,
-            )
-        return VideoRequest(
-            mode=scene.mode,
-            model=scene.model,
-            prompt=scene.prompt,
-            duration=scene.duration,
-            aspect_ratio=scene.aspect_ratio,
-            resolution=scene.resolution,
-            references=references,
-            start_image=start,
-            label=scene.id,
-        )
+    def _video_request(self, scene: CompiledScene, request: SceneRequest) -> VideoRequest:
+        """What the provider is handed: the request, and where each of its images is."""
+        checked = {ref.image.sha256: ref.image for ref in scene.references if ref.image}
+        if scene.start is not None and scene.start.image is not None:
+            checked[scene.start.image.sha256] = scene.start.image
 
-    def _image_input(
-        self, label: str, image: CheckedImage | None, scene_id: str | None
-    ) -> ImageInput:
-        if scene_id is not None:
-            frame = self.frames[scene_id]
-            return ImageInput(sha256=frame, label=label, path=self.store.frame_path(frame))
-        assert image is not None, "a reference is either a scene or a checked image"
-        if image.kind == "url":
-            return ImageInput(sha256=image.sha256, label=label, url=image.source)
-        return ImageInput(sha256=image.sha256, label=label, path=self.project.images.prepare(image))
+        def place(image: RequestImage) -> Path | str:
+            found = checked.get(image.sha256) if image.kind != "scene" else None
+            if found is None:
+                return self.store.frame_path(image.sha256)
+            return self.project.images.prepare(found) or found.source
+
+        return VideoRequest.of(request, place)
 
 
 def run_build(engine: Engine) -> BuildResult:

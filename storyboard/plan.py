@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .compiler import CompiledScene
-from .keys import Inputs, explain_change, key_of, scene_inputs
-from .limits import estimate_cost
 from .lockfile import LockFile
 from .media import extract_last_frame
 from .project import Project
+from .providers.registry import provider_spec
+from .request import Inputs, explain_change
 from .store import Store, Take
 
 State = Literal["cached", "stale", "missing", "failed"]
@@ -114,6 +114,7 @@ class Planner:
         self.store = store
         self.lock = lock
         self.provider = provider
+        self.spec = provider_spec(provider)
 
     def chosen_take(self, scene_id: str, key: str) -> Take | None:
         """The lock's take when it is for this key; else the last one chosen for the key;
@@ -161,13 +162,8 @@ class Planner:
         )
 
     def scene_plan(self, scene: CompiledScene, frames: dict[str, str]) -> ScenePlan:
-        inputs = scene_inputs(scene, self.provider, frames)
-        cost = (
-            0.0
-            if self.provider == "preview"
-            else estimate_cost(scene.model, scene.resolution, scene.duration)
-        )
-        if inputs is None:
+        request = scene.request(frames)
+        if request is None:
             waiting = next(s for s in scene.depends_on if s not in frames)
             state: State = "stale" if self._ever_generated(scene.id) else "missing"
             return ScenePlan(
@@ -178,9 +174,11 @@ class Planner:
                 None,
                 None,
                 [],
-                cost,
+                self.price(scene),
             )
-        key = key_of(inputs)
+        cost = self.price(scene)
+        inputs = self.spec.record(request)
+        key = self.spec.key(request)
         takes = self.present_takes(key)
         take = self.chosen_take(scene.id, key) if takes else None
         if take is not None and self.store is not None:
@@ -189,6 +187,12 @@ class Planner:
             return ScenePlan(scene, "cached", reason, inputs, key, take, takes, 0.0, frame)
         state, reason = self._why_not_cached(scene.id, key, inputs)
         return ScenePlan(scene, state, reason, inputs, key, None, [], cost)
+
+    def price(self, scene: CompiledScene) -> float:
+        """What a scene's request would cost; no price depends on the upstream frames."""
+        request = scene.request(dict.fromkeys(scene.depends_on, ""))
+        assert request is not None, "every upstream frame is given"
+        return self.spec.estimate(request)
 
     def _frame(self, scene_id: str, take: Take) -> str | None:
         """The chosen take's last frame; extracted now if a scene below needs it and a

@@ -30,7 +30,7 @@ from typing import Any
 import sqlite_utils
 
 from .errors import ProjectBusy, StoreError
-from .keys import Inputs
+from .request import Inputs
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000

@@ -24,7 +24,7 @@ from .lockfile import LockFile, Selection
 from .outputs import Outputs
 from .plan import Plan, Planner
 from .project import Project
-from .providers import NO_PROVIDER_MESSAGE, chosen_provider, make_provider
+from .providers import DEFAULT_PROVIDER, NO_PROVIDER_MESSAGE, chosen_provider, make_provider
 from .providers.polling import settings_from_env
 from .store import BuildLock, Store, Take
 
@@ -91,7 +91,7 @@ class Studio:
             ).fetchone()
             if row:
                 return str(row[0])
-        return "xai"
+        return DEFAULT_PROVIDER
 
     def plan(self, provider: str | None = None, cut: str | None = None) -> Plan:
         name = self.provider_for_reading(provider)

@@ -6,6 +6,7 @@ these literal keys may only change together with ``RECIPE_VERSION``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from storyboard.engine import BuildOptions
 from storyboard.lockfile import LockFile
 from storyboard.plan import Planner
 from storyboard.project import Project
+from storyboard.providers.registry import REGISTRY
+from storyboard.request import explain_change
 from storyboard.studio import Studio
 
 FAKE_FRAMES = {"suit-up": "1" * 64, "walkout": "2" * 64}
@@ -58,6 +61,40 @@ KEYS_AFTER_A_PREVIEW_BUILD = {
 }
 
 
+STORED_WALKOUT_RECORD = {
+    "aspect_ratio": "16:9",
+    "duration": 6,
+    "label": "walkout",
+    "mode": "reference",
+    "model": "grok-imagine-video",
+    "prompt": "continuing from <IMAGE_1>: <IMAGE_2>, wearing <IMAGE_3>, walks toward <IMAGE_4> "
+    "at dawn. wide shot, long shadows.",
+    "provider": "preview",
+    "recipe": 1,
+    "references": [
+        {"kind": "scene", "mention": "suit-up", "sha256": PREVIEW_FRAMES["suit-up"]},
+        {
+            "kind": "character",
+            "mention": "eileen",
+            "sha256": "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",
+        },
+        {
+            "kind": "wardrobe",
+            "mention": "flight-suit",
+            "sha256": "c4cc84cdcdc5aec26772e458c469129da480426cb0dc0ec6aec8a907f92c224e",
+        },
+        {
+            "kind": "location",
+            "mention": "pad",
+            "sha256": "c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c",
+        },
+    ],
+    "resolution": "720p",
+    "start": None,
+}
+"""walkout's inputs as a preview build before the request refactor stored them."""
+
+
 def _keys(project: Project, provider: str, frames: dict[str, str]) -> dict[str, str | None]:
     planner = Planner(project, None, LockFile(project.root), provider)
     return {
@@ -70,6 +107,19 @@ def _keys(project: Project, provider: str, frames: dict[str, str]) -> dict[str, 
 def test_the_example_keys_are_unchanged(example: Path, provider: str) -> None:
     project = Project.load(example)
     assert _keys(project, provider, FAKE_FRAMES) == KEYS_WITH_FAKE_FRAMES[provider]
+
+
+def test_records_stored_by_earlier_builds_still_explain_changes(example: Path) -> None:
+    project = Project.load(example)
+    spec = REGISTRY["preview"]
+    request = project.scenes["walkout"].request(PREVIEW_FRAMES)
+    assert request is not None
+    assert json.loads(json.dumps(spec.record(request))) == STORED_WALKOUT_RECORD
+    longer = project.scenes["walkout"].request({**PREVIEW_FRAMES, "suit-up": "3" * 64})
+    assert longer is not None
+    assert explain_change(STORED_WALKOUT_RECORD, spec.record(longer)) == (
+        "upstream take changed: @suit-up"
+    )
 
 
 @pytest.mark.slow

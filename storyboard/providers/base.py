@@ -7,10 +7,12 @@ run it as a job, and hand back a clip. The engine drives them through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from ..request import RequestImage, SceneRequest
 from ..vocabulary import Mode
 
 
@@ -47,6 +49,32 @@ class VideoRequest:
     references: tuple[ImageInput, ...] = ()
     start_image: ImageInput | None = None
     label: str = ""
+
+    @classmethod
+    def of(cls, request: SceneRequest, place: Callable[[RequestImage], Path | str]) -> VideoRequest:
+        """The request for ``request``; ``place`` says where each image is: a prepared
+        local file, or a URL."""
+
+        def image(picture: RequestImage, label: str) -> ImageInput:
+            where = place(picture)
+            if isinstance(where, Path):
+                return ImageInput(sha256=picture.sha256, label=label, path=where)
+            return ImageInput(sha256=picture.sha256, label=label, url=where)
+
+        start = request.start
+        return cls(
+            mode=request.mode,
+            model=request.model,
+            prompt=request.prompt,
+            duration=request.duration,
+            aspect_ratio=request.aspect_ratio,
+            resolution=request.resolution,
+            references=tuple(image(ref, ref.mention) for ref in request.references),
+            start_image=None
+            if start is None
+            else image(start, f"@{start.mention}" if start.kind == "scene" else "start"),
+            label=request.label,
+        )
 
 
 @dataclass(frozen=True)

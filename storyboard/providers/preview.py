@@ -26,8 +26,9 @@ from ..errors import ApiError, DownloadError, JobUnknown
 from ..media import check_clip
 from ..vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS
 from .base import Done, Failed, JobState, Pending, ProviderSettings, VideoRequest
+from .registry import ProviderContext
 
-__all__ = ["MAX_DURATION", "WORKERS", "PreviewProvider"]
+__all__ = ["MAX_DURATION", "WORKERS", "PreviewProvider", "from_context"]
 
 WORKERS = 2
 """Renders at once; each render's encoder uses two threads of its own."""
@@ -138,6 +139,11 @@ class PreviewProvider:
         if path.stem not in self._jobs or not path.is_file():
             raise DownloadError(f"the preview {path.name} is gone (fetched already, or closed)")
         return path
+
+
+def from_context(context: ProviderContext) -> PreviewProvider:
+    """The preview provider for the registry: it renders below ``.storyboard/previews/``."""
+    return PreviewProvider(context.cache_dir / "previews", context.settings)
 
 
 def _check(request: VideoRequest) -> None:

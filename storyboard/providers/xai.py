@@ -63,6 +63,7 @@ from .base import (
     ProviderSettings,
     VideoRequest,
 )
+from .registry import NO_PROVIDER_MESSAGE, ProviderContext
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
 GONE_STATUSES = frozenset({403, 404, 410})
@@ -586,3 +587,12 @@ def _media_type(content: bytes, path: Path) -> str:
 def _data_uri(path: Path) -> str:
     content = _read_image(path)
     return f"data:{_media_type(content, path)};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def from_context(context: ProviderContext) -> XaiProvider:
+    """The xAI provider for the registry: XAI_API_KEY, and XAI_BASE_URL if set."""
+    key = context.environ.get("XAI_API_KEY", "").strip()
+    if not key:
+        raise UsageError(NO_PROVIDER_MESSAGE)
+    base_url = context.environ.get("XAI_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    return XaiProvider(key, base_url, context.settings, context.uploads)
