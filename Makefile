@@ -17,16 +17,18 @@ setup: $(BIN)/storyboard
 film: setup
 	$(BIN)/storyboard build -p projects/astronaut-cat --provider preview
 
-# The tests (and the linters), exactly as CI runs them.
+# The tests (and the linters, with the import layers of docs/architecture.md), as CI runs them.
 test: setup
 	$(BIN)/ruff check storyboard tests benchmarks tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 lint: setup
 	$(BIN)/ruff check storyboard tests benchmarks tools
 	$(BIN)/ruff format --check storyboard tests benchmarks tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python -m benchmarks
