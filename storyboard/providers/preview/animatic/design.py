@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 from PIL import ImageFont
 
-from ..errors import MediaError
-from ..vocabulary import ACCENTS, Mode, accent_slot
+from ....errors import MediaError
+from ....vocabulary import ACCENTS, Mode, accent_slot
 
 FPS = 24
 SUPERSAMPLE = 2

@@ -1,7 +1,7 @@
 """The stills ffmpeg animates (:class:`Layers`), composed once with Pillow: the stage,
 the moving picture (the cards, or the title) with its soft mask, the timecode
 strip, the progress bar and the opening still. How ffmpeg moves each of them is
-told in the package docstring (:mod:`storyboard.animatic`).
+told in the package docstring (:mod:`storyboard.providers.preview.animatic`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from functools import partial
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
-from ..limits import frame_size
-from ..providers.base import VideoRequest
+from ....limits import frame_size
+from ...base import VideoRequest
 from .cards import _Card, _cards, _draw_card, _layout_cards, _opening
 from .design import (
     BACKGROUND_BOTTOM,

@@ -21,12 +21,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from ..animatic import render_animatic
-from ..errors import ApiError, DownloadError, JobUnknown
-from ..media import check_clip
-from ..vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS
-from .base import Done, Failed, JobState, Pending, ProviderSettings, VideoRequest
-from .registry import ProviderContext
+from ...errors import ApiError, DownloadError, JobUnknown
+from ...media import check_clip
+from ...vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS
+from ..base import Done, Failed, JobState, Pending, ProviderSettings, VideoRequest
+from ..registry import ProviderContext
+from .animatic import render_animatic
 
 __all__ = ["MAX_DURATION", "WORKERS", "PreviewProvider", "from_context"]
 

@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 from PIL import Image
 
-from ..media import run_ffmpeg
-from ..providers.base import VideoRequest
+from ....media import run_ffmpeg
+from ...base import VideoRequest
 from .compose import Layers, compose_layers
 from .design import FPS, ZOOM, Box
 

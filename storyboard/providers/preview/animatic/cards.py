@@ -14,9 +14,9 @@ from urllib.parse import unquote_to_bytes, urlparse
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from ..errors import MediaError
-from ..providers.base import ImageInput, VideoRequest
-from ..vocabulary import ACCENTS
+from ....errors import MediaError
+from ....vocabulary import ACCENTS
+from ...base import ImageInput, VideoRequest
 from .design import (
     BACKGROUND_TOP,
     PLACEHOLDER_FILL,

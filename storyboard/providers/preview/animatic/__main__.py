@@ -1,11 +1,12 @@
-"""A demo: ``python -m storyboard.animatic [output.mp4]`` renders an example animatic."""
+"""A demo: ``python -m storyboard.providers.preview.animatic [output.mp4]`` renders an
+example animatic."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from ..providers.base import ImageInput, VideoRequest
+from ...base import ImageInput, VideoRequest
 from .encode import render_animatic
 
 

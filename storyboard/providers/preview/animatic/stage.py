@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from ..providers.base import VideoRequest
+from ...base import VideoRequest
 from .design import (
     FPS,
     LEADING,
