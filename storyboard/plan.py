@@ -2,12 +2,15 @@
 
 Keys are computed in graph order, because a scene that mentions another
 depends on the bytes of that scene's chosen last frame; while an upstream
-scene has no clip, the keys below it are unknown. Nothing here writes.
+scene has no clip, the keys below it are unknown. Nothing here writes: not
+even a missing last frame goes into the cache (see :meth:`Planner._frame`).
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from .compiler import CompiledScene
@@ -16,7 +19,7 @@ from .media import extract_last_frame
 from .project import Project
 from .providers.registry import provider_spec
 from .request import Inputs, explain_change
-from .store import Store, Take
+from .store import Store, Take, sha256_of
 
 State = Literal["cached", "stale", "missing", "failed"]
 
@@ -195,12 +198,15 @@ class Planner:
         return self.spec.estimate(request)
 
     def _frame(self, scene_id: str, take: Take) -> str | None:
-        """The chosen take's last frame; extracted now if a scene below needs it and a
-        build skipped it (builds extract frames only for scenes that others use)."""
+        """The hash of the chosen take's last frame, when a scene below needs it.
+
+        Builds extract frames only for scenes that others use; when the story changed
+        since, the frame is hashed from a scratch copy and the cache is left as it is
+        (the next build extracts it for good)."""
         assert self.store is not None
         frame = self.store.known_frame(take.clip)
         if frame is None and self.project.graph.downstream(scene_id):
-            frame = self.store.frame_of(take.clip, extract_last_frame)
+            frame = _last_frame_hash(self.store.clip_path(take.clip))
         return frame
 
     def _ever_generated(self, scene_id: str) -> bool:
@@ -225,6 +231,14 @@ class Planner:
                 "(was .storyboard/ left behind?)"
             )
         return "stale", explain_change(previous, inputs)
+
+
+def _last_frame_hash(clip: Path) -> str:
+    """The sha256 of a clip's last frame, extracted outside the cache and thrown away."""
+    with tempfile.TemporaryDirectory(prefix="storyboard-plan-") as scratch:
+        frame = Path(scratch) / "last.png"
+        extract_last_frame(clip, frame)
+        return sha256_of(frame)
 
 
 def _job_reason(status: str, message: str | None) -> tuple[State, str] | None:

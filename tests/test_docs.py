@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType, UnionType
@@ -23,6 +24,7 @@ from pydantic import BaseModel
 
 from storyboard.format import Story
 from storyboard.project import Project
+from storyboard.providers import REGISTRY
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -242,3 +244,39 @@ def _anchors(page: Path) -> set[str]:
         slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
         anchors.add(slug)
     return anchors
+
+
+_REPO_PATH = re.compile(r"`((?:storyboard|docs|tests|tools|benchmarks)/[^`\s]*|pyproject\.toml)`")
+
+
+def test_every_file_named_in_the_architecture_page_exists() -> None:
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    named = {path for path in _REPO_PATH.findall(text) if "NAME" not in path}
+    assert len(named) > 20
+    assert sorted(path for path in named if not (REPO / path).exists()) == []
+
+
+def test_the_architecture_page_draws_the_import_contract() -> None:
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    section = text.split("## The layers", 1)[1]
+    drawn = next(body for lang, body in _FENCE.findall(section) if lang.strip() == "text")
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = config["tool"]["importlinter"]["contracts"]
+    assert drawn.strip().splitlines() == contract["layers"]
+
+
+def test_the_providers_page_lists_the_registry() -> None:
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in (DOCS / "providers.md")
+        .read_text(encoding="utf-8")
+        .split("\n## ")[0]
+        .splitlines()
+        if line.startswith("| `")
+    ]
+    table = {row[0].strip("`"): row for row in rows}
+    assert list(table) == list(REGISTRY)
+    for name, spec in REGISTRY.items():
+        _, _, needs, costs = table[name]
+        assert costs.startswith("money") == spec.costs_money, name
+        assert spec.chosen_by is None or spec.chosen_by in needs, name

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from clips import make_clip
 from conftest import MakeProject
 
 from storyboard.lockfile import LockFile, Selection
@@ -156,3 +157,29 @@ def test_cut_lists_its_scenes_in_play_order(make_project: MakeProject) -> None:
     plan = Planner(project, None, LockFile(root), "xai").plan("short")
     assert [p.id for p in plan.scenes] == ["three", "one"]
     assert plan.cut == "short"
+
+
+def test_plan_hashes_a_frame_the_build_skipped_without_writing_it(
+    make_project: MakeProject,
+) -> None:
+    """Scene one was built alone; then two started mentioning it: plan still reads only."""
+    alone = STORY.replace('prompt: "after @one, @eileen sits"', "prompt: a chair")
+    project = Project.load(make_project(alone, {"e.png": (200, 10, 10)}))
+    store = Store(project.cache_dir)
+    planner = Planner(project, store, LockFile(project.root), "xai")
+    key = planner.plan().all_scenes["one"].key
+    assert key is not None
+    make_clip(store.clip_path("clip-one"), "red", seconds=1.0, tone=None)
+    take = store.add_take(key, "one", "xai", "clip-one", 0.3, None)
+    planner.lock.set("xai", "one", Selection(take.take, key, "clip-one"))
+
+    (project.root / "story.yaml").write_text(STORY)
+    mentioned = Project.load(project.root)
+    frames_before = sorted(store.frames_dir.iterdir())
+    plan = Planner(mentioned, store, planner.lock, "xai").plan()
+    assert plan.all_scenes["two"].key is not None
+    assert plan.frames["one"] == plan.all_scenes["one"].frame
+    assert sorted(store.frames_dir.iterdir()) == frames_before
+    assert store.known_frame("clip-one") is None
+    again = Planner(mentioned, store, planner.lock, "xai").plan()
+    assert again.all_scenes["two"].key == plan.all_scenes["two"].key

@@ -76,19 +76,18 @@ A file given to `-p` must be named `story.yaml`.
 
 ## Providers
 
-A provider makes the clips. There are two:
+A provider makes the clips. Each is declared in
+`storyboard/providers/registry.py`, and this list is written from it:
 
-- `xai`: xAI's video API (`grok-imagine-video`). Needs `XAI_API_KEY`. Costs money.
-- `preview`: local, offline and free. It draws an animatic of each scene
-  (its reference images as labelled cards, the compiled prompt, a timecode)
-  through the same pipeline as a real clip, so every command works on a
-  machine with no key and no network.
+@PROVIDER_LIST@
+
+A preview draws an animatic of each scene (its reference images as labelled
+cards, the compiled prompt, a timecode) through the same pipeline as a real
+clip, so every command works on a machine with no key and no network.
 
 How the provider is chosen, first match wins:
 
-1. the `--provider` option (`xai` or `preview`);
-2. the `STORYBOARD_PROVIDER` environment variable;
-3. `xai`, when `XAI_API_KEY` is set.
+@PROVIDER_CHOICE@
 
 When none of these says anything, `build` and `regen` stop before doing
 anything (exit 2) and print how to set the key or how to use
@@ -472,10 +471,36 @@ def help_text(app: typer.Typer, args: list[str]) -> str:
     return "\n".join(lines)
 
 
+def providers_list() -> str:
+    """One line per provider of the registry."""
+    from storyboard.providers import REGISTRY
+
+    return "\n".join(f"- `{spec.name}`: {spec.summary}." for spec in REGISTRY.values())
+
+
+def provider_choice() -> str:
+    """The numbered rules that choose a provider, from the registry."""
+    from storyboard.providers import REGISTRY
+
+    names = " or ".join(f"`{name}`" for name in REGISTRY)
+    rules = [
+        f"the `--provider` option ({names});",
+        "the `STORYBOARD_PROVIDER` environment variable;",
+    ]
+    rules += [
+        f"`{spec.name}`, when `{spec.chosen_by}` is set;"
+        for spec in REGISTRY.values()
+        if spec.chosen_by
+    ]
+    rules[-1] = rules[-1].rstrip(";") + "."
+    return "\n".join(f"{number}. {rule}" for number, rule in enumerate(rules, start=1))
+
+
 def render() -> str:
     """The whole of docs/cli.md."""
     app = cli_app()
-    parts = [INTRODUCTION]
+    introduction = INTRODUCTION.replace("@PROVIDER_LIST@", providers_list())
+    parts = [introduction.replace("@PROVIDER_CHOICE@", provider_choice())]
     parts.append(f"### `storyboard`\n\n```text\n{help_text(app, [])}\n```\n")
     for name in command_names(app):
         if name not in NOTES:

@@ -98,7 +98,7 @@ REGISTRY: dict[str, ProviderSpec] = {
     for spec in (
         ProviderSpec(
             name="xai",
-            summary="xAI's video API, paid (needs XAI_API_KEY)",
+            summary="xAI's video API (`grok-imagine-video`); needs `XAI_API_KEY`, costs money",
             costs_money=True,
             estimate_usd=model_price,
             key_extras=no_extras,
@@ -109,7 +109,7 @@ REGISTRY: dict[str, ProviderSpec] = {
         ),
         ProviderSpec(
             name="preview",
-            summary="animatics rendered on this machine, free and offline",
+            summary="animatics drawn on this machine: local, offline and free",
             costs_money=False,
             estimate_usd=free,
             key_extras=names_and_label,
