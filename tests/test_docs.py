@@ -280,3 +280,19 @@ def test_the_providers_page_lists_the_registry() -> None:
         _, _, needs, costs = table[name]
         assert costs.startswith("money") == spec.costs_money, name
         assert spec.chosen_by is None or spec.chosen_by in needs, name
+
+
+def test_every_module_has_a_layer() -> None:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = config["tool"]["importlinter"]["contracts"]
+    layered = {name.strip() for layer in contract["layers"] for name in re.split("[|:]", layer)}
+    modules = {
+        path.stem if path.is_file() else path.name
+        for path in PACKAGE.iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").exists()
+    }
+    unplaced = sorted(modules - layered)
+    assert unplaced == [], (
+        f"give {', '.join(unplaced)} a layer in pyproject.toml [tool.importlinter] "
+        "and in docs/architecture.md"
+    )
