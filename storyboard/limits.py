@@ -37,7 +37,7 @@ class ModelLimits:
 
 
 _ALL: tuple[str, ...] = RESOLUTIONS
-_UP_TO_720 = ("480p", "720p")
+_UP_TO_720 = tuple(name for name in RESOLUTIONS if RESOLUTION_HEIGHTS[name] <= 720)
 
 MODELS: dict[str, ModelLimits] = {
     "grok-imagine-video": ModelLimits(
@@ -47,7 +47,7 @@ MODELS: dict[str, ModelLimits] = {
             "image": ModeLimits(1, 15, _ALL),
             "text": ModeLimits(1, 15, _ALL),
         },
-        usd_per_second={"480p": 0.05, "720p": 0.05, "1080p": 0.05},
+        usd_per_second=dict.fromkeys(RESOLUTIONS, 0.05),
     ),
     # Reference images are contradictory in the sources for 1.5: unsupported until shown.
     "grok-imagine-video-1.5": ModelLimits(
@@ -56,7 +56,7 @@ MODELS: dict[str, ModelLimits] = {
             "image": ModeLimits(1, 15, _ALL),
             "text": ModeLimits(1, 15, _ALL),
         },
-        usd_per_second={"480p": 0.07, "720p": 0.07, "1080p": 0.07},
+        usd_per_second=dict.fromkeys(RESOLUTIONS, 0.07),
     ),
 }
 
