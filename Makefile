@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup film test lint bench clean
+.PHONY: setup film test test-fast lint bench clean
 
 $(BIN)/storyboard: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,19 @@ film: setup
 # The tests (and the linters, with the import layers of docs/architecture.md), as CI runs them.
 test: setup
 	$(BIN)/ruff check storyboard tests benchmarks tools
+	$(BIN)/vulture
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
+# While developing: the tests not marked slow (no linters), under 30 s on an idle machine.
+test-fast: setup
+	$(BIN)/pytest -q -m "not slow"
+
 lint: setup
 	$(BIN)/ruff check storyboard tests benchmarks tools
 	$(BIN)/ruff format --check storyboard tests benchmarks tools
+	$(BIN)/vulture
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -41,7 +41,7 @@ from .scaffold import json_schema, scaffold
 from .studio import Studio, relative
 from .vocabulary import EXPORT_FORMATS
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 1, 2, 130
 
 app = typer.Typer(
     name="storyboard",

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from .vocabulary import AspectRatio, Resolution
 
-FORMAT_VERSION = 1
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]

@@ -171,13 +171,6 @@ class ImageLibrary:
         """The files of every image checked so far (the writer's, never to be written over)."""
         return {o.path for o in self._checked.values() if isinstance(o, CheckedImage) and o.path}
 
-    def check_file(self, path: Path) -> CheckedImage:
-        """Check a file inside the project folder or the cache (an extracted frame, say)."""
-        resolved = self._resolve(self.root / path, str(path))
-        if not (resolved.is_relative_to(self.root) or resolved.is_relative_to(self.cache_dir)):
-            raise ImageProblem(f'"{path}" is outside the project folder; keep images inside it')
-        return self._check_local(self._display(resolved), resolved)
-
     def _check_source(self, source: str) -> CheckedImage:
         kind = _kind_of(source)
         if kind == "url":

@@ -81,10 +81,6 @@ class Positions:
         column = index - (self.text.rfind("\n", 0, index) + 1) + 1
         return line, column
 
-    def problem_in(self, path: PathKey, needle: str, occurrence: int, message: str) -> Problem:
-        line, column = self.find(path, needle, occurrence)
-        return Problem(self.file, line, column, message)
-
     def problem_at_mention(
         self, path: PathKey, mention_text: str, occurrence: int, message: str
     ) -> Problem:
@@ -104,12 +100,6 @@ class Positions:
         line = self.text.count("\n", 0, index) + 1
         column = index - (self.text.rfind("\n", 0, index) + 1) + 1
         return Problem(self.file, line, column, message)
-
-
-@dataclass
-class LoadedStory:
-    story: Story
-    positions: Positions
 
 
 def read_story(

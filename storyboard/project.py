@@ -9,7 +9,6 @@ all of them, or returns a project that is ready to plan and build.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,9 +87,6 @@ class Project:
 
     def film_resolution(self) -> str:
         return self.story.export.resolution or self.story.defaults.resolution
-
-    def in_film_order(self) -> Iterator[CompiledScene]:
-        return iter(self.scenes.values())
 
 
 def find_root(path: Path) -> Path:

@@ -18,6 +18,8 @@ from storyboard.media import ffmpeg_exe, probe
 from storyboard.providers.base import ImageInput, VideoRequest
 from storyboard.providers.preview.animatic import FPS, compose_layers, printable, render_animatic
 
+pytestmark = pytest.mark.slow  # most tests render a clip with ffmpeg
+
 RED = (220, 40, 40)
 
 

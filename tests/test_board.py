@@ -22,6 +22,8 @@ from storyboard.lockfile import Selection
 from storyboard.media import extract_last_frame, run_ffmpeg
 from storyboard.studio import Studio
 
+pytestmark = pytest.mark.slow  # most tests build a project and render its previews first
+
 PROVIDER = "xai"
 SECRET = "sk-test-secret-do-not-leak"
 

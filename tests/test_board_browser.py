@@ -24,7 +24,10 @@ from storyboard.board import write_board
 from storyboard.studio import Studio
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+pytestmark = [
+    pytest.mark.slow,  # a headless browser
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
+]
 
 WINDOW = (1400, 2400)
 

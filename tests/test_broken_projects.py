@@ -246,6 +246,7 @@ def test_broken_project_is_reported(case: str, tmp_path: Path, no_network: None)
     assert not (project / "storyboard.lock").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", SUBPROCESS_CASES)
 def test_broken_project_through_the_real_command(case: str, tmp_path: Path) -> None:
     project = prepare(case, tmp_path)
@@ -354,6 +355,7 @@ def test_several_shape_mistakes_are_reported_at_once(tmp_path: Path, no_network:
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.slow
 def test_several_mistakes_through_the_real_command(tmp_path: Path) -> None:
     project = _write_project(
         tmp_path, SEVERAL_MISTAKES, {"chelsea.png": _tiny_png(), "mug.png": _tiny_png()}

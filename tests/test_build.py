@@ -19,6 +19,8 @@ from storyboard.store import Store
 from storyboard.studio import Studio
 from storyboard.testing.xai_standin import Faults, XaiStandin
 
+pytestmark = pytest.mark.slow  # whole builds against the stand-in, most of them exporting a film
+
 IMAGES = {"e.png": (200, 60, 40), "c.png": (40, 160, 90), "pad.png": (30, 30, 160)}
 STORY = """\
 storyboard: 1

@@ -81,6 +81,7 @@ def test_build_without_provider_or_key_stops_before_anything(tiny: Path) -> None
     assert not (tiny / ".storyboard" / "cache.db").exists()
 
 
+@pytest.mark.slow
 def test_plan_json_before_and_after_a_build(tiny: Path) -> None:
     code, out, _ = run("plan", "-p", str(tiny), "--json", "--provider", "preview")
     assert code == 0
@@ -96,6 +97,7 @@ def test_plan_json_before_and_after_a_build(tiny: Path) -> None:
     assert [s["id"] for s in short["scenes"]] == ["leap", "nap"]
 
 
+@pytest.mark.slow
 def test_status_and_takes_json_shapes(tiny: Path) -> None:
     built(tiny)
     status = json.loads(run("status", "-p", str(tiny), "--json")[1])
@@ -115,6 +117,7 @@ def test_status_and_takes_json_shapes(tiny: Path) -> None:
     assert takes[0]["selected"] is True and takes[0]["created_at"].endswith("Z")
 
 
+@pytest.mark.slow
 def test_regen_then_use_goes_back(tiny: Path) -> None:
     built(tiny)
     code, out, err = run("regen", "nap", "-p", str(tiny), "--provider", "preview")
@@ -129,6 +132,7 @@ def test_regen_then_use_goes_back(tiny: Path) -> None:
     assert code == 2 and "no take 7" in err
 
 
+@pytest.mark.slow
 def test_export_needs_every_clip_unless_partial(tiny: Path) -> None:
     code, _, err = run("export", "-p", str(tiny), "--provider", "preview")
     assert code == 1 and "no clip yet for: nap, wake, leap" in err
@@ -137,6 +141,7 @@ def test_export_needs_every_clip_unless_partial(tiny: Path) -> None:
     assert (tiny / "out" / "film.mp4").exists()
 
 
+@pytest.mark.slow
 def test_export_a_cut_and_timelines(tiny: Path) -> None:
     built(tiny)
     code, out, _ = run("export", "-p", str(tiny), "--cut", "short")

@@ -9,14 +9,18 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import MakeProject
 
 from storyboard.testing.xai_standin import StandinProcess
+
+pytestmark = pytest.mark.slow  # builds in subprocesses, killed and interrupted
 
 KEY = "xai-crash-test-key-5f2e9c"
 IMAGES = {"e.png": (200, 60, 40), "c.png": (40, 160, 90)}
@@ -52,7 +56,21 @@ def api() -> Iterator[StandinProcess]:
     process.stop()
 
 
-def storyboard(root: Path, api: StandinProcess, *args: str) -> subprocess.Popen[str]:
+@dataclass
+class Build:
+    """A build in a subprocess; what it prints (stdout and stderr) goes to ``log``."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+    def finish(self, timeout: float = 120) -> tuple[int, str]:
+        return self.process.wait(timeout=timeout), self.output()
+
+
+def storyboard(root: Path, api: StandinProcess, *args: str) -> Build:
     environment = {
         **os.environ,
         "XAI_API_KEY": KEY,
@@ -60,18 +78,28 @@ def storyboard(root: Path, api: StandinProcess, *args: str) -> subprocess.Popen[
         "STORYBOARD_POLL_INTERVAL": "0.05",
         "STORYBOARD_POLL_MAX": "0.2",
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "storyboard", *args, "-p", str(root)],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    descriptor, log = tempfile.mkstemp(prefix="build-", suffix=".log", dir=root.parent)
+    with os.fdopen(descriptor, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "storyboard", *args, "-p", str(root)],
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    return Build(process, Path(log))
 
 
-def finish(process: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str]:
-    out, err = process.communicate(timeout=timeout)
-    return process.returncode, out + err
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
+    """Poll ``condition`` (something a test can observe) until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.02)
+
+
+def holds_the_build_lock(root: Path, build: Build) -> bool:
+    lock = root / ".storyboard" / "build.lock"
+    return lock.exists() and lock.read_text() == f"pid {build.process.pid}"
 
 
 def assert_cache_is_whole(root: Path) -> None:
@@ -99,17 +127,18 @@ def test_killed_builds_lose_nothing_and_pay_once(
     chance = random.Random(20261125)
     for _ in range(10):
         build = storyboard(root, api, "build", "--provider", "xai", "--no-export")
+        # Not an ordering: the kill may land anywhere, and the test holds wherever it lands.
         time.sleep(chance.uniform(0.3, 1.6))
-        build.send_signal(signal.SIGKILL)
-        build.wait()
+        build.process.send_signal(signal.SIGKILL)
+        build.process.wait()
         assert_cache_is_whole(root)
-    code, output = finish(storyboard(root, api, "build", "--provider", "xai"))
+    code, output = storyboard(root, api, "build", "--provider", "xai").finish()
     ambiguous = ambiguous_scenes(root)
     if ambiguous:
         # Killed between the API's answer and the write of its request id: the build
         # refused to guess (exit 1) until told to send those again.
         assert code == 1 and "--resubmit" in output
-        code, output = finish(storyboard(root, api, "build", "--provider", "xai", "--resubmit"))
+        code, output = storyboard(root, api, "build", "--provider", "xai", "--resubmit").finish()
     assert code == 0, output
     assert api.counters().generations_accepted == SCENES + ambiguous
     assert ambiguous <= 2
@@ -122,31 +151,32 @@ def test_ctrl_c_stops_with_130_and_the_next_build_resumes(
     make_project: MakeProject, api: StandinProcess
 ) -> None:
     root = make_project(STORY, IMAGES)
+    api.set_faults(hold_jobs=True)
     build = storyboard(root, api, "build", "--provider", "xai", "--no-export")
-    deadline = time.monotonic() + 30
-    while api.counters().generations_accepted < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.1)
-    build.send_signal(signal.SIGINT)
-    code, output = finish(build)
+    wait_until(lambda: api.counters().generations_accepted >= 2, "two accepted scenes")
+    build.process.send_signal(signal.SIGINT)
+    code, output = build.finish()
     assert code == 130, output
     assert "interrupted" in output
     assert "Traceback" not in output
-    accepted = api.counters().generations_accepted
-    code, output = finish(storyboard(root, api, "build", "--provider", "xai", "--no-export"))
+    api.set_faults(hold_jobs=False)
+    code, output = storyboard(root, api, "build", "--provider", "xai", "--no-export").finish()
     assert code == 0, output
-    assert "resuming" in output or accepted == SCENES
+    assert "resuming" in output
     assert api.counters().generations_accepted == SCENES
 
 
 def test_two_builds_at_once_share_the_work(make_project: MakeProject, api: StandinProcess) -> None:
     root = make_project(STORY, IMAGES)
+    api.set_faults(hold_jobs=True)
     first = storyboard(root, api, "build", "--provider", "xai", "--no-export")
-    time.sleep(0.5)
+    wait_until(lambda: holds_the_build_lock(root, first), "the first build to hold the lock")
     second = storyboard(root, api, "build", "--provider", "xai", "--no-export")
-    (code_one, out_one), (code_two, out_two) = finish(first), finish(second)
+    wait_until(lambda: "waiting" in second.output(), "the second build to wait")
+    api.set_faults(hold_jobs=False)
+    (code_one, out_one), (code_two, out_two) = first.finish(), second.finish()
     assert (code_one, code_two) == (0, 0), out_one + out_two
-    assert "waiting" in out_two
+    assert "another build is running" in out_two
     assert api.counters().generations_accepted == SCENES
     assert_cache_is_whole(root)
 
@@ -155,9 +185,11 @@ def test_a_build_can_refuse_instead_of_waiting(
     make_project: MakeProject, api: StandinProcess
 ) -> None:
     root = make_project(STORY, IMAGES)
+    api.set_faults(hold_jobs=True)
     first = storyboard(root, api, "build", "--provider", "xai", "--no-export")
-    time.sleep(0.8)
-    code, output = finish(storyboard(root, api, "build", "--provider", "xai", "--no-wait"))
+    wait_until(lambda: holds_the_build_lock(root, first), "the first build to hold the lock")
+    code, output = storyboard(root, api, "build", "--provider", "xai", "--no-wait").finish()
     assert code == 1
     assert "another build is running" in output
-    assert finish(first)[0] == 0
+    api.set_faults(hold_jobs=False)
+    assert first.finish()[0] == 0

@@ -65,12 +65,14 @@ def _doc_pages() -> list[Path]:
 # -- the CLI reference ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_reference_is_up_to_date(generator: ModuleType, cli_doc: str) -> None:
     assert cli_doc == generator.render(), (
         "docs/cli.md is out of date: run .venv/bin/python tools/cli_reference.py"
     )
 
 
+@pytest.mark.slow
 def test_check_mode_reports_a_stale_reference(
     generator: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -23,6 +23,8 @@ from storyboard.errors import MediaError, MissingClips
 from storyboard.export import FilmEntry, export_film
 from storyboard.media import ffmpeg_exe, probe
 
+pytestmark = pytest.mark.slow  # most tests encode a film with ffmpeg
+
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:

@@ -164,6 +164,7 @@ def test_refuses_a_decompression_bomb_before_decoding(root: Path, side: int) -> 
     )
 
 
+@pytest.mark.slow
 def test_refuses_more_than_64_megapixels_with_the_size(root: Path) -> None:
     # A real 72-megapixel image, tiny on disk: 1 bit per pixel, all white.
     make_image(root / "assets" / "big.png", (9000, 8000), mode="1", color=1)
@@ -371,33 +372,11 @@ def test_check_writes_nothing(root: Path) -> None:
     before = all_files(root)
     shared = library(root)
     shared.check("assets/cat.png")
-    shared.check_file(root / "assets" / "cat.png")
     shared.check(data_uri(image_bytes()))
     with pytest.raises(ImageProblem):
         shared.check("assets/notes.png")
     assert all_files(root) == before
     assert not (root / ".storyboard").exists()
-
-
-# -- check_file -------------------------------------------------------------------
-
-
-def test_check_file_accepts_frames_in_the_cache(root: Path) -> None:
-    frame = make_image(root / ".storyboard" / "frames" / "walkout.png")
-    checked = library(root).check_file(frame)
-    assert (checked.source, checked.path) == (".storyboard/frames/walkout.png", frame)
-
-
-def test_check_file_accepts_a_cache_outside_the_project(root: Path, tmp_path: Path) -> None:
-    frame = make_image(tmp_path / "cache" / "frames" / "walkout.png")
-    checked = ImageLibrary(root, tmp_path / "cache").check_file(frame)
-    assert checked.path == frame
-
-
-def test_check_file_refuses_files_elsewhere(root: Path, tmp_path: Path) -> None:
-    elsewhere = make_image(tmp_path / "elsewhere.png")
-    with pytest.raises(ImageProblem, match="outside the project folder"):
-        library(root).check_file(elsewhere)
 
 
 # -- preparing ------------------------------------------------------------------------
@@ -424,6 +403,7 @@ def test_prepare_applies_exif_orientation(root: Path) -> None:
     assert (root / "assets" / "turned.jpg").read_bytes() == original
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("format_name", ["PNG", "JPEG"])
 def test_prepare_fits_the_longest_side_to_2048(root: Path, format_name: str) -> None:
     make_image(root / "assets" / "wide.img", (4000, 3000), format_name)

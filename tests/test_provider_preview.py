@@ -45,6 +45,7 @@ def text_request(label: str = "harbour") -> VideoRequest:
     )
 
 
+@pytest.mark.slow
 def test_submit_poll_fetch_delivers_a_clip(tmp_path: Path) -> None:
     provider = PreviewProvider(tmp_path / "work", FAST)
     destination = tmp_path / "clips" / "harbour.mp4"
@@ -136,6 +137,7 @@ def test_fetch_takes_only_its_own_renders(tmp_path: Path) -> None:
             run(provider.fetch(Done(video_url=url), tmp_path / "out.mp4", 1.0))
 
 
+@pytest.mark.slow
 def test_several_jobs_share_two_workers_and_close_cleans_up(tmp_path: Path) -> None:
     work = tmp_path / "work"
     provider = PreviewProvider(work, FAST)
@@ -169,6 +171,7 @@ def test_make_provider_builds_the_preview(tmp_path: Path) -> None:
     run(provider.aclose())
 
 
+@pytest.mark.slow
 def test_the_first_submit_clears_what_a_dead_process_left(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()

@@ -186,6 +186,7 @@ def test_a_reference_request_mixes_urls_and_uploads_and_uploads_each_image_once(
     ] * 2
 
 
+@pytest.mark.slow
 def test_uploads_are_remembered_per_api_until_shortly_before_they_expire(
     standin: XaiStandin, make_xai_provider: MakeProvider, tmp_path: Path
 ) -> None:
@@ -249,6 +250,7 @@ def test_an_image_that_is_not_png_jpeg_or_webp_is_refused_before_sending(
 # -- a whole job --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_job_runs_from_submission_to_a_checked_clip(
     standin: XaiStandin, make_xai_provider: MakeProvider, tmp_path: Path
 ) -> None:
@@ -380,6 +382,7 @@ def test_a_slow_api_still_completes(
     assert run(scenario()).exists()
 
 
+@pytest.mark.slow
 def test_every_fault_at_once_still_completes_every_job_exactly_once(
     standin: XaiStandin, make_xai_provider: MakeProvider, tmp_path: Path
 ) -> None:

@@ -41,6 +41,7 @@ def _add_takes(folder: str, count: int) -> None:
         store.add_take("shared", "s", "xai", f"clip-{index}", 0.0, None)
 
 
+@pytest.mark.slow
 def test_take_numbers_never_collide_across_processes(tmp_path: Path) -> None:
     Store(tmp_path)
     context = multiprocessing.get_context("spawn")

@@ -50,10 +50,14 @@ def poll_until_finished(api: httpx.Client, request_id: str) -> list[httpx.Respon
 def test_a_job_is_pending_then_done_with_a_real_clip(
     standin: XaiStandin, api: httpx.Client
 ) -> None:
+    standin.faults.hold_jobs = True
     created = create(api, aspect_ratio="9:16", duration=2)
     assert created.status_code == 200
-    answers = poll_until_finished(api, created.json()["request_id"])
-    pending = [answer for answer in answers if answer.status_code == 202]
+    request_id = created.json()["request_id"]
+    pending = [api.get(f"/videos/{request_id}") for _ in range(2)]
+    standin.faults.hold_jobs = False
+    answers = poll_until_finished(api, request_id)
+    assert [answer.status_code for answer in pending] == [202, 202]
     assert b"" in [answer.content for answer in pending]
     assert any(answer.content and answer.json()["status"] == "pending" for answer in pending)
     done = answers[-1].json()
@@ -197,6 +201,7 @@ def test_unknown_jobs_are_404(api: httpx.Client) -> None:
     assert api.get("/videos/nope").status_code == 404
 
 
+@pytest.mark.slow
 def test_the_first_download_of_a_clip_is_cut_short(standin: XaiStandin, api: httpx.Client) -> None:
     standin.faults.truncate_first_download = True
     request_id = create(api).json()["request_id"]
@@ -253,6 +258,17 @@ def test_request_latency_slows_every_request(standin: XaiStandin, api: httpx.Cli
     assert time.monotonic() - started >= 0.2
 
 
+def test_held_jobs_stay_pending_until_let_go(xai_key: str, standin_clip_dir: Path) -> None:
+    held = Faults(hold_jobs=True)
+    with XaiStandin(key=xai_key, latency=0, faults=held, clip_dir=standin_clip_dir) as standin:
+        headers = {"Authorization": f"Bearer {xai_key}"}
+        with httpx.Client(base_url=standin.base_url, headers=headers) as client:
+            request_id = create(client).json()["request_id"]
+            assert [client.get(f"/videos/{request_id}").status_code for _ in range(3)] == [202] * 3
+            standin.faults.hold_jobs = False
+            assert client.get(f"/videos/{request_id}").json()["status"] == "done"
+
+
 def test_faults_and_stats_work_over_http(standin: XaiStandin) -> None:
     changed = httpx.post(
         f"{standin.origin}/_standin/faults",
@@ -281,6 +297,7 @@ def test_faults_check_their_values() -> None:
     assert faults.retry_after == 2.0
 
 
+@pytest.mark.slow
 def test_the_standin_runs_as_a_process(xai_key: str) -> None:
     with StandinProcess(key=xai_key, latency=0.1, args=["--post-500-every", "2"]) as process:
         assert process.base_url.startswith("http://127.0.0.1:")
@@ -293,6 +310,7 @@ def test_the_standin_runs_as_a_process(xai_key: str) -> None:
         assert process.counters().generations_accepted == 1
 
 
+@pytest.mark.slow
 def test_the_process_refuses_bad_fault_flags() -> None:
     with pytest.raises(RuntimeError, match="did not start"):
         StandinProcess(args=["--outcome", "x=sometimes"])

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from .clips import SHARED_CLIP_DIR
-from .faults import _FAULT_DEFAULTS, Faults
+from .faults import FAULT_DEFAULTS, Faults
 from .server import XaiStandin
 
 
@@ -39,7 +39,7 @@ def _argument_parser() -> argparse.ArgumentParser:
         default=SHARED_CLIP_DIR,
         help="where generated clips are kept between runs (default: %(default)s)",
     )
-    for name, default in _FAULT_DEFAULTS.items():
+    for name, default in FAULT_DEFAULTS.items():
         option = "--" + name.replace("_", "-")
         if isinstance(default, bool):
             parser.add_argument(option, action="store_true")
@@ -57,7 +57,7 @@ def _argument_parser() -> argparse.ArgumentParser:
 
 def _faults_from(args: argparse.Namespace) -> Faults:
     faults = Faults()
-    changes: dict[str, object] = {name: getattr(args, name) for name in _FAULT_DEFAULTS}
+    changes: dict[str, object] = {name: getattr(args, name) for name in FAULT_DEFAULTS}
     script: dict[str, list[str]] = {}
     for item in args.outcome:
         substring, _, outcomes = item.partition("=")

@@ -38,7 +38,7 @@ _VIDEO_PATH = re.compile(r"/_standin/videos/(?P<id>[^/]+)\.mp4")
 
 
 @dataclass
-class _Reply:
+class Reply:
     status: int
     body: bytes = b""
     content_type: str = "application/json"
@@ -80,7 +80,7 @@ class _StoredFile:
     expires_at: float
 
 
-class _FakeApi:
+class FakeApi:
     """The API's behaviour, apart from sockets: a request in, a reply out."""
 
     def __init__(self, key: str, latency: float, faults: Faults, clips: ClipMaker) -> None:
@@ -95,7 +95,7 @@ class _FakeApi:
         self._files: dict[str, _StoredFile] = {}
         self._lock = threading.Lock()
 
-    def handle(self, method: str, path: str, headers: Message, body: bytes | None) -> _Reply:
+    def handle(self, method: str, path: str, headers: Message, body: bytes | None) -> Reply:
         """Answer one request; ``body`` is None when it is over 50 MB (and was not read)."""
         if body is None:
             return self._error(_Refusal(413, "requests are limited to 50 MB", "too_large"))
@@ -128,7 +128,7 @@ class _FakeApi:
             return "absent"
         return "correct" if secrets.compare_digest(header, f"Bearer {self._key}") else "wrong"
 
-    def _route(self, method: str, path: str, headers: Message, body: bytes, auth: str) -> _Reply:
+    def _route(self, method: str, path: str, headers: Message, body: bytes, auth: str) -> Reply:
         if method == "POST" and path == f"{API_PREFIX}/videos/generations":
             return self._post(auth, lambda: self._create(body))
         if method == "POST" and path == f"{API_PREFIX}/files":
@@ -141,7 +141,7 @@ class _FakeApi:
             return self._download(video["id"])
         return self._error(_Refusal(404, f"no such endpoint: {method} {path}", "not_found"))
 
-    def _post(self, auth: str, answer: Callable[[], _Reply]) -> _Reply:
+    def _post(self, auth: str, answer: Callable[[], Reply]) -> Reply:
         with self._lock:
             self.counters.posts += 1
             number = self.counters.posts
@@ -161,7 +161,7 @@ class _FakeApi:
         if auth != "correct":
             raise _Refusal(401, "Incorrect API key provided", "invalid_api_key")
 
-    def _create(self, body: bytes) -> _Reply:
+    def _create(self, body: bytes) -> Reply:
         request = _json_object(body)
         self._validate_generation(request)
         job = _Job(
@@ -181,7 +181,7 @@ class _FakeApi:
         shape = (job.duration, job.aspect_ratio, job.resolution, job.variant)
         threading.Thread(target=self.clips.clip, args=shape, daemon=True).start()
         if self.faults.drop_create_response:
-            return _Reply(200, drop=True)
+            return Reply(200, drop=True)
         return _json_reply(200, {"request_id": job.id})
 
     def _validate_generation(self, request: dict[str, Any]) -> None:
@@ -238,7 +238,7 @@ class _FakeApi:
                     return outcomes.pop(0)
         return "done"
 
-    def _poll(self, request_id: str, auth: str) -> _Reply:
+    def _poll(self, request_id: str, auth: str) -> Reply:
         with self._lock:
             self.counters.polls += 1
             number = self.counters.polls
@@ -252,8 +252,8 @@ class _FakeApi:
         if job is None:
             return self._error(_Refusal(404, f"no such request: {request_id}", "not_found"))
         elapsed = time.monotonic() - job.started
-        if elapsed < self.latency:
-            return _pending_reply(job, elapsed / self.latency)
+        if elapsed < self.latency or self.faults.hold_jobs:
+            return _pending_reply(job, elapsed / self.latency if self.latency else 0.0)
         return _json_reply(200, self._finished_body(job))
 
     def _finished_body(self, job: _Job) -> dict[str, object]:
@@ -272,7 +272,7 @@ class _FakeApi:
             "usage": {"cost_in_usd_ticks": job.duration * USD_TICKS_PER_SECOND},
         }
 
-    def _download(self, request_id: str) -> _Reply:
+    def _download(self, request_id: str) -> Reply:
         with self._lock:
             self.counters.downloads += 1
             job = self._jobs.get(request_id)
@@ -285,9 +285,9 @@ class _FakeApi:
             job.duration, job.aspect_ratio, job.resolution, job.variant
         ).read_bytes()
         cut_at = len(content) // 2 if first and self.faults.truncate_first_download else None
-        return _Reply(200, content, content_type="video/mp4", cut_at=cut_at)
+        return Reply(200, content, content_type="video/mp4", cut_at=cut_at)
 
-    def _upload(self, headers: Message, body: bytes) -> _Reply:
+    def _upload(self, headers: Message, body: bytes) -> Reply:
         if self.faults.uploads_unavailable:
             raise _Refusal(404, "Not Found", "not_found")
         parts = {part.name: part for part in _multipart_fields(headers, body)}
@@ -315,7 +315,7 @@ class _FakeApi:
             },
         )
 
-    def _error(self, refusal: _Refusal) -> _Reply:
+    def _error(self, refusal: _Refusal) -> Reply:
         body: dict[str, object]
         if self.faults.error_shape == "code":
             body = {"code": refusal.code, "error": refusal.message}
@@ -326,7 +326,7 @@ class _FakeApi:
             body = {"error": {**error, "code": refusal.code}}
         return _json_reply(refusal.status, body)
 
-    def _control(self, method: str, path: str, body: bytes) -> _Reply:
+    def _control(self, method: str, path: str, body: bytes) -> Reply:
         if method == "GET" and path == "/_standin/stats":
             return _json_reply(200, self.stats())
         if method == "GET" and path == "/_standin/faults":
@@ -371,10 +371,10 @@ def _validate_shape(request: Mapping[str, object], model: str, mode: Mode) -> No
         raise _Refusal(422, f"resolution must be one of {', '.join(limits.resolutions)}")
 
 
-def _pending_reply(job: _Job, fraction: float) -> _Reply:
+def _pending_reply(job: _Job, fraction: float) -> Reply:
     job.polls += 1
     if job.polls % 2:
-        return _Reply(202, content_type="")
+        return Reply(202, content_type="")
     return _json_reply(202, {"status": "pending", "progress": min(99, int(fraction * 100))})
 
 
@@ -388,8 +388,8 @@ def _json_object(body: bytes) -> dict[str, Any]:
     return value
 
 
-def _json_reply(status: int, payload: object) -> _Reply:
-    return _Reply(status, json.dumps(payload).encode())
+def _json_reply(status: int, payload: object) -> Reply:
+    return Reply(status, json.dumps(payload).encode())
 
 
 @dataclass(frozen=True)

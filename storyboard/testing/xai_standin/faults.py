@@ -44,6 +44,9 @@ class Faults:
     uploads_unavailable: bool = False
     error_shape: str = "object"
     """Which documented error body to answer with: ``object``, ``code`` or ``string``."""
+    hold_jobs: bool = False
+    """Every job stays pending while this is on, however long it has run: a test can
+    keep a build busy for exactly as long as it needs to."""
     outcomes: dict[str, list[str]] = field(default_factory=dict)
 
     def apply(self, changes: Mapping[str, object]) -> None:
@@ -53,17 +56,18 @@ class Faults:
             setattr(self, name, value)
 
 
-_FAULT_DEFAULTS: dict[str, object] = {
+FAULT_DEFAULTS: dict[str, object] = {
     spec.name: spec.default for spec in dataclasses.fields(Faults) if spec.name != "outcomes"
 }
+"""Every fault but ``outcomes`` with its default: the command line has a flag for each."""
 
 
 def _checked_fault(name: str, value: object) -> object:
     if name == "outcomes":
         return _checked_outcomes(value)
-    if name not in _FAULT_DEFAULTS:
+    if name not in FAULT_DEFAULTS:
         raise ValueError(f"no such fault: {name}")
-    kind = type(_FAULT_DEFAULTS[name])
+    kind = type(FAULT_DEFAULTS[name])
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if type(value) is not kind:

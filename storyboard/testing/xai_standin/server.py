@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from .api import API_PREFIX, _FakeApi, _Reply
+from .api import API_PREFIX, FakeApi, Reply
 from .clips import ClipMaker
 from .faults import Counters, Faults, LoggedRequest
 
@@ -43,7 +43,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         self._send(api.handle(method, urlsplit(self.path).path, self.headers, body))
 
-    def _send(self, reply: _Reply) -> None:
+    def _send(self, reply: Reply) -> None:
         if reply.drop:
             self.close_connection = True
             return
@@ -64,7 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], api: _FakeApi) -> None:
+    def __init__(self, address: tuple[str, int], api: FakeApi) -> None:
         super().__init__(address, _Handler)
         self.api = api
 
@@ -95,7 +95,7 @@ class XaiStandin:
         self._own_clip_dir = clip_dir is None
         folder = clip_dir or Path(tempfile.mkdtemp(prefix="xai-standin-clips-"))
         folder.mkdir(parents=True, exist_ok=True)
-        self._api = _FakeApi(key, latency, faults or Faults(), ClipMaker(folder, full_size))
+        self._api = FakeApi(key, latency, faults or Faults(), ClipMaker(folder, full_size))
         self._server = _Server((host, port), self._api)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="xai-standin", daemon=True

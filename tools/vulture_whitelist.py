@@ -1,0 +1,59 @@
+"""Names the dead-code check (vulture) cannot see used; each group says who uses them.
+
+`make lint` and `make test` run ``vulture`` (settings in pyproject.toml) over
+storyboard/ and this file. Add a name here only with the reason it is alive.
+"""
+
+from vulture.whitelist_utils import Whitelist
+
+from storyboard import cli, errors, format, store
+from storyboard.engine import run_build
+from storyboard.providers import base, xai
+from storyboard.testing import xai_standin
+from storyboard.testing.xai_standin import process, server
+
+unused_parameters = Whitelist()
+"""Parameters that a caller's signature imposes; reading one here marks it used."""
+
+# Typer: the options' values; ``version`` is read by its eager callback, not by the body.
+cli.GraphFormat.mermaid
+cli.GraphFormat.dot
+cli.ExportFormat.fcpxml
+cli.ExportFormat.edl
+unused_parameters.version
+
+# Pydantic: read by the model itself (config) or by field name when validating.
+format.Story.model_config
+format.Story.storyboard
+format.Story.characters
+format.Story.wardrobe
+format.Story.props
+
+# httpx and http.server call these by name.
+xai._BearerAuth.auth_flow
+server._Handler.protocol_version
+server._Handler.do_GET
+server._Handler.do_POST
+server._Handler.log_message
+server._Handler.close_connection
+server._Server.daemon_threads
+server._Server.handle_error
+unused_parameters.client_address
+unused_parameters.traceback  # of __exit__
+unused_parameters.exc_info  # of __exit__ and __aexit__
+
+# storyboard.testing is offered to users' tests; ours use these, the package does not.
+xai_standin.Counters.generations_accepted
+xai_standin.XaiStandin.requests
+process.StandinProcess.set_faults
+
+# Work in flight elsewhere (errors tree, store, providers registry): revisit when it lands.
+errors.ProviderError.retryable
+errors.JobFailed.worth_resubmitting
+errors.JobExpired
+errors.JobBlocked
+store.Job.error_code
+store.Store.dir
+store.Store.count_jobs
+base.ProviderSettings.extra
+run_build
