@@ -73,14 +73,6 @@ class Outputs:
             return
         self._check_made_here(path, shown)
 
-    def may_remove(self, path: Path) -> bool:
-        """True if ``path`` is a file storyboard wrote and nobody has changed since."""
-        recorded = self._read_record().get(str(path.resolve()))
-        try:
-            return recorded is not None and sha256_of(path) == recorded
-        except OSError:
-            return False
-
     def remember(self, paths: Iterable[Path]) -> None:
         """Record files storyboard has just written, with the hash of their bytes."""
         record = self._read_record()

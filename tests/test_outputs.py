@@ -17,6 +17,8 @@ import pytest
 from cli_subprocess import storyboard
 from PIL import Image
 
+pytestmark = pytest.mark.slow  # every case runs the real command in a subprocess
+
 STORY = """\
 storyboard: 1
 title: Tiny
