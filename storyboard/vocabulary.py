@@ -11,7 +11,6 @@ from typing import Literal, get_args
 
 Mode = Literal["reference", "image", "text"]
 """How a scene's clip is asked for: from reference images, from a start frame, from text."""
-MODES: tuple[Mode, ...] = get_args(Mode)
 
 AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3"]
 ASPECT_RATIOS: tuple[AspectRatio, ...] = get_args(AspectRatio)

@@ -60,5 +60,6 @@ errors.JobBlocked
 store.Job.error_code
 store.Store.dir
 store.Store.count_jobs
+store.Store.frame_of  # only tests use it since plan stopped extracting frames
 base.ProviderSettings.extra
 run_build

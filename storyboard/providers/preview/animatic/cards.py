@@ -25,14 +25,14 @@ from .design import (
     TEXT_MUTED,
     TEXT_SOFT,
     Box,
-    _accent,
-    _Sheet,
+    Sheet,
+    accent_colour,
 )
-from .text import _draw_tracked, _ellipsized
+from .text import draw_tracked, ellipsized
 
 
 @dataclass(frozen=True)
-class _Card:
+class Card:
     """One image shown as a card: its pixels (or a remote host), a tag and a name."""
 
     tag: str
@@ -48,20 +48,20 @@ class _Card:
         return min(1.8, max(0.6, self.picture.width / self.picture.height))
 
 
-def _cards(request: VideoRequest) -> list[_Card]:
+def cards_of(request: VideoRequest) -> list[Card]:
     if request.start_image is not None:
         return [_card(request.start_image, "START FRAME", ACCENTS[1])]
     return [
-        _card(image, f"IMAGE_{index}", _accent(index))
+        _card(image, f"IMAGE_{index}", accent_colour(index))
         for index, image in enumerate(request.references, start=1)
     ]
 
 
-def _card(image: ImageInput, tag: str, accent: RGB) -> _Card:
+def _card(image: ImageInput, tag: str, accent: RGB) -> Card:
     url = image.url or ""
     if image.path is None and not url.startswith("data:"):
-        return _Card(tag, image.label, accent, host=urlparse(url).hostname or "remote image")
-    return _Card(tag, image.label, accent, picture=_load_image(image))
+        return Card(tag, image.label, accent, host=urlparse(url).hostname or "remote image")
+    return Card(tag, image.label, accent, picture=_load_image(image))
 
 
 def _load_image(image: ImageInput) -> Image.Image:
@@ -92,7 +92,7 @@ def _upright_rgb(image: Image.Image) -> Image.Image:
     return upright.convert("RGB")
 
 
-def _layout_cards(aspects: Sequence[float], area: Box, sheet: _Sheet) -> list[Box]:
+def layout_cards(aspects: Sequence[float], area: Box, sheet: Sheet) -> list[Box]:
     """Cards in up to three rows of equal height, as large as fits in ``area``, centred."""
     gap, caption = 22 * sheet.unit, 58 * sheet.unit
     best: tuple[float, list[list[float]]] = (0.0, [list(aspects)])
@@ -115,7 +115,7 @@ def _layout_cards(aspects: Sequence[float], area: Box, sheet: _Sheet) -> list[Bo
     return boxes
 
 
-def _draw_card(canvas: Image.Image, card: _Card, box: Box, sheet: _Sheet) -> None:
+def draw_card(canvas: Image.Image, card: Card, box: Box, sheet: Sheet) -> None:
     """A card with a soft shadow and a thin accent edge, its tag and name beneath."""
     unit = sheet.unit
     left, top, right, bottom = box.corners()
@@ -131,9 +131,9 @@ def _draw_card(canvas: Image.Image, card: _Card, box: Box, sheet: _Sheet) -> Non
         (left, top, right - 1, bottom - 1), radius=radius, outline=card.accent, width=edge
     )
     tag_y = bottom + 18 * unit
-    _draw_tracked(draw, (left, tag_y), card.tag, sheet.fonts(13 * unit), card.accent, 1.6 * unit)
+    draw_tracked(draw, (left, tag_y), card.tag, sheet.fonts(13 * unit), card.accent, 1.6 * unit)
     name_font = sheet.fonts(19 * unit)
-    name = _ellipsized(card.label, name_font, right - left)
+    name = ellipsized(card.label, name_font, right - left)
     draw.text((left, tag_y + 24 * unit), name, font=name_font, fill=TEXT, anchor="lm")
 
 
@@ -157,13 +157,13 @@ def _drop_shadow(canvas: Image.Image, box: Box, radius: int, unit: float) -> Non
     canvas.paste((0, 0, 0), (left - pad, top - pad + drop), shadow)
 
 
-def _card_picture(card: _Card, size: tuple[int, int], sheet: _Sheet) -> Image.Image:
+def _card_picture(card: Card, size: tuple[int, int], sheet: Sheet) -> Image.Image:
     if card.picture is None:
         return _placeholder(size, card.host or "", sheet)
     return ImageOps.fit(card.picture, size, Image.Resampling.LANCZOS)
 
 
-def _placeholder(size: tuple[int, int], host: str, sheet: _Sheet) -> Image.Image:
+def _placeholder(size: tuple[int, int], host: str, sheet: Sheet) -> Image.Image:
     """A stand-in for an image the preview does not download: a picture icon and the host."""
     width, height = size
     card = Image.new("RGB", size, PLACEHOLDER_FILL)
@@ -184,7 +184,7 @@ def _placeholder(size: tuple[int, int], host: str, sheet: _Sheet) -> Image.Image
     font = sheet.fonts(max(8.0, min(22 * sheet.unit, width / 14)))
     text_y = cy + r + font.size
     draw.text(
-        (cx, text_y), _ellipsized(host, font, width * 0.9), font=font, fill=TEXT_SOFT, anchor="mm"
+        (cx, text_y), ellipsized(host, font, width * 0.9), font=font, fill=TEXT_SOFT, anchor="mm"
     )
     small = sheet.fonts(font.size * 0.7)
     draw.text(
@@ -193,7 +193,7 @@ def _placeholder(size: tuple[int, int], host: str, sheet: _Sheet) -> Image.Image
     return card
 
 
-def _opening(start: ImageInput, sheet: _Sheet) -> Image.Image:
+def opening_still(start: ImageInput, sheet: Sheet) -> Image.Image:
     """The start image filling the frame (on a blurred fill when its shape differs)."""
     size = (sheet.width, sheet.height)
     card = _card(start, "", ACCENTS[1])

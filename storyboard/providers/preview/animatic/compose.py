@@ -15,7 +15,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from ....limits import frame_size
 from ...base import VideoRequest
-from .cards import _Card, _cards, _draw_card, _layout_cards, _opening
+from .cards import Card, cards_of, draw_card, layout_cards, opening_still
 from .design import (
     BACKGROUND_BOTTOM,
     BACKGROUND_TOP,
@@ -25,12 +25,12 @@ from .design import (
     TIMECODE_HEIGHT,
     ZOOM,
     Box,
-    _before_push_in,
-    _Fonts,
-    _room_for_push_in,
-    _Sheet,
+    Fonts,
+    Sheet,
+    before_push_in,
+    room_for_push_in,
 )
-from .stage import _draw_footer, _draw_storyboard_text, _draw_title_card, _timecode_strip
+from .stage import draw_footer, draw_storyboard_text, draw_title_card, timecode_strip
 
 
 @dataclass(frozen=True)
@@ -50,21 +50,21 @@ class Layers:
 def compose_layers(request: VideoRequest) -> Layers:
     """Draw every still the animatic of ``request`` needs."""
     width, height = frame_size(request.aspect_ratio, request.resolution)
-    sheet = _Sheet(width, height, _Fonts())
+    sheet = Sheet(width, height, Fonts())
     accent = MODE_ACCENTS[request.mode]
     backdrop = _backdrop((width, height), accent)
     stage = backdrop.copy()
     draw = ImageDraw.Draw(stage)
-    cards = _cards(request)
+    cards = cards_of(request)
     if cards:
-        region = _draw_storyboard_text(draw, sheet, request, accent).snapped()
+        region = draw_storyboard_text(draw, sheet, request, accent).snapped()
         picture = _picture(backdrop, region, partial(_draw_cards, cards=cards, sheet=sheet))
     else:
         region, centre = _place_title(sheet, request)
         draw_title = partial(_draw_title, sheet=sheet, request=request, centre=centre)
         picture = _picture(backdrop, region, draw_title)
-    strip = _timecode_strip(sheet, request.duration)
-    bar_y = _draw_footer(draw, sheet, request, strip.width - 2 * strip.inset)
+    strip = timecode_strip(sheet, request.duration)
+    bar_y = draw_footer(draw, sheet, request, strip.width - 2 * strip.inset)
     return Layers(
         stage=stage,
         picture=picture,
@@ -76,7 +76,7 @@ def compose_layers(request: VideoRequest) -> Layers:
         ),
         bar=Image.new("RGBA", (width, height - bar_y), (*accent, 255)),
         bar_y=bar_y,
-        opening=_opening(request.start_image, sheet) if request.start_image else None,
+        opening=opening_still(request.start_image, sheet) if request.start_image else None,
     )
 
 
@@ -92,17 +92,17 @@ def _picture(
     return _with_content_mask(canvas, plain)
 
 
-def _draw_cards(canvas: Image.Image, *, cards: list[_Card], sheet: _Sheet) -> None:
+def _draw_cards(canvas: Image.Image, *, cards: list[Card], sheet: Sheet) -> None:
     """The cards, laid out so that the push-in keeps them inside ``canvas``."""
     fine = sheet.enlarged(SUPERSAMPLE)
     whole = Box(0, 0, canvas.width, canvas.height)
-    room = _room_for_push_in(whole.inset(32 * fine.unit), (0, 0))
-    boxes = _layout_cards([card.aspect for card in cards], room, fine)
+    room = room_for_push_in(whole.inset(32 * fine.unit), (0, 0))
+    boxes = layout_cards([card.aspect for card in cards], room, fine)
     for card, box in zip(cards, boxes, strict=True):
-        _draw_card(canvas, card, box, fine)
+        draw_card(canvas, card, box, fine)
 
 
-def _place_title(sheet: _Sheet, request: VideoRequest) -> tuple[Box, tuple[float, float]]:
+def _place_title(sheet: Sheet, request: VideoRequest) -> tuple[Box, tuple[float, float]]:
     """The region the title card moves in, and where in it to centre the card (doubled).
 
     The card is measured first (drawn on a scratch canvas), so that it can be placed
@@ -111,13 +111,13 @@ def _place_title(sheet: _Sheet, request: VideoRequest) -> tuple[Box, tuple[float
     fine = sheet.enlarged(SUPERSAMPLE)
     centre = (fine.width / 2, fine.height / 2 - 30 * fine.unit)
     scratch = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    block = _draw_title_card(scratch, fine, request, MODE_ACCENTS[request.mode], centre)
+    block = draw_title_card(scratch, fine, request, MODE_ACCENTS[request.mode], centre)
     region = _title_region(block.scaled(1 / SUPERSAMPLE), sheet)
     big = region.scaled(SUPERSAMPLE)
-    return region, _before_push_in((centre[0] - big.x, centre[1] - big.y), (0, 0))
+    return region, before_push_in((centre[0] - big.x, centre[1] - big.y), (0, 0))
 
 
-def _title_region(block: Box, sheet: _Sheet) -> Box:
+def _title_region(block: Box, sheet: Sheet) -> Box:
     """Room around the title for the push-in, inside the frame and above the footer."""
     grown = block.inset(-(sheet.margin / 2 + max(block.w, block.h) * ZOOM))
     left, top = max(0.0, grown.x), max(0.0, grown.y)
@@ -127,10 +127,10 @@ def _title_region(block: Box, sheet: _Sheet) -> Box:
 
 
 def _draw_title(
-    canvas: Image.Image, *, sheet: _Sheet, request: VideoRequest, centre: tuple[float, float]
+    canvas: Image.Image, *, sheet: Sheet, request: VideoRequest, centre: tuple[float, float]
 ) -> None:
     fine, accent = sheet.enlarged(SUPERSAMPLE), MODE_ACCENTS[request.mode]
-    _draw_title_card(ImageDraw.Draw(canvas), fine, request, accent, centre)
+    draw_title_card(ImageDraw.Draw(canvas), fine, request, accent, centre)
 
 
 def _with_content_mask(picture: Image.Image, plain: Image.Image) -> Image.Image:

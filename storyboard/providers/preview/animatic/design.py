@@ -42,7 +42,7 @@ LEADING = 1.42
 """Line height as a multiple of the font size."""
 
 
-def _accent(index: int) -> RGB:
+def accent_colour(index: int) -> RGB:
     """The colour of image ``index`` (1-based), shared by its card and its tokens."""
     return ACCENTS[accent_slot(index) - 1]
 
@@ -80,7 +80,7 @@ class Box(NamedTuple):
         return Box(left, top, right - left, bottom - top)
 
 
-def _before_push_in(point: tuple[float, float], origin: tuple[float, float]) -> tuple[float, float]:
+def before_push_in(point: tuple[float, float], origin: tuple[float, float]) -> tuple[float, float]:
     """Where to draw what should sit at ``point`` halfway through a push-in about ``origin``."""
     middle = 1 + ZOOM / 2
     return (
@@ -89,10 +89,10 @@ def _before_push_in(point: tuple[float, float], origin: tuple[float, float]) -> 
     )
 
 
-def _room_for_push_in(area: Box, origin: tuple[float, float]) -> Box:
+def room_for_push_in(area: Box, origin: tuple[float, float]) -> Box:
     """The part of ``area`` whose contents, pushed in about ``origin``, stay inside ``area``
     to the end and are centred in it halfway."""
-    x, y = _before_push_in(area.centre, origin)
+    x, y = before_push_in(area.centre, origin)
     width, height = area.w / (1 + ZOOM), area.h / (1 + ZOOM)
     return Box(x - width / 2, y - height / 2, width, height)
 
@@ -100,7 +100,7 @@ def _room_for_push_in(area: Box, origin: tuple[float, float]) -> Box:
 # --- the sheet: size, unit, fonts ------------------------------------------------
 
 
-class _Fonts:
+class Fonts:
     """Pillow's bundled font at any size from 9 px up, loaded per render (faces are not
     thread-safe)."""
 
@@ -118,12 +118,12 @@ class _Fonts:
 
 
 @dataclass(frozen=True)
-class _Sheet:
+class Sheet:
     """A canvas being designed: its size, its unit of measure and its fonts."""
 
     width: int
     height: int
-    fonts: _Fonts
+    fonts: Fonts
 
     @property
     def unit(self) -> float:
@@ -138,6 +138,6 @@ class _Sheet:
     def portrait(self) -> bool:
         return self.height > self.width
 
-    def enlarged(self, factor: int) -> _Sheet:
+    def enlarged(self, factor: int) -> Sheet:
         """The same design ``factor`` times larger."""
-        return _Sheet(self.width * factor, self.height * factor, self.fonts)
+        return Sheet(self.width * factor, self.height * factor, self.fonts)

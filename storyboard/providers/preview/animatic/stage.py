@@ -21,46 +21,46 @@ from .design import (
     TIMECODE_HEIGHT,
     TRACK,
     Box,
-    _Sheet,
+    Sheet,
 )
-from .text import _draw_lines, _draw_pill, _draw_tracked, _ellipsized, _fit_text, _line_width
+from .text import draw_lines, draw_pill, draw_tracked, ellipsized, fit_text, line_width
 
 
-def _draw_storyboard_text(
-    draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, accent: RGB
+def draw_storyboard_text(
+    draw: ImageDraw.ImageDraw, sheet: Sheet, request: VideoRequest, accent: RGB
 ) -> Box:
     """Header and prompt around the cards; return the area left for the cards."""
     unit, margin = sheet.unit, sheet.margin
     top = _draw_header(draw, sheet, request, accent) + 8 * unit
     width = sheet.width - 2 * margin
     prompt = request.prompt.strip() or "(no prompt: the clip continues from its start frame)"
-    font, lines = _fit_text(prompt, sheet, 25 * unit, width, 8 if sheet.portrait else 4)
+    font, lines = fit_text(prompt, sheet, 25 * unit, width, 8 if sheet.portrait else 4)
     prompt_top = sheet.height - margin - 70 * unit - len(lines) * font.size * LEADING
     heading_y = prompt_top - 16 * unit
-    _draw_tracked(draw, (margin, heading_y), "PROMPT", sheet.fonts(12 * unit), TEXT_MUTED, 2 * unit)
-    _draw_lines(draw, lines, font, Box(margin, prompt_top, width, 0))
+    draw_tracked(draw, (margin, heading_y), "PROMPT", sheet.fonts(12 * unit), TEXT_MUTED, 2 * unit)
+    draw_lines(draw, lines, font, Box(margin, prompt_top, width, 0))
     bottom = heading_y - 16 * unit
     return Box(margin / 2, top, sheet.width - margin, bottom - top)
 
 
 def _draw_header(
-    draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, accent: RGB
+    draw: ImageDraw.ImageDraw, sheet: Sheet, request: VideoRequest, accent: RGB
 ) -> float:
     """The scene's label on the left, its mode on the right; return the header's bottom."""
     unit, margin = sheet.unit, sheet.margin
     middle = margin + 16 * unit
-    pill = _draw_pill(
+    pill = draw_pill(
         draw, sheet, MODE_NAMES[request.mode], accent, (sheet.width - margin, middle), "r"
     )
     font = sheet.fonts(30 * unit)
-    label = _ellipsized(request.label or "untitled scene", font, pill.x - margin - 24 * unit)
+    label = ellipsized(request.label or "untitled scene", font, pill.x - margin - 24 * unit)
     draw.text((margin, middle), label, font=font, fill=TEXT, anchor="lm")
     return middle + 16 * unit
 
 
-def _draw_title_card(
+def draw_title_card(
     draw: ImageDraw.ImageDraw,
-    sheet: _Sheet,
+    sheet: Sheet,
     request: VideoRequest,
     accent: RGB,
     centre: tuple[float, float],
@@ -68,27 +68,25 @@ def _draw_title_card(
     """Text-only scenes: mode, label, a rule and the prompt around ``centre``; return their box."""
     unit, (x, middle) = sheet.unit, centre
     width = sheet.width - 2 * sheet.margin - (40 if sheet.portrait else 160) * unit
-    font, lines = _fit_text(
+    font, lines = fit_text(
         request.prompt.strip(), sheet, 32 * unit, width, 9 if sheet.portrait else 5
     )
     label_font = sheet.fonts(40 * unit)
     height = 98 * unit + label_font.size + len(lines) * font.size * LEADING
     top = middle - height / 2
-    pill = _draw_pill(draw, sheet, MODE_NAMES[request.mode], accent, (x, top + 14 * unit), "m")
+    pill = draw_pill(draw, sheet, MODE_NAMES[request.mode], accent, (x, top + 14 * unit), "m")
     y = top + 58 * unit
-    label = _ellipsized(request.label or "untitled scene", label_font, width)
+    label = ellipsized(request.label or "untitled scene", label_font, width)
     draw.text((x, y), label, font=label_font, fill=TEXT, anchor="ma")
     y += label_font.size + 22 * unit
     draw.rectangle((x - 28 * unit, y, x + 28 * unit, y + 2 * unit), fill=accent)
-    _draw_lines(draw, lines, font, Box(x - width / 2, y + 18 * unit, width, 0), centred=True)
-    widest = max(
-        [label_font.getlength(label), pill.w, *(_line_width(line, font) for line in lines)]
-    )
+    draw_lines(draw, lines, font, Box(x - width / 2, y + 18 * unit, width, 0), centred=True)
+    widest = max([label_font.getlength(label), pill.w, *(line_width(line, font) for line in lines)])
     return Box(x - widest / 2, top, widest, height)
 
 
-def _draw_footer(
-    draw: ImageDraw.ImageDraw, sheet: _Sheet, request: VideoRequest, timecode_width: int
+def draw_footer(
+    draw: ImageDraw.ImageDraw, sheet: Sheet, request: VideoRequest, timecode_width: int
 ) -> int:
     """The progress track along the bottom edge and the clip's facts; return the bar's top.
 
@@ -102,7 +100,7 @@ def _draw_footer(
     )
     font = sheet.fonts(15 * unit)
     right = sheet.width - sheet.margin
-    text = _ellipsized(facts, font, right - sheet.margin - timecode_width - 30 * unit)
+    text = ellipsized(facts, font, right - sheet.margin - timecode_width - 30 * unit)
     draw.text(
         (right, bar_y - TIMECODE_HEIGHT / 2 * unit), text, font=font, fill=TEXT_MUTED, anchor="rm"
     )
@@ -119,7 +117,7 @@ class _Strip(NamedTuple):
     """Room left of the text for its shadow."""
 
 
-def _timecode_strip(sheet: _Sheet, duration: int) -> _Strip:
+def timecode_strip(sheet: Sheet, duration: int) -> _Strip:
     """A cell per frame reading ``00:03.12  /  00:06.00``, with a soft shadow that keeps
     it legible over a bright start image.
 

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from PIL import ImageDraw, ImageFont
 
-from .design import BACKGROUND_TOP, LEADING, RGB, TEXT, TEXT_MUTED, Box, _accent, _Sheet
+from .design import BACKGROUND_TOP, LEADING, RGB, TEXT, TEXT_MUTED, Box, Sheet, accent_colour
 
 _TOKEN = re.compile(r"(<IMAGE_\d+>)")
 _GLYPHS = frozenset(map(chr, range(32, 127))) | frozenset("©«°±´·»‘’“”…‹›⁄")
@@ -40,7 +40,7 @@ def _paragraphs(text: str, color: RGB) -> list[list[_Word]]:
     return [
         [
             tuple(
-                _Run(part, _accent(int(part[7:-1])) if _TOKEN.fullmatch(part) else color)
+                _Run(part, accent_colour(int(part[7:-1])) if _TOKEN.fullmatch(part) else color)
                 for part in _TOKEN.split(word)
                 if part
             )
@@ -50,7 +50,7 @@ def _paragraphs(text: str, color: RGB) -> list[list[_Word]]:
     ]
 
 
-def _line_width(line: _Line, font: ImageFont.FreeTypeFont) -> float:
+def line_width(line: _Line, font: ImageFont.FreeTypeFont) -> float:
     words = sum(font.getlength(run.text) for word in line for run in word)
     return words + font.getlength(" ") * max(0, len(line) - 1)
 
@@ -60,7 +60,7 @@ def _wrap(paragraphs: list[list[_Word]], font: ImageFont.FreeTypeFont, width: fl
     for paragraph in paragraphs:
         line: _Line = []
         for word in paragraph:
-            if line and _line_width([*line, word], font) > width:
+            if line and line_width([*line, word], font) > width:
                 lines.append(line)
                 line = []
             line.append(word)
@@ -77,14 +77,14 @@ def _truncate(
         return lines
     kept = [list(line) for line in lines[:limit]]
     ellipsis = (_Run("…", TEXT_MUTED),)
-    while len(kept[-1]) > 1 and _line_width([*kept[-1], ellipsis], font) > width:
+    while len(kept[-1]) > 1 and line_width([*kept[-1], ellipsis], font) > width:
         kept[-1].pop()
     kept[-1].append(ellipsis)
     return kept
 
 
-def _fit_text(
-    text: str, sheet: _Sheet, size: float, width: float, max_lines: int
+def fit_text(
+    text: str, sheet: Sheet, size: float, width: float, max_lines: int
 ) -> tuple[ImageFont.FreeTypeFont, list[_Line]]:
     """Wrap ``text``, shrinking the font down to 70 % before cutting lines off."""
     paragraphs = _paragraphs(text, TEXT)
@@ -96,7 +96,7 @@ def _fit_text(
     return font, _truncate(lines, font, width, max_lines)
 
 
-def _draw_lines(
+def draw_lines(
     draw: ImageDraw.ImageDraw,
     lines: list[_Line],
     font: ImageFont.FreeTypeFont,
@@ -107,7 +107,7 @@ def _draw_lines(
     """Draw wrapped lines from the top of ``box``, left-aligned or centred in it."""
     space = font.getlength(" ")
     for number, line in enumerate(lines):
-        x = box.x + ((box.w - _line_width(line, font)) / 2 if centred else 0)
+        x = box.x + ((box.w - line_width(line, font)) / 2 if centred else 0)
         y = box.y + number * font.size * LEADING
         for word in line:
             for run in word:
@@ -116,7 +116,7 @@ def _draw_lines(
             x += space
 
 
-def _ellipsized(text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
+def ellipsized(text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
     text = printable(text)
     if font.getlength(text) <= width:
         return text
@@ -129,7 +129,7 @@ def _tracked_width(text: str, font: ImageFont.FreeTypeFont, tracking: float) -> 
     return font.getlength(text) + tracking * max(0, len(text) - 1)
 
 
-def _draw_tracked(
+def draw_tracked(
     draw: ImageDraw.ImageDraw,
     xy: tuple[float, float],
     text: str,
@@ -144,9 +144,9 @@ def _draw_tracked(
         x += font.getlength(char) + tracking
 
 
-def _draw_pill(
+def draw_pill(
     draw: ImageDraw.ImageDraw,
-    sheet: _Sheet,
+    sheet: Sheet,
     text: str,
     accent: RGB,
     at: tuple[float, float],
@@ -160,5 +160,5 @@ def _draw_pill(
     fill = tuple(round(a * 0.16 + b * 0.84) for a, b in zip(accent, BACKGROUND_TOP, strict=True))
     outline = tuple(round(a * 0.6 + b * 0.4) for a, b in zip(accent, BACKGROUND_TOP, strict=True))
     draw.rounded_rectangle(box.corners(), radius=height / 2, fill=fill, outline=outline)
-    _draw_tracked(draw, (left + 14 * sheet.unit, at[1]), text, font, accent, tracking)
+    draw_tracked(draw, (left + 14 * sheet.unit, at[1]), text, font, accent, tracking)
     return box
