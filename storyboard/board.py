@@ -31,8 +31,7 @@ import os
 import shutil
 import sys
 import tempfile
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +43,7 @@ from .boardfolder import BoardFolder
 from .boardpage import Picture, RefCard, SceneCard, TakeCard, render_page
 from .compiler import CompiledScene, Reference
 from .errors import MediaError
+from .fileops import atomic_write, write_atomically
 from .images import CheckedImage, ImageLibrary, ImageProblem
 from .limits import MODELS
 from .media import run_ffmpeg
@@ -108,7 +108,7 @@ def write_board(
     spent = studio.existing_store.spent_usd() if studio.existing_store is not None else 0.0
     page = render_page(project, plan, cards, spent)
     target = folder / PAGE
-    _write_atomically(target, lambda path: path.write_text(page, encoding="utf-8"))
+    write_atomically(target, page)
     board_folder.remove_unused(media.used)
     board_folder.save_manifest([target, *media.used])
     return target
@@ -298,7 +298,8 @@ class _Media:
         if source is None:
             return None
         if not target.is_file():
-            _write_atomically(target, lambda path: _link_or_copy(source, path))
+            with atomic_write(target) as temporary:
+                _link_or_copy(source, temporary)
         return self._use(target)
 
     def _cached_clip(self, clip: str) -> Path | None:
@@ -327,7 +328,8 @@ def _write_thumbnail(source: Path, target: Path, side: int) -> None:
         picture = ImageOps.exif_transpose(opened)
         picture.thumbnail((side, side), Image.Resampling.LANCZOS)
         flat = _flattened(picture)
-    _write_atomically(target, lambda path: flat.save(path, "JPEG", quality=JPEG_QUALITY))
+    with atomic_write(target) as temporary:
+        flat.save(temporary, "JPEG", quality=JPEG_QUALITY)
 
 
 def _flattened(picture: Image.Image) -> Image.Image:
@@ -359,16 +361,6 @@ def _link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
-
-
-def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary name beside ``target``, so no half file is ever seen."""
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp{target.suffix}")
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _demo(paths: Iterable[str]) -> None:

@@ -25,10 +25,12 @@ from .errors import (
     JobUnknown,
     MediaError,
     ProviderError,
+    RequestRefused,
     StoreError,
     StoryboardError,
     VideoGone,
 )
+from .fileops import sha256_file
 from .lockfile import LockFile, Selection
 from .media import extract_last_frame
 from .plan import Planner
@@ -44,7 +46,7 @@ from .providers.base import (
 )
 from .providers.polling import wait_for_job
 from .request import RequestImage, SceneRequest
-from .store import Store, Take, sha256_of
+from .store import Store, Take
 
 Outcome = Literal["cached", "generated", "failed", "refused", "skipped", "ambiguous"]
 RESUBMIT_ADVICE = "run `storyboard build --resubmit` to send it again"
@@ -316,6 +318,9 @@ class Engine:
                 error_message=error.api_message,
             )
             raise _SceneFailed("failed", str(error)) from error
+        except RequestRefused as error:
+            self.store.update_job(job_id, status="rejected", error_message=error.reason)
+            raise _SceneFailed("failed", str(error)) from error
         except AmbiguousSubmission as error:
             self.store.update_job(job_id, status="ambiguous", error_message=str(error))
             raise _SceneFailed("ambiguous", f"{error}; {RESUBMIT_ADVICE}") from error
@@ -375,7 +380,7 @@ class Engine:
         try:
             await self.provider.fetch(done, destination, float(scene.duration))
             clip = self.store.adopt_clip(
-                destination, await asyncio.to_thread(sha256_of, destination)
+                destination, await asyncio.to_thread(sha256_file, destination)
             )
         except VideoGone as error:
             self.store.update_job(job_id, status="expired", error_message=str(error))

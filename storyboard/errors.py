@@ -4,14 +4,13 @@ The tree::
 
     StoryboardError
     ├── ProjectInvalid        the writer's project has problems (a list of Problem); exit 2
+    ├── ImageProblem          a reference image cannot be used (the caller adds the place)
     ├── UsageError            the command line asks for something impossible; exit 2
     │   └── OutputRefused         writing there would destroy a file storyboard did not make
     ├── ProviderError         a video provider could not do a job
+    │   ├── RequestRefused        a provider refused a request before starting a job (no HTTP)
     │   ├── ApiError              the API answered with an HTTP error (status, code, message)
     │   ├── AmbiguousSubmission   a create whose answer was lost: it may have started a paid job
-    │   ├── JobFailed             the job ended `failed` (code, message)
-    │   ├── JobExpired            the job ended `expired`
-    │   ├── JobBlocked            moderation blocked the video
     │   ├── JobTimeout            the job was still pending after STORYBOARD_JOB_TIMEOUT
     │   ├── JobUnknown            the provider does not know the request id
     │   └── DownloadError         the clip could not be downloaded whole
@@ -23,6 +22,9 @@ The tree::
     │   └── MissingClips          scenes of the cut have no clip
     └── BudgetExceeded        the estimate or the spend passed --max-cost
 
+A job that ends failed, expired or blocked is not an error but a state the
+engine records (``providers.base``); only failing to learn or fetch it is.
+
 Errors a writer can cause carry the place in ``story.yaml`` to blame.
 """
 
@@ -30,6 +32,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+__all__ = [
+    "AmbiguousSubmission",
+    "ApiError",
+    "BudgetExceeded",
+    "DownloadError",
+    "ExportError",
+    "ImageProblem",
+    "JobTimeout",
+    "JobUnknown",
+    "MediaError",
+    "MissingClips",
+    "OutputRefused",
+    "Problem",
+    "ProjectBusy",
+    "ProjectInvalid",
+    "ProviderError",
+    "RequestRefused",
+    "StoreError",
+    "StoryboardError",
+    "UsageError",
+    "VideoGone",
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -63,6 +88,18 @@ def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
     return (problem.file, problem.line or 0, problem.column or 0, problem.message)
 
 
+class ImageProblem(StoryboardError):
+    """A writer-facing message saying what is wrong with an image and what to do.
+
+    It carries no file position: the caller, who knows where the image was
+    named, adds it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class UsageError(StoryboardError):
     """The command line asks for something that cannot be done."""
 
@@ -73,6 +110,15 @@ class OutputRefused(UsageError):
 
 class ProviderError(StoryboardError):
     """A video provider could not do a job."""
+
+
+class RequestRefused(ProviderError):
+    """A provider refused a request before starting any job; no HTTP was involved."""
+
+    def __init__(self, provider: str, reason: str) -> None:
+        self.provider = provider
+        self.reason = reason
+        super().__init__(f"the {provider} provider refused the request: {reason}")
 
 
 class ApiError(ProviderError):
@@ -95,27 +141,6 @@ class ApiError(ProviderError):
 
 class AmbiguousSubmission(ProviderError):
     """A create request was sent but its answer was lost; a paid job may exist."""
-
-
-class JobFailed(ProviderError):
-    """The job ended with status ``failed``."""
-
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        self.api_message = message
-        super().__init__(f"generation failed ({code}): {message}")
-
-    @property
-    def worth_resubmitting(self) -> bool:
-        return self.code in {"internal_error", "service_unavailable"}
-
-
-class JobExpired(ProviderError):
-    """The job ended with status ``expired``: its result is gone."""
-
-
-class JobBlocked(ProviderError):
-    """Moderation blocked the video; it is not retried automatically."""
 
 
 class JobTimeout(ProviderError):

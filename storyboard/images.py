@@ -27,11 +27,10 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
@@ -39,7 +38,8 @@ from urllib.parse import urlsplit
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from .errors import StoryboardError
+from .errors import ImageProblem
+from .fileops import write_atomically
 
 __all__ = ["CheckedImage", "ImageLibrary", "ImageProblem"]
 
@@ -71,18 +71,6 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ROTATED = {5, 6, 7, 8}
 """EXIF orientations that turn the picture a quarter turn."""
-
-
-class ImageProblem(StoryboardError):
-    """A writer-facing message saying what is wrong and what to do.
-
-    It carries no file position: the caller, who knows where the image was
-    named, adds it.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -275,7 +263,7 @@ class ImageLibrary:
             for path, entry in sorted(self._memo.items())
             if entry.stamp.mtime_ns < settled_before and os.path.exists(path)
         }
-        _write_atomically(self.cache_dir / MEMO_NAME, _memo_json(kept))
+        write_atomically(self.cache_dir / MEMO_NAME, _memo_json(kept))
         self._memo_dirty = False
 
     # -- preparing --------------------------------------------------------
@@ -304,7 +292,7 @@ class ImageLibrary:
             raise ImageProblem(f"{name} changed after it was checked; run the command again")
         encoded, extension = _prepared_bytes(data, name)
         target = self.cache_dir / PREPARED_DIR / f"{image.sha256}.{extension}"
-        _write_atomically(target, encoded)
+        write_atomically(target, encoded)
         return target
 
     def _original_bytes(self, image: CheckedImage, name: str) -> bytes:
@@ -555,24 +543,6 @@ def _encode(image: Image.Image, format_name: str, **options: int) -> bytes:
 
 
 # -- files --------------------------------------------------------------------
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temporary name beside ``target``, then rename: never a partial file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
 
 
 def _memo_json(entries: dict[str, _MemoEntry]) -> bytes:

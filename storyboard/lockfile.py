@@ -10,11 +10,12 @@ was chosen, per provider and per scene, in a form a writer can read and diff::
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from .fileops import write_atomically
 
 LOCK_FILE = "storyboard.lock"
 _HEADER = (
@@ -86,6 +87,4 @@ class LockFile:
         text = _HEADER + yaml.safe_dump(
             document, sort_keys=False, default_flow_style=None, width=200
         )
-        temporary = self.path.with_name(f".{LOCK_FILE}.{os.getpid()}.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, self.path)
+        write_atomically(self.path, text)

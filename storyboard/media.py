@@ -16,6 +16,7 @@ from pathlib import Path
 import imageio_ffmpeg
 
 from .errors import MediaError
+from .fileops import atomic_write
 
 
 @cache
@@ -111,8 +112,7 @@ def check_clip(path: Path, expected_duration: float | None, tolerance: float = 1
 
 def extract_last_frame(clip: Path, destination: Path) -> None:
     """Write the last frame of ``clip`` as a PNG, atomically."""
-    temporary = destination.with_name(f".{destination.name}.{os.getpid()}.tmp.png")
-    try:
+    with atomic_write(destination) as temporary:
         run_ffmpeg(
             [
                 "-sseof",
@@ -132,6 +132,3 @@ def extract_last_frame(clip: Path, destination: Path) -> None:
                 ["-i", os.fspath(clip), "-update", "1", "-f", "image2", os.fspath(temporary)],
                 what=f"read the last frame of {clip.name}",
             )
-        os.replace(temporary, destination)
-    finally:
-        temporary.unlink(missing_ok=True)

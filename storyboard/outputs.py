@@ -23,8 +23,8 @@ from pathlib import Path
 
 from .errors import OutputRefused
 from .export.files import write_text
+from .fileops import sha256_file
 from .lockfile import LOCK_FILE
-from .store import sha256_of
 
 RECORD = "outputs.json"
 _FORCE_HINT = "choose another -o, or add --force to replace it"
@@ -77,7 +77,7 @@ class Outputs:
         """Record files storyboard has just written, with the hash of their bytes."""
         record = self._read_record()
         for path in paths:
-            record[str(path.resolve())] = sha256_of(path)
+            record[str(path.resolve())] = sha256_file(path)
         kept = {name: digest for name, digest in sorted(record.items()) if Path(name).is_file()}
         write_text(self.record_path, json.dumps({"version": 1, "files": kept}, indent=1) + "\n")
 
@@ -109,7 +109,7 @@ class Outputs:
         if recorded is None:
             raise OutputRefused(f"{shown} exists and storyboard did not write it: {_FORCE_HINT}")
         try:
-            changed = sha256_of(path) != recorded
+            changed = sha256_file(path) != recorded
         except OSError as error:
             raise OutputRefused(f"{shown}: cannot be read ({error.strerror})") from None
         if changed:

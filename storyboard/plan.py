@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .compiler import CompiledScene
+from .fileops import sha256_file
 from .lockfile import LockFile
 from .media import extract_last_frame
 from .project import Project
 from .providers.registry import provider_spec
 from .request import Inputs, explain_change
-from .store import Store, Take, sha256_of
+from .store import Store, Take
 
 State = Literal["cached", "stale", "missing", "failed"]
 
@@ -238,7 +239,7 @@ def _last_frame_hash(clip: Path) -> str:
     with tempfile.TemporaryDirectory(prefix="storyboard-plan-") as scratch:
         frame = Path(scratch) / "last.png"
         extract_last_frame(clip, frame)
-        return sha256_of(frame)
+        return sha256_file(frame)
 
 
 def _job_reason(status: str, message: str | None) -> tuple[State, str] | None:

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +28,7 @@ from typing import Any
 import sqlite_utils
 
 from .errors import ProjectBusy, StoreError
+from .fileops import move_into_place, sha256_file, sweep, temporary_beside
 from .request import Inputs
 
 SCHEMA_VERSION = 1
@@ -290,16 +289,17 @@ class Store:
         return self.frames_dir / f"{frame}.png"
 
     def download_path(self, job_id: int) -> Path:
-        return self.downloads_dir / f"job-{job_id}.mp4"
+        """A fresh temporary name for a job's clip until :meth:`adopt_clip` names it."""
+        return temporary_beside(self.downloads_dir / f"job-{job_id}.mp4")
 
     def adopt_clip(self, downloaded: Path, clip: str | None = None) -> str:
         """Move a checked download into the clip folder under its content hash."""
-        clip = clip or sha256_of(downloaded)
+        clip = clip or sha256_file(downloaded)
         destination = self.clip_path(clip)
         if destination.exists():
             downloaded.unlink()
         else:
-            os.replace(downloaded, destination)
+            move_into_place(downloaded, destination)
         return clip
 
     def frame_of(self, clip: str, extract: Callable[[Path, Path], None]) -> str:
@@ -320,12 +320,12 @@ class Store:
 
     def frame_scratch_path(self, clip: str) -> Path:
         """Where to extract a clip's frame before :meth:`remember_frame` names it."""
-        return self.downloads_dir / f"frame-{clip}.{os.getpid()}.png"
+        return temporary_beside(self.downloads_dir / f"frame-{clip}.png")
 
     def remember_frame(self, clip: str, extracted: Path) -> str:
         """Name an extracted frame by its hash and record it for the clip."""
-        frame = sha256_of(extracted)
-        os.replace(extracted, self.frame_path(frame))
+        frame = sha256_file(extracted)
+        move_into_place(extracted, self.frame_path(frame))
         with self.immediate():
             self.db.execute(
                 "INSERT OR REPLACE INTO frames (clip, frame) VALUES (?, ?)", [clip, frame]
@@ -333,9 +333,8 @@ class Store:
         return frame
 
     def clean_downloads(self) -> None:
-        """Remove partial downloads a killed build left behind (only ever temporary)."""
-        shutil.rmtree(self.downloads_dir, ignore_errors=True)
-        self.downloads_dir.mkdir(parents=True, exist_ok=True)
+        """Remove the downloads and frames a killed build left half-made or unnamed."""
+        sweep(self.downloads_dir)
 
     # -- uploads (the UploadMemo protocol of the xAI provider) -----------------
 
@@ -353,14 +352,6 @@ class Store:
                 " VALUES (?, ?, ?, ?)",
                 [sha256, base_url, file_id, expires_at],
             )
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class BuildLock:

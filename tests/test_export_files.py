@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from storyboard.export.files import atomic_output, sweep_leftovers, write_text
+from storyboard.fileops import temporary_beside
 
 
 def _age(path: Path, seconds: float) -> None:
@@ -27,16 +28,17 @@ def test_an_output_appears_only_when_whole(tmp_path: Path) -> None:
 
 
 def test_old_leftovers_are_swept_and_fresh_ones_kept(tmp_path: Path) -> None:
-    old = tmp_path / ".film.1a2b.partial.mp4"
-    fresh = tmp_path / ".film.3c4d.partial.mp4"
+    old = temporary_beside(tmp_path / "film.mp4")
+    fresh = temporary_beside(tmp_path / "film.mp4")
+    film = tmp_path / "film.mp4"
     old_folder = tmp_path / "export-old"
-    for path in (old, fresh):
+    for path in (old, fresh, film):
         path.write_bytes(b"partial")
     old_folder.mkdir()
     (old_folder / "piece.mp4").write_bytes(b"x")
-    _age(old, 7200)
-    _age(old_folder, 7200)
-    sweep_leftovers(tmp_path, ".*.partial*")
-    sweep_leftovers(tmp_path, "export-*")
+    for path in (old, film, old_folder):
+        _age(path, 7200)
+    sweep_leftovers(tmp_path)
+    sweep_leftovers(tmp_path, lambda name: name.startswith("export-"))
     assert not old.exists() and not old_folder.exists()
-    assert fresh.exists()
+    assert fresh.exists() and film.exists()

@@ -20,6 +20,7 @@ from cli_subprocess import storyboard
 from PIL import Image
 
 from storyboard import images
+from storyboard.fileops import is_temporary
 from storyboard.images import CheckedImage, ImageLibrary, ImageProblem
 
 ONE_HOUR_NS = 3600 * 10**9
@@ -455,7 +456,7 @@ def test_prepare_refuses_what_cannot_be_made_small_enough(
     checked = shared.check("assets/cat.png")
     with pytest.raises(ImageProblem, match="cannot be made smaller than"):
         shared.prepare(checked)
-    assert not list((root / ".storyboard").rglob("*.tmp"))
+    assert not [path for path in (root / ".storyboard").rglob("*") if is_temporary(path.name)]
 
 
 def test_a_prepared_copy_is_reused(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -464,7 +465,7 @@ def test_a_prepared_copy_is_reused(root: Path, monkeypatch: pytest.MonkeyPatch) 
     prepared = first.prepare(first.check("assets/cat.png"))
     assert prepared is not None
     stamp = prepared.stat().st_mtime_ns
-    monkeypatch.setattr(images, "_write_atomically", _must_not_be_called)
+    monkeypatch.setattr(images, "write_atomically", _must_not_be_called)
     second = library(root)
     assert second.prepare(second.check("assets/cat.png")) == prepared
     assert prepared.stat().st_mtime_ns == stamp

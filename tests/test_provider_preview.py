@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 import pytest
 from PIL import Image
 
-from storyboard.errors import ApiError, DownloadError, JobUnknown
+from storyboard.errors import DownloadError, JobUnknown, RequestRefused
+from storyboard.fileops import temporary_beside
 from storyboard.media import probe
 from storyboard.providers import make_provider
 from storyboard.providers.base import (
@@ -122,10 +123,12 @@ def test_requests_it_cannot_draw_are_refused(tmp_path: Path) -> None:
         aspect_ratio="5:4",
         resolution="4k",
     )
-    with pytest.raises(ApiError) as refusal:
+    with pytest.raises(RequestRefused) as refusal:
         run(provider.submit(bad))
-    assert refusal.value.status == 400
-    assert all(word in str(refusal.value) for word in ("5:4", "4k", "duration"))
+    message = str(refusal.value)
+    assert message.startswith("the preview provider refused the request: aspect ratio '5:4'")
+    assert all(word in message for word in ("'4k'", "duration 0 s"))
+    assert "HTTP" not in message and "400" not in message
 
 
 def test_fetch_takes_only_its_own_renders(tmp_path: Path) -> None:
@@ -175,7 +178,7 @@ def test_make_provider_builds_the_preview(tmp_path: Path) -> None:
 def test_the_first_submit_clears_what_a_dead_process_left(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
-    stale = [work / "preview-dead.mp4", work / ".preview-dead.mp4.0123.part"]
+    stale = [work / "preview-dead.mp4", temporary_beside(work / "preview-dead.mp4")]
     for path in stale:
         path.write_bytes(b"half a clip")
     keep = work / "notes.txt"

@@ -12,11 +12,11 @@ a whole piece or none.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..fileops import move_into_place
 from .files import write_text
 
 
@@ -75,5 +75,5 @@ class PieceCache:
     def _keep(self, name: str, temporary: Path, frames: int) -> Piece:
         write_text(self.folder / f"{name}.json", json.dumps({"frames": frames}))
         path = self.folder / f"{name}.mp4"
-        os.replace(temporary, path)
+        move_into_place(temporary, path)
         return Piece(path, frames)

@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from ..errors import ExportError
 from ..media import run_ffmpeg
 from .cache import Piece
 from .profile import AAC_FRAME, Profile
@@ -23,7 +24,7 @@ from .profile import AAC_FRAME, Profile
 def join(pieces: Sequence[Piece], profile: Profile, work: Path, output: Path) -> None:
     """Write the pieces end to end into ``output`` (an MP4) without re-encoding."""
     if not pieces:
-        raise ValueError("a film needs at least one piece")
+        raise ExportError("a film needs at least one piece")
     picture = work / "picture.ffconcat"
     sound = work / "sound.ffconcat"
     picture.write_text(_picture_list(pieces, profile), encoding="utf-8")

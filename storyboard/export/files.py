@@ -1,57 +1,37 @@
-"""Writing outputs whole or not at all.
+"""Writing outputs whole or not at all, and sweeping what killed exports left.
 
-Every file an export makes is written under a temporary name beside its
-destination and renamed into place, so a killed export never leaves a
-half-written film, timeline or subtitle file where the real one belongs.
+Every file an export makes goes through :func:`storyboard.fileops.atomic_write`,
+so a killed export never leaves a half-written film, timeline or subtitle file
+where the real one belongs: at most a temporary, which a later export sweeps.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from ..fileops import atomic_write, is_temporary, sweep, write_atomically
 
 LEFTOVER_AGE = 3600.0
 """Seconds after which a temporary file or folder can only be a killed export's leftover."""
 
 
-def sweep_leftovers(folder: Path, pattern: str) -> None:
-    """Remove what killed exports left in ``folder``: entries matching ``pattern`` that
-    are older than an hour (younger ones may belong to an export running now)."""
-    cutoff = time.time() - LEFTOVER_AGE
-    for entry in folder.glob(pattern):
-        try:
-            if entry.lstat().st_mtime > cutoff:
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
-        except OSError:
-            continue
+def sweep_leftovers(folder: Path, is_leftover: Callable[[str], bool] = is_temporary) -> None:
+    """Remove what killed exports left in ``folder`` (temporaries, or what ``is_leftover``
+    names) once it is an hour old: younger ones may belong to an export running now."""
+    sweep(folder, is_leftover, older_than=LEFTOVER_AGE)
 
 
 @contextmanager
 def atomic_output(destination: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``destination``; rename it into place on success."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    sweep_leftovers(destination.parent, ".*.partial*")
-    temporary = destination.with_name(
-        f".{destination.stem}.{secrets.token_hex(4)}.partial{destination.suffix}"
-    )
-    try:
+    sweep_leftovers(destination.parent)
+    with atomic_write(destination) as temporary:
         yield temporary
-        os.replace(temporary, destination)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def write_text(destination: Path, text: str) -> Path:
     """Write a text file (UTF-8) atomically and return its path."""
-    with atomic_output(destination) as temporary:
-        temporary.write_text(text, encoding="utf-8")
-    return destination
+    sweep_leftovers(destination.parent)
+    return write_atomically(destination, text)

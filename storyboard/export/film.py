@@ -24,15 +24,19 @@ from itertools import pairwise
 from pathlib import Path
 
 from ..errors import ExportError, MissingClips
+from ..fileops import sha256_file
 from . import captions
 from .cache import Piece, PieceCache
 from .cards import slate, title_card
 from .concat import join
 from .files import atomic_output, sweep_leftovers, write_text
-from .normalise import clip_sha256, crossfade_parts, normalised_clip
+from .normalise import crossfade_parts, normalised_clip
 from .profile import Profile, overlap_frames
 from .soundtrack import lay_soundtrack
 from .spec import ExportResult, FilmEntry, FilmSpec
+
+_WORK_PREFIX = "export-"
+"""Work folders in ``.storyboard/tmp/``; a killed export's are swept an hour later."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,8 @@ def export_film(
     profile = Profile.for_film(spec.settings, spec.aspect_ratio, spec.resolution)
     work_root = cache_dir / "tmp"
     work_root.mkdir(parents=True, exist_ok=True)
-    sweep_leftovers(work_root, "export-*")
-    with tempfile.TemporaryDirectory(prefix="export-", dir=work_root) as work:
+    sweep_leftovers(work_root, _is_work_folder)
+    with tempfile.TemporaryDirectory(prefix=_WORK_PREFIX, dir=work_root) as work:
         cache = PieceCache(cache_dir / "normalised", Path(work))
         shots = _shots(spec, profile, cache)
         overlap = _overlap(spec, shots, profile)
@@ -114,7 +118,7 @@ def _shots(spec: FilmSpec, profile: Profile, cache: PieceCache) -> list[_Shot]:
 def _scene_piece(entry: FilmEntry, profile: Profile, cache: PieceCache) -> Piece:
     if entry.clip is None or not entry.has_clip:
         return slate(entry.scene_id, entry.title, entry.duration, profile, cache)
-    sha256 = entry.clip_sha256 or clip_sha256(entry.clip)
+    sha256 = entry.clip_sha256 or sha256_file(entry.clip)
     return normalised_clip(entry.clip, sha256, profile, cache)
 
 
@@ -155,3 +159,7 @@ def _write_sidecars(
     srt_path.unlink(missing_ok=True)
     vtt_path.unlink(missing_ok=True)
     return None, None
+
+
+def _is_work_folder(name: str) -> bool:
+    return name.startswith(_WORK_PREFIX)

@@ -10,24 +10,15 @@ tail are blended with the neighbouring scenes.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ExportError
 from ..media import probe, run_ffmpeg
 from .cache import Piece, PieceCache
 from .profile import Profile
-
-
-def clip_sha256(clip: Path) -> str:
-    """The sha256 of a clip file, read in chunks."""
-    digest = hashlib.sha256()
-    with clip.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def normalised_clip(clip: Path, sha256: str, profile: Profile, cache: PieceCache) -> Piece:
@@ -69,7 +60,7 @@ def crossfade_parts(
 ) -> CrossfadeParts:
     """Cut a piece into head, body and tail (cached); ``overlap`` < half its frames."""
     if not 0 < overlap < piece.frames - overlap:
-        raise ValueError(f"{piece.name}: cannot cut {overlap} frames from each end")
+        raise ExportError(f"{piece.name}: cannot cut {overlap} frames from each end")
     ranges = [
         (0, overlap),
         (overlap, piece.frames - overlap),

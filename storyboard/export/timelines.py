@@ -28,7 +28,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from ..errors import MissingClips
+from ..errors import ExportError, MissingClips
 from ..media import probe
 from ..vocabulary import FORMAT_SUFFIXES, TIMELINE_FORMATS, TimelineFormat
 from . import captions
@@ -62,7 +62,7 @@ def export_timeline(
 ) -> Path:
     """Write the cut as a timeline (or as SRT subtitles) at ``destination``."""
     if fmt not in TIMELINE_FORMATS:
-        raise ValueError(f"unknown timeline format {fmt!r}")
+        raise ExportError(f"unknown timeline format {fmt!r}")
     missing = spec.missing
     if missing and not partial:
         raise MissingClips(missing)

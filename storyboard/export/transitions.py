@@ -18,6 +18,7 @@ from typing import Any
 
 from moviepy import CompositeVideoClip, VideoFileClip, afx, vfx
 
+from ..errors import ExportError
 from ..media import run_ffmpeg
 from .cache import Piece, PieceCache
 from .profile import Profile
@@ -26,7 +27,7 @@ from .profile import Profile
 def crossfade(tail: Piece, head: Piece, profile: Profile, cache: PieceCache) -> Piece:
     """The segment where ``tail`` dissolves into ``head`` (equal lengths), cached."""
     if tail.frames != head.frames:
-        raise ValueError(f"{tail.name} and {head.name} differ in length")
+        raise ExportError(f"{tail.name} and {head.name} differ in length")
     digest = hashlib.sha256(f"{tail.name}\n{head.name}".encode()).hexdigest()[:32]
     return cache.make(
         f"xfade-{digest}", lambda output: _render(tail, head, profile, cache.work, output)

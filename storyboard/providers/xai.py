@@ -25,9 +25,7 @@ import email.utils
 import ipaddress
 import logging
 import math
-import os
 import random
-import secrets
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Generator
@@ -51,6 +49,7 @@ from ..errors import (
     UsageError,
     VideoGone,
 )
+from ..fileops import atomic_write
 from ..media import check_clip
 from .base import (
     Blocked,
@@ -397,15 +396,12 @@ class XaiProvider:
 
     async def _download(self, url: httpx.URL, destination: Path, expected: float) -> None:
         """One download attempt: stream, check, rename; a failed attempt leaves nothing."""
-        partial = destination.with_name(f".{destination.name}.{secrets.token_hex(6)}.part")
         try:
-            await self._stream_to(url, partial)
-            await _check_video(partial, expected)
-            os.replace(partial, destination)
+            with atomic_write(destination) as partial:
+                await self._stream_to(url, partial)
+                await _check_video(partial, expected)
         except OSError as problem:
             raise StoreError(f"could not write {destination}: {_describe(problem)}") from problem
-        finally:
-            partial.unlink(missing_ok=True)
 
     async def _stream_to(self, url: httpx.URL, partial: Path) -> None:
         try:

@@ -11,9 +11,6 @@ submits again, which costs nothing.
 from __future__ import annotations
 
 import asyncio
-import errno
-import os
-import shutil
 import uuid
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +18,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from ...errors import ApiError, DownloadError, JobUnknown
+from ...errors import DownloadError, JobUnknown, RequestRefused
+from ...fileops import is_temporary, move_into_place, sweep
 from ...media import check_clip
 from ...vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS
 from ..base import Done, Failed, JobState, Pending, ProviderSettings, VideoRequest
@@ -64,7 +62,7 @@ class PreviewProvider:
         """Nothing to upload: previews read their images from disk."""
 
     async def submit(self, request: VideoRequest) -> str:
-        """Queue a render and return its id; refuse what cannot be drawn (ApiError 400)."""
+        """Queue a render and return its id; refuse what cannot be drawn (RequestRefused)."""
         _check(request)
         self._sweep_once()
         request_id = f"preview-{uuid.uuid4().hex}"
@@ -117,11 +115,7 @@ class PreviewProvider:
         if self._swept:
             return
         self.workdir.mkdir(parents=True, exist_ok=True)
-        for leftover in [
-            *self.workdir.glob("preview-*.mp4"),
-            *self.workdir.glob(".preview-*.part"),
-        ]:
-            leftover.unlink(missing_ok=True)
+        sweep(self.workdir, _is_leftover)
         self._swept = True
 
     def _render(self, job: _Job) -> None:
@@ -162,27 +156,15 @@ def _check(request: VideoRequest) -> None:
     if request.mode == "image" and request.start_image is None:
         problems.append("an image-to-video request needs a start image")
     if problems:
-        raise ApiError(400, "; ".join(problems), code="invalid_request")
+        raise RequestRefused("preview", "; ".join(problems))
 
 
 def _deliver(source: Path, destination: Path, expected_duration: float) -> None:
-    """Check ``source`` is a clip about ``expected_duration`` long, then move it into place.
-
-    A rename when both are on one file system; otherwise a copy to a temporary name
-    beside ``destination``, renamed into place. Either way the clip appears whole.
-    """
+    """Check ``source`` is a clip about ``expected_duration`` long, then move it into place."""
     check_clip(source, expected_duration)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.replace(source, destination)
-        return
-    except OSError as error:
-        if error.errno != errno.EXDEV:
-            raise
-    temporary = destination.with_name(f".{destination.name}.{uuid.uuid4().hex}.part")
-    try:
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, destination)
-    finally:
-        temporary.unlink(missing_ok=True)
-    source.unlink()
+    move_into_place(source, destination)
+
+
+def _is_leftover(name: str) -> bool:
+    """A render of a dead process's job, or a temporary of one."""
+    return is_temporary(name) or (name.startswith("preview-") and name.endswith(".mp4"))

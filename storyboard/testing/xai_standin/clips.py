@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import secrets
 import tempfile
 import threading
 from pathlib import Path
 
+from ...fileops import atomic_write
 from ...limits import frame_size
 from ...media import run_ffmpeg
 
@@ -45,8 +45,7 @@ class ClipMaker:
         return path
 
     def _make(self, path: Path, duration: int, width: int, height: int, hue: int) -> None:
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.mp4")
-        try:
+        with atomic_write(path) as temporary:
             run_ffmpeg(
                 [
                     *("-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate=24,hue=h={hue}"),
@@ -58,9 +57,6 @@ class ClipMaker:
                 ],
                 what="make a stand-in clip",
             )
-            os.replace(temporary, path)
-        finally:
-            temporary.unlink(missing_ok=True)
 
 
 def _even(value: float) -> int:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from PIL import Image
 
+from ....fileops import atomic_write
 from ....media import run_ffmpeg
 from ...base import VideoRequest
 from .compose import Layers, compose_layers
@@ -32,14 +32,12 @@ def render_animatic(
     report = on_progress or (lambda percent: None)
     layers = compose_layers(request)
     report(30)
-    temporary = output.with_name(f".{output.name}.{uuid.uuid4().hex}.part")
-    try:
-        with tempfile.TemporaryDirectory(prefix="storyboard-animatic-") as scratch:
-            args = _ffmpeg_args(request, layers, Path(scratch), temporary)
-            run_ffmpeg(args, what=f"render the animatic of {request.label or 'a scene'}")
-        os.replace(temporary, output)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with (
+        atomic_write(output) as temporary,
+        tempfile.TemporaryDirectory(prefix="storyboard-animatic-") as scratch,
+    ):
+        args = _ffmpeg_args(request, layers, Path(scratch), temporary)
+        run_ffmpeg(args, what=f"render the animatic of {request.label or 'a scene'}")
     report(100)
 
 
