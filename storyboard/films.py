@@ -65,7 +65,7 @@ def export(
     destination: Path | None = None,
     fmt: str = "mp4",
     partial: bool = False,
-) -> ExportResult | Path:
+) -> ExportResult:
     """Write the plan's cut as a film (``mp4``) or a timeline; never generates."""
     spec = film_spec(project, plan, store)
     target = destination or default_destination(project, plan.cut, fmt)

@@ -14,6 +14,7 @@ database is in WAL mode with a busy timeout, so readers never block builds.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -27,11 +28,11 @@ from typing import Any
 
 import sqlite_utils
 
+from .cache_schema import upgrade
 from .errors import ProjectBusy, StoreError
 from .fileops import move_into_place, sha256_file, sweep, temporary_beside
 from .request import Inputs
 
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 
 JOB_OPEN = ("submitting", "submitted")
@@ -68,8 +69,16 @@ class Job:
     error_message: str | None
 
 
+JOB_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Job))
+
+
 class Store:
-    """One project's cache folder."""
+    """One project's cache folder; use it in a ``with`` block, or call :meth:`close`.
+
+    Opening a cache made by an older storyboard upgrades it in place (see
+    :mod:`storyboard.cache_schema`: a schema change is one function there);
+    a cache from a newer storyboard is refused with :class:`StoreError`.
+    """
 
     def __init__(self, cache_dir: Path) -> None:
         self.dir = cache_dir
@@ -78,18 +87,19 @@ class Store:
         self.downloads_dir = cache_dir / "downloads"
         for folder in (self.clips_dir, self.frames_dir, self.downloads_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        path = cache_dir / "cache.db"
+        connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
-            connection = sqlite3.connect(
-                cache_dir / "cache.db", isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
-            )
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db = sqlite_utils.Database(connection)
+            upgrade(self.db, path)
             self.db.enable_wal()
-            self._create_tables()
         except sqlite3.DatabaseError as error:
-            raise StoreError(
-                f"{cache_dir / 'cache.db'}: cannot open the cache ({error})"
-            ) from error
+            connection.close()
+            raise StoreError(f"{path}: cannot open the cache ({error})") from error
+        except BaseException:
+            connection.close()
+            raise
 
     @classmethod
     def open_existing(cls, cache_dir: Path) -> Store | None:
@@ -97,56 +107,14 @@ class Store:
         return cls(cache_dir) if (cache_dir / "cache.db").exists() else None
 
     def close(self) -> None:
+        """Close the database; closing twice is harmless."""
         self.db.conn.close()
 
-    # -- schema ---------------------------------------------------------------
+    def __enter__(self) -> Store:
+        return self
 
-    def _create_tables(self) -> None:
-        tables: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
-            "jobs": (
-                {
-                    "id": int,
-                    "key": str,
-                    "scene_id": str,
-                    "provider": str,
-                    "status": str,
-                    "request_id": str,
-                    "attempt": int,
-                    "created_at": str,
-                    "submitted_at": str,
-                    "finished_at": str,
-                    "cost_usd": float,
-                    "clip": str,
-                    "error_code": str,
-                    "error_message": str,
-                },
-                "id",
-            ),
-            "takes": (
-                {
-                    "key": str,
-                    "take": int,
-                    "clip": str,
-                    "created_at": str,
-                    "cost_usd": float,
-                    "provider": str,
-                    "scene_id": str,
-                    "job_id": int,
-                },
-                ("key", "take"),
-            ),
-            "inputs": ({"key": str, "inputs": str}, "key"),
-            "frames": ({"clip": str, "frame": str}, "clip"),
-            "selections": ({"key": str, "take": int, "selected_at": str}, "key"),
-            "uploads": (
-                {"sha256": str, "base_url": str, "file_id": str, "expires_at": float},
-                ("sha256", "base_url"),
-            ),
-        }
-        for name, (columns, pk) in tables.items():
-            self.db.table(name).create(columns, pk=pk, if_not_exists=True)
-        self.db.execute("CREATE INDEX IF NOT EXISTS jobs_by_key ON jobs (key, provider)")
-        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @contextlib.contextmanager
     def immediate(self) -> Iterator[None]:
@@ -163,24 +131,24 @@ class Store:
 
     def record_job(self, key: str, scene_id: str, provider: str, attempt: int) -> int:
         """Record a job before it is submitted; returns its id."""
+        job = {
+            "key": key,
+            "scene_id": scene_id,
+            "provider": provider,
+            "status": "submitting",
+            "attempt": attempt,
+            "created_at": now_iso(),
+        }
         with self.immediate():
-            cursor = self.db.execute(
-                "INSERT INTO jobs (key, scene_id, provider, status, attempt, created_at)"
-                " VALUES (?, ?, ?, 'submitting', ?, ?)",
-                [key, scene_id, provider, attempt, now_iso()],
-            )
-        return int(cursor.lastrowid or 0)
+            return int(self.db.table("jobs").insert(job).last_rowid or 0)
 
     def update_job(self, job_id: int, **fields: Any) -> None:
         if "status" in fields and fields["status"] not in JOB_OPEN:
             fields.setdefault("finished_at", now_iso())
         if fields.get("status") == "submitted":
             fields.setdefault("submitted_at", now_iso())
-        assignments = ", ".join(f"{name} = ?" for name in fields)
         with self.immediate():
-            self.db.execute(
-                f"UPDATE jobs SET {assignments} WHERE id = ?", [*fields.values(), job_id]
-            )
+            self.db.table("jobs").update(job_id, fields)
 
     def open_jobs(self, key: str, provider: str) -> list[Job]:
         """Jobs for a key that were recorded or submitted and never finished."""
@@ -194,28 +162,20 @@ class Store:
         return jobs[-1] if jobs else None
 
     def _jobs(self, where: str, params: list[Any]) -> list[Job]:
-        rows = self.db.query(
-            "SELECT id, key, scene_id, provider, status, request_id, attempt, cost_usd,"
-            f" error_code, error_message FROM jobs WHERE {where} ORDER BY id",
-            params,
-        )
+        rows = self.db.table("jobs").rows_where(where, params, select=JOB_COLUMNS, order_by="id")
         return [Job(**row) for row in rows]
 
     def count_jobs(self, provider: str | None = None) -> int:
-        sql = "SELECT COUNT(*) FROM jobs WHERE status != 'submitting'"
-        params: list[Any] = []
-        if provider:
-            sql += " AND provider = ?"
-            params.append(provider)
-        return int(self.db.execute(sql, params).fetchone()[0])
+        where = "status != 'submitting'" + (" AND provider = ?" if provider else "")
+        return self.db.table("jobs").count_where(where, [provider] if provider else [])
 
     def spent_usd(self, provider: str | None = None) -> float:
-        sql = "SELECT COALESCE(SUM(cost_usd), 0) FROM jobs"
-        params: list[Any] = []
-        if provider:
-            sql += " WHERE provider = ?"
-            params.append(provider)
-        return round(float(self.db.execute(sql, params).fetchone()[0]), 4)
+        (row,) = self.db.table("jobs").rows_where(
+            "provider = ?" if provider else None,
+            [provider] if provider else [],
+            select="COALESCE(SUM(cost_usd), 0) AS spent",
+        )
+        return round(float(row["spent"]), 4)
 
     # -- takes ----------------------------------------------------------------
 
@@ -224,61 +184,51 @@ class Store:
     ) -> Take:
         """Record a new take of a key, numbered after the existing ones, and finish its job."""
         with self.immediate():
-            row = self.db.execute("SELECT COALESCE(MAX(take), 0) FROM takes WHERE key = ?", [key])
-            number = int(row.fetchone()[0]) + 1
-            created = now_iso()
-            self.db.execute(
-                "INSERT INTO takes (key, take, clip, created_at, cost_usd, provider, scene_id,"
-                " job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [key, number, clip, created, cost_usd, provider, scene_id, job_id],
+            (row,) = self.db.table("takes").rows_where(
+                "key = ?", [key], select="COALESCE(MAX(take), 0) AS last"
             )
+            take = Take(
+                key, int(row["last"]) + 1, clip, now_iso(), cost_usd, provider, scene_id, job_id
+            )
+            self.db.table("takes").insert(dataclasses.asdict(take))
             if job_id is not None:
-                self.db.execute(
-                    "UPDATE jobs SET status = 'done', clip = ?, cost_usd = ?, finished_at = ?"
-                    " WHERE id = ?",
-                    [clip, cost_usd, created, job_id],
-                )
-        return Take(key, number, clip, created, cost_usd, provider, scene_id, job_id)
+                finished = {"status": "done", "clip": clip, "cost_usd": cost_usd}
+                self.db.table("jobs").update(job_id, {**finished, "finished_at": take.created_at})
+        return take
 
     def takes(self, key: str) -> list[Take]:
-        rows = self.db.query(
-            "SELECT key, take, clip, created_at, cost_usd, provider, scene_id, job_id"
-            " FROM takes WHERE key = ? ORDER BY take",
-            [key],
-        )
-        return [Take(**row) for row in rows]
+        return self._takes("key = ?", [key], "take")
 
     def takes_of_scene(self, scene_id: str, provider: str) -> list[Take]:
-        rows = self.db.query(
-            "SELECT key, take, clip, created_at, cost_usd, provider, scene_id, job_id"
-            " FROM takes WHERE scene_id = ? AND provider = ? ORDER BY created_at, take",
-            [scene_id, provider],
+        return self._takes(
+            "scene_id = ? AND provider = ?", [scene_id, provider], "created_at, take"
         )
+
+    def _takes(self, where: str, params: list[Any], order_by: str) -> list[Take]:
+        rows = self.db.table("takes").rows_where(where, params, order_by=order_by)
         return [Take(**row) for row in rows]
 
     def select(self, key: str, take: int) -> None:
         with self.immediate():
-            self.db.execute(
-                "INSERT OR REPLACE INTO selections (key, take, selected_at) VALUES (?, ?, ?)",
-                [key, take, now_iso()],
+            self.db.table("selections").upsert(
+                {"key": key, "take": take, "selected_at": now_iso()}, pk="key"
             )
 
     def selection(self, key: str) -> int | None:
-        row = self.db.execute("SELECT take FROM selections WHERE key = ?", [key]).fetchone()
-        return int(row[0]) if row else None
+        rows = list(self.db.table("selections").rows_where("key = ?", [key], select="take"))
+        return int(rows[0]["take"]) if rows else None
 
     # -- inputs ---------------------------------------------------------------
 
     def remember_inputs(self, key: str, inputs: Inputs) -> None:
         with self.immediate():
-            self.db.execute(
-                "INSERT OR IGNORE INTO inputs (key, inputs) VALUES (?, ?)",
-                [key, json.dumps(inputs, sort_keys=True)],
+            self.db.table("inputs").insert(
+                {"key": key, "inputs": json.dumps(inputs, sort_keys=True)}, ignore=True
             )
 
     def inputs(self, key: str) -> Inputs | None:
-        row = self.db.execute("SELECT inputs FROM inputs WHERE key = ?", [key]).fetchone()
-        return dict(json.loads(row[0])) if row else None
+        rows = list(self.db.table("inputs").rows_where("key = ?", [key], select="inputs"))
+        return dict(json.loads(rows[0]["inputs"])) if rows else None
 
     # -- files ----------------------------------------------------------------
 
@@ -313,10 +263,10 @@ class Store:
 
     def known_frame(self, clip: str) -> str | None:
         """The sha256 of a clip's last frame if it was extracted (and is still there)."""
-        row = self.db.execute("SELECT frame FROM frames WHERE clip = ?", [clip]).fetchone()
-        if row is None or not self.frame_path(row[0]).exists():
+        rows = list(self.db.table("frames").rows_where("clip = ?", [clip], select="frame"))
+        if not rows or not self.frame_path(rows[0]["frame"]).exists():
             return None
-        return str(row[0])
+        return str(rows[0]["frame"])
 
     def frame_scratch_path(self, clip: str) -> Path:
         """Where to extract a clip's frame before :meth:`remember_frame` names it."""
@@ -327,9 +277,7 @@ class Store:
         frame = sha256_file(extracted)
         move_into_place(extracted, self.frame_path(frame))
         with self.immediate():
-            self.db.execute(
-                "INSERT OR REPLACE INTO frames (clip, frame) VALUES (?, ?)", [clip, frame]
-            )
+            self.db.table("frames").upsert({"clip": clip, "frame": frame}, pk="clip")
         return frame
 
     def clean_downloads(self) -> None:
@@ -339,18 +287,25 @@ class Store:
     # -- uploads (the UploadMemo protocol of the xAI provider) -----------------
 
     def get(self, sha256: str, base_url: str) -> str | None:
-        row = self.db.execute(
-            "SELECT file_id FROM uploads WHERE sha256 = ? AND base_url = ? AND expires_at > ?",
-            [sha256, base_url, time.time()],
-        ).fetchone()
-        return str(row[0]) if row else None
+        rows = list(
+            self.db.table("uploads").rows_where(
+                "sha256 = ? AND base_url = ? AND expires_at > ?",
+                [sha256, base_url, time.time()],
+                select="file_id",
+            )
+        )
+        return str(rows[0]["file_id"]) if rows else None
 
     def put(self, sha256: str, base_url: str, file_id: str, expires_at: float) -> None:
         with self.immediate():
-            self.db.execute(
-                "INSERT OR REPLACE INTO uploads (sha256, base_url, file_id, expires_at)"
-                " VALUES (?, ?, ?, ?)",
-                [sha256, base_url, file_id, expires_at],
+            self.db.table("uploads").upsert(
+                {
+                    "sha256": sha256,
+                    "base_url": base_url,
+                    "file_id": file_id,
+                    "expires_at": expires_at,
+                },
+                pk=("sha256", "base_url"),
             )
 
 

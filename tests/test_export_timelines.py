@@ -35,7 +35,7 @@ def names(timeline: otio.schema.Timeline) -> list[str]:
 def test_otio_holds_each_clip_in_order_with_its_metadata_and_media(
     clips: list[Path], tmp_path: Path
 ) -> None:
-    path = export_timeline(cut(clips), tmp_path / "film.otio", "otio")
+    path = export_timeline(cut(clips), tmp_path / "film.otio", "otio").path
     timeline = otio.adapters.read_from_file(str(path))
 
     assert names(timeline) == ["breakfast: Breakfast", "walkout", "liftoff"]
@@ -57,7 +57,7 @@ def test_crossfades_are_transitions_and_the_timeline_runs_as_long_as_the_film(
 ) -> None:
     spec = cut(clips, transition="crossfade", transition_duration=0.5, title_card=True)
     timeline = otio.adapters.read_from_file(
-        str(export_timeline(spec, tmp_path / "film.otio", "otio"))
+        str(export_timeline(spec, tmp_path / "film.otio", "otio").path)
     )
 
     track = timeline.tracks[0]
@@ -73,7 +73,7 @@ def test_crossfades_are_transitions_and_the_timeline_runs_as_long_as_the_film(
 def test_media_can_be_relative_to_a_root(clips: list[Path], tmp_path: Path) -> None:
     path = export_timeline(
         cut(clips), tmp_path / "film.otio", "otio", media_root=clips[0].parent.parent
-    )
+    ).path
     timeline = otio.adapters.read_from_file(str(path))
     assert (
         timeline.find_clips()[1].media_reference.target_url == f"{clips[1].parent.name}/green.mp4"
@@ -81,7 +81,7 @@ def test_media_can_be_relative_to_a_root(clips: list[Path], tmp_path: Path) -> N
 
 
 def test_edl_lists_the_clips_in_order(clips: list[Path], tmp_path: Path) -> None:
-    path = export_timeline(cut(clips), tmp_path / "film.edl", "edl")
+    path = export_timeline(cut(clips), tmp_path / "film.edl", "edl").path
     timeline = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=24)
 
     assert names(timeline) == ["breakfast: Breakfast", "walkout", "liftoff"]
@@ -93,7 +93,7 @@ def test_fcp_xml_carries_clips_transitions_and_storyboard_metadata(
     clips: list[Path], tmp_path: Path
 ) -> None:
     spec = cut(clips, transition="crossfade")
-    path = export_timeline(spec, tmp_path / f"film{TIMELINE_SUFFIXES['fcpxml']}", "fcpxml")
+    path = export_timeline(spec, tmp_path / f"film{TIMELINE_SUFFIXES['fcpxml']}", "fcpxml").path
     timeline = otio.adapters.read_from_file(str(path), adapter_name="fcp_xml")
 
     assert path.suffix == ".xml" and "<xmeml" in path.read_text()
@@ -106,7 +106,7 @@ def test_fcp_xml_carries_clips_transitions_and_storyboard_metadata(
 
 
 def test_srt_timeline_matches_the_film(clips: list[Path], tmp_path: Path) -> None:
-    path = export_timeline(cut(clips, title_card=True), tmp_path / "film.srt", "srt")
+    path = export_timeline(cut(clips, title_card=True), tmp_path / "film.srt", "srt").path
     assert path.read_text(encoding="utf-8") == (
         "1\n00:00:03,000 --> 00:00:05,000\nLaunch day.\n\n2\n00:00:07,000 --> 00:00:09,000\nUp.\n"
     )
@@ -117,7 +117,7 @@ def test_a_missing_clip_is_refused_unless_partial(clips: list[Path], tmp_path: P
     with pytest.raises(MissingClips):
         export_timeline(spec, tmp_path / "film.otio", "otio")
 
-    path = export_timeline(spec, tmp_path / "film.otio", "otio", partial=True)
+    path = export_timeline(spec, tmp_path / "film.otio", "otio", partial=True).path
     missing = otio.adapters.read_from_file(str(path)).find_clips()[1]
     assert isinstance(missing.media_reference, otio.schema.MissingReference)
     assert missing.source_range.duration == otio.opentime.RationalTime(72, 24)

@@ -56,7 +56,7 @@ class FilmSpec:
 
 @dataclass(frozen=True)
 class ExportResult:
-    """A film written by :func:`~storyboard.export.export_film`."""
+    """A film or a timeline written by an export (see ``format``)."""
 
     path: Path
     duration: float
@@ -65,6 +65,8 @@ class ExportResult:
     vtt: Path | None = None
     slated: tuple[str, ...] = ()
     """Scenes that a slate stands in for (``--partial``)."""
+    format: str = "mp4"
+    """``mp4`` for a film; ``otio``, ``fcpxml``, ``edl`` or ``srt`` for a timeline."""
 
     @property
     def sidecars(self) -> tuple[Path, ...]:

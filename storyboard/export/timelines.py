@@ -35,7 +35,7 @@ from . import captions
 from .cards import TITLE_SECONDS
 from .files import write_text
 from .profile import overlap_frames
-from .spec import FilmEntry, FilmSpec
+from .spec import ExportResult, FilmEntry, FilmSpec
 
 TIMELINE_SUFFIXES: dict[str, str] = {fmt: FORMAT_SUFFIXES[fmt] for fmt in TIMELINE_FORMATS}
 """The file suffix each timeline format is saved with."""
@@ -59,7 +59,7 @@ def export_timeline(
     *,
     media_root: Path | None = None,
     partial: bool = False,
-) -> Path:
+) -> ExportResult:
     """Write the cut as a timeline (or as SRT subtitles) at ``destination``."""
     if fmt not in TIMELINE_FORMATS:
         raise ExportError(f"unknown timeline format {fmt!r}")
@@ -73,15 +73,16 @@ def export_timeline(
         [item.frames for item in items],
         spec.settings.fps,
     )
+    timeline = _timeline(spec, items, overlap, media_root)
     if fmt == "srt":
         shots = [captions.Shot(i.frames, i.entry.caption if i.entry else None) for i in items]
-        return write_text(
-            destination, captions.srt(captions.cues(shots, overlap, spec.settings.fps))
-        )
-    timeline = _timeline(spec, items, overlap, media_root)
-    if fmt == "fcpxml":
-        _add_logging_info(timeline)
-    return write_text(destination, otio.adapters.write_to_string(timeline, _ADAPTERS[fmt]))
+        text = captions.srt(captions.cues(shots, overlap, spec.settings.fps))
+    else:
+        if fmt == "fcpxml":
+            _add_logging_info(timeline)
+        text = otio.adapters.write_to_string(timeline, _ADAPTERS[fmt])
+    path = write_text(destination, text)
+    return ExportResult(path, timeline.duration().to_seconds(), slated=tuple(missing), format=fmt)
 
 
 def _items(spec: FilmSpec) -> list[_Item]:

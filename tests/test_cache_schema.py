@@ -1,0 +1,145 @@
+"""Caches upgrade in place: a 0.1.0 cache keeps every record; a newer one is refused.
+
+``tests/fixtures/cache-v1`` was made by the 0.1.0 release (before migrations
+existed); ``manifest.json`` lists what its ``cache.db`` holds.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+
+from storyboard.cache_schema import KNOWN, MIGRATIONS, SCHEMA_VERSION
+from storyboard.errors import StoreError
+from storyboard.store import JOB_COLUMNS, Store
+
+FIXTURE = Path(__file__).parent / "fixtures" / "cache-v1"
+MANIFEST: dict[str, Any] = json.loads((FIXTURE / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def old_cache(tmp_path: Path) -> Path:
+    """A copy of the 0.1.0 cache folder."""
+    cache_dir = tmp_path / ".storyboard"
+    cache_dir.mkdir()
+    shutil.copy(FIXTURE / "cache.db", cache_dir / "cache.db")
+    return cache_dir
+
+
+def _applied(cache_dir: Path) -> list[str]:
+    with sqlite_utils.Database(cache_dir / "cache.db") as db:
+        return [step.name for step in MIGRATIONS.applied(db)]
+
+
+def test_the_fixture_is_a_cache_without_migrations() -> None:
+    assert MANIFEST["made_by"].startswith("storyboard 0.1.0")
+    assert {job["status"] for job in MANIFEST["jobs"]} >= {
+        "done", "failed", "blocked", "submitted", "submitting", "ambiguous"
+    }  # fmt: skip
+    with sqlite_utils.Database(FIXTURE / "cache.db") as db:
+        assert not db.table("_sqlite_migrations").exists()
+
+
+def test_an_old_cache_upgrades_and_keeps_every_take(old_cache: Path) -> None:
+    with Store(old_cache) as store:
+        for expected in MANIFEST["takes"]:
+            found = {take.take: take for take in store.takes(expected["key"])}
+            assert found[expected["take"]].__dict__ == expected
+            scene_takes = store.takes_of_scene(expected["scene_id"], expected["provider"])
+            assert (expected["key"], expected["take"]) in {(t.key, t.take) for t in scene_takes}
+        for selection in MANIFEST["selections"]:
+            assert store.selection(selection["key"]) == selection["take"]
+        for key in MANIFEST["inputs"]:
+            assert store.inputs(key)
+        for upload in MANIFEST["uploads"]:
+            live = upload["expires_at"] > time.time()
+            file_id = store.get(upload["sha256"], upload["base_url"])
+            assert file_id == (upload["file_id"] if live else None)
+
+
+def test_an_old_cache_keeps_every_job_and_its_spend(old_cache: Path) -> None:
+    jobs = MANIFEST["jobs"]
+    with Store(old_cache) as store:
+        rows = store.db.table("jobs").rows_where(select=JOB_COLUMNS, order_by="id")
+        assert list(rows) == jobs
+        open_jobs = {
+            j["id"] for j in jobs if j["status"] in ("submitting", "submitted", "ambiguous")
+        }
+        found_open = set()
+        for job in jobs:
+            found_open |= {j.id for j in store.open_jobs(job["key"], job["provider"])}
+        assert found_open == open_jobs
+        assert store.spent_usd() == pytest.approx(sum(j["cost_usd"] or 0 for j in jobs))
+        assert store.spent_usd("xai") == pytest.approx(0.75)
+        assert store.count_jobs() == len([j for j in jobs if j["status"] != "submitting"])
+        frames = {row["clip"]: row["frame"] for row in store.db.table("frames").rows}
+        assert frames == {row["clip"]: row["frame"] for row in MANIFEST["frames"]}
+
+
+def test_the_upgrade_runs_once_and_new_caches_start_current(
+    old_cache: Path, tmp_path: Path
+) -> None:
+    Store(old_cache).close()
+    assert _applied(old_cache) == KNOWN
+    assert len(KNOWN) == SCHEMA_VERSION >= 2
+    before = (old_cache / "cache.db").stat().st_mtime_ns
+    Store(old_cache).close()
+    assert _applied(old_cache) == KNOWN
+    assert (old_cache / "cache.db").stat().st_mtime_ns == before, "a current cache is not written"
+    fresh = tmp_path / "fresh"
+    Store(fresh).close()
+    assert _applied(fresh) == KNOWN
+
+
+def _open(folder: str) -> None:
+    Store(Path(folder)).close()
+
+
+def test_processes_opening_an_old_cache_at_once_upgrade_it_once(old_cache: Path) -> None:
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_open, args=(str(old_cache),)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+    assert _applied(old_cache) == KNOWN
+    with Store(old_cache) as store:
+        assert len(list(store.db.table("takes").rows)) == len(MANIFEST["takes"])
+
+
+def _upgrade_as_a_newer_storyboard(cache_dir: Path, version: str) -> None:
+    """What a storyboard that knows one more migration leaves behind."""
+    newer = sqlite_utils.Migrations("storyboard")
+    for name in KNOWN:
+        newer(name=name)(lambda db: None)
+
+    @newer()
+    def take_scores(db: sqlite_utils.Database) -> None:
+        db.table("takes").add_column("score", float)
+
+    with sqlite_utils.Database(cache_dir / "cache.db") as db:
+        newer.apply(db)
+        db.table("cache_info").upsert({"name": "written_by", "value": version}, pk="name")
+
+
+def test_a_newer_cache_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    cache_dir = tmp_path / ".storyboard"
+    with Store(cache_dir) as store:
+        store.add_take("k", "s", "xai", "clip", 0.5, None)
+    _upgrade_as_a_newer_storyboard(cache_dir, "9.1.0")
+    before = (cache_dir / "cache.db").read_bytes()
+    with pytest.raises(StoreError) as refused:
+        Store(cache_dir)
+    message = str(refused.value)
+    assert "schema version 3" in message
+    assert "storyboard 9.1.0 or later" in message
+    assert message.endswith("nothing was changed")
+    assert (cache_dir / "cache.db").read_bytes() == before
