@@ -1,13 +1,13 @@
 """storyboard: turn a written story into a film whose characters look the same throughout.
 
-From Python, as from the command line::
+From Python, as from the command line (docs/api.md)::
 
     import storyboard
 
-    studio = storyboard.open_project("projects/astronaut-cat")
-    plan = studio.plan(provider="preview")
-    result = studio.build(provider="preview")
-    film = studio.export(provider="preview")
+    with storyboard.open_project("projects/astronaut-cat") as studio:
+        plan = studio.plan(provider="preview")
+        result = studio.build(provider="preview")
+        film = studio.export(provider="preview")
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from .export import ExportResult
 from .plan import Plan, ScenePlan
 from .project import Project
 from .scaffold import new_project
-from .studio import Studio, TakeInfo
+from .studio import SceneStatus, Status, Studio, TakeInfo
 
 __all__ = [
     "AmbiguousSubmission",
@@ -68,6 +68,8 @@ __all__ = [
     "RequestRefused",
     "ScenePlan",
     "SceneResult",
+    "SceneStatus",
+    "Status",
     "StoreError",
     "StoryboardError",
     "Studio",
@@ -81,5 +83,5 @@ __all__ = [
 
 
 def open_project(path: str | Path = ".") -> Studio:
-    """Load and check a project (raises ProjectInvalid listing every problem)."""
+    """Load and check a project (raises ProjectInvalid listing every problem); see Studio.open."""
     return Studio.open(path)

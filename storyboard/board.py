@@ -367,11 +367,8 @@ def _demo(paths: Iterable[str]) -> None:
     """``python -m storyboard.board [PROJECT]``: write a project's board and print its path."""
     from .studio import Studio
 
-    studio = Studio.open(next(iter(paths), "."))
-    try:
+    with Studio.open(next(iter(paths), ".")) as studio:
         print(write_board(studio))
-    finally:
-        studio.close()
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ from .errors import (
     StoryboardError,
     UsageError,
 )
-from .export import ExportResult
 from .graph import render_dot, render_mermaid, render_text
 from .plan import Plan, ScenePlan
 from .progress import reporter_for
@@ -200,12 +199,10 @@ def new(
 @handles_errors
 def check(project: ProjectOption = Path(".")) -> None:
     """Validate the project and print every problem, not just the first."""
-    studio = Studio.open(project)
-    scenes = studio.project.scenes
-    assets = studio.project.assets
-    out.print(
-        f"{relative(studio.project.story_path)}: ok ({len(scenes)} scenes, {len(assets)} assets)"
-    )
+    with Studio.open(project) as studio:
+        loaded = studio.project
+    scenes, assets = loaded.scenes, loaded.assets
+    out.print(f"{relative(loaded.story_path)}: ok ({len(scenes)} scenes, {len(assets)} assets)")
 
 
 @app.command()
@@ -224,7 +221,8 @@ def graph(
     ] = GraphFormat.text,
 ) -> None:
     """Show the scene graph: which scene needs which."""
-    loaded = Studio.open(project).project
+    with Studio.open(project) as studio:
+        loaded = studio.project
     renderers = {"text": render_text, "mermaid": render_mermaid, "dot": render_dot}
     out.print(renderers[format.value](loaded.graph, list(loaded.scenes)), markup=False)
 
@@ -241,18 +239,18 @@ def plan(
     provider: ProviderOption = None,
 ) -> None:
     """Per scene: state, reason, compiled prompt with numbered references, estimated cost."""
-    studio = Studio.open(project)
-    result = studio.plan(provider, cut)
+    with Studio.open(project) as studio:
+        result = studio.plan(provider, cut)
     if json_output:
         _print_json(result.as_dict(studio.project))
         return
-    _print_plan(studio, result)
+    _print_plan(result)
 
 
 STATE_STYLES = {"cached": "green", "failed": "red", "stale": "yellow", "missing": "cyan"}
 
 
-def _print_plan(studio: Studio, result: Plan) -> None:
+def _print_plan(result: Plan) -> None:
     out.print(f"[bold]{escape(result.title)}[/] (cut {result.cut}, provider {result.provider})")
     for scene_plan in result.scenes:
         _print_scene_plan(scene_plan)
@@ -290,25 +288,25 @@ def status(
     provider: ProviderOption = None,
 ) -> None:
     """The project at a glance: scenes, states, takes, money spent."""
-    studio = Studio.open(project)
-    summary = studio.status(provider)
+    with Studio.open(project) as studio:
+        summary = studio.status(provider)
     if json_output:
-        _print_json(summary)
+        _print_json(summary.as_dict())
         return
-    table = Table(title=f"{summary['title']} ({summary['provider']})", title_justify="left")
+    table = Table(title=f"{summary.title} ({summary.provider})", title_justify="left")
     for column in ("scene", "state", "take", "takes", "spent", "why"):
         table.add_column(column)
-    for scene in summary["scenes"]:
+    for scene in summary.scenes:
         table.add_row(
-            scene["id"],
-            scene["state"],
-            str(scene["take"] or "-"),
-            str(scene["takes"]),
-            f"${scene['cost_usd']:.2f}",
-            escape(scene["reason"]),
+            scene.id,
+            scene.state,
+            str(scene.take or "-"),
+            str(scene.takes),
+            f"${scene.cost_usd:.2f}",
+            escape(scene.reason),
         )
     out.print(table)
-    out.print(f"spent so far: ${summary['spent_usd']:.2f}")
+    out.print(f"spent so far: ${summary.spent_usd:.2f}")
 
 
 @app.command()
@@ -320,7 +318,8 @@ def takes(
     provider: ProviderOption = None,
 ) -> None:
     """The takes of a scene: number, when, cost, which is selected."""
-    found = Studio.open(project).takes(scene, provider)
+    with Studio.open(project) as studio:
+        found = studio.takes(scene, provider)
     if json_output:
         _print_json([take.as_dict() for take in found])
         return
@@ -350,12 +349,12 @@ def use(
     provider: ProviderOption = None,
 ) -> None:
     """Select take N of a scene; the scenes downstream become stale."""
-    studio = Studio.open(project)
-    chosen = studio.use(scene, take, provider)
-    below = sorted(studio.project.graph.downstream(scene))
+    with Studio.open(project) as studio:
+        chosen = studio.use(scene, take, provider)
+        below = sorted(studio.project.graph.downstream(scene))
+        states = studio.plan(provider).all_scenes if below else {}
     out.print(f"{scene} now uses take {chosen.take}")
     if below:
-        states = studio.plan(provider).all_scenes
         listed = ", ".join(f"{scene_id} ({states[scene_id].state})" for scene_id in below)
         out.print(f"downstream: {listed}")
 
@@ -393,13 +392,13 @@ def build(
     force: ForceOption = False,
 ) -> None:
     """Generate every scene that needs it, then export the film."""
-    studio = Studio.open(project)
     options = BuildOptions(
         concurrency=concurrency, only=only, cut=cut, max_cost=max_cost, resubmit=resubmit
     )
-    if not no_export:
-        studio.output_path(cut, output, force=force)  # a refused -o stops before any spend
-    _build_and_export(studio, provider, options, no_export, output, partial, wait, force)
+    with Studio.open(project) as studio:
+        if not no_export:
+            studio.output_path(cut, output, force=force)  # a refused -o stops before any spend
+        _build_and_export(studio, provider, options, no_export, output, partial, wait, force)
 
 
 @app.command()
@@ -413,12 +412,12 @@ def regen(
     max_cost: MaxCostOption = None,
 ) -> None:
     """Make a new take of a scene and of everything downstream of it, select them, export."""
-    studio = Studio.open(project)
-    targets = studio.regen_targets(scene)
-    options = BuildOptions(
-        concurrency=concurrency, regen=targets, only=sorted(targets), max_cost=max_cost
-    )
-    _build_and_export(studio, provider, options, no_export, None, False, True, False)
+    with Studio.open(project) as studio:
+        targets = studio.regen_targets(scene)
+        options = BuildOptions(
+            concurrency=concurrency, regen=targets, only=sorted(targets), max_cost=max_cost
+        )
+        _build_and_export(studio, provider, options, no_export, None, False, True, False)
 
 
 def _build_and_export(
@@ -467,14 +466,14 @@ def _export_and_report(
 ) -> None:
     with err.status(f"assembling the {fmt} of cut {cut or 'film'}…"):
         made = studio.export(provider, cut, output, fmt, partial, force)
-    if isinstance(made, ExportResult):
+    if made.format == "mp4":
         out.print(f"film: {relative(made.path)} ({made.duration:.1f} s)")
         for sidecar in made.sidecars:
             out.print(f"  + {relative(sidecar)}")
         if made.slated:
             out.print(f"  slates for: {', '.join(made.slated)}")
     else:
-        out.print(f"{fmt}: {relative(made)}")
+        out.print(f"{fmt}: {relative(made.path)}")
 
 
 @app.command()
@@ -491,8 +490,8 @@ def export(
     force: ForceOption = False,
 ) -> None:
     """Assemble a film or a timeline from what is cached; never generates."""
-    studio = Studio.open(project)
-    _export_and_report(studio, provider, cut, output, format.value, partial, force)
+    with Studio.open(project) as studio:
+        _export_and_report(studio, provider, cut, output, format.value, partial, force)
 
 
 @app.command()
@@ -511,8 +510,8 @@ def board(
     """Write an HTML storyboard: every scene, its labelled references, its takes, its state."""
     from .board import write_board
 
-    studio = Studio.open(project)
-    page = write_board(studio, output, provider, force)
+    with Studio.open(project) as studio:
+        page = write_board(studio, output, provider, force)
     out.print(f"board: {relative(page)}")
 
 

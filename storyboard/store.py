@@ -88,7 +88,11 @@ class Store:
         for folder in (self.clips_dir, self.frames_dir, self.downloads_dir):
             folder.mkdir(parents=True, exist_ok=True)
         path = cache_dir / "cache.db"
-        connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        # One thread at a time, but not always the one that opened it (a build run from a
+        # notebook runs on a worker thread).
+        connection = sqlite3.connect(
+            path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
         try:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db = sqlite_utils.Database(connection)

@@ -8,9 +8,11 @@ regen, takes, use, status and export. The CLI is a thin layer over it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,26 +33,66 @@ from .store import BuildLock, Store, Take
 
 @dataclass(frozen=True)
 class TakeInfo:
+    """One take of a scene, as :meth:`Studio.takes` lists it."""
+
     take: int
     selected: bool
+    """Whether the film uses this take."""
     created_at: str
     cost_usd: float
     key: str
     clip: str
+    """The SHA-256 of the clip file (``.storyboard/clips/<clip>.mp4``)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "take": self.take,
-            "selected": self.selected,
-            "created_at": self.created_at,
-            "cost_usd": self.cost_usd,
-            "key": self.key,
-            "clip": self.clip,
-        }
+        """The take as ``storyboard takes --json`` prints it."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class SceneStatus:
+    """One scene of :class:`Status`: its state, why, its selected take and what it cost."""
+
+    id: str
+    state: str
+    """``cached``, ``missing``, ``stale`` or ``failed`` (see docs/caching-and-takes.md)."""
+    reason: str
+    take: int | None
+    """The number of the take the film uses, if any."""
+    takes: int
+    """How many takes the scene's current key has."""
+    cost_usd: float
+    """What every take of the scene made with this provider cost."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The scene as ``storyboard status --json`` prints it."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Status:
+    """The project at a glance, as :meth:`Studio.status` returns it."""
+
+    title: str
+    provider: str
+    spent_usd: float
+    """Everything the cache records as spent, with every provider."""
+    scenes: tuple[SceneStatus, ...]
+    """In the story's order."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The status as ``storyboard status --json`` prints it."""
+        return dataclasses.asdict(self) | {"scenes": [scene.as_dict() for scene in self.scenes]}
 
 
 class Studio:
-    """One project with its cache and its lock file."""
+    """One project with its cache and its lock file.
+
+    Open it with :meth:`open` in a ``with`` block (or call :meth:`close`)::
+
+        with Studio.open("projects/astronaut-cat") as studio:
+            studio.build(provider="preview")
+    """
 
     def __init__(self, project: Project) -> None:
         self.project = project
@@ -60,11 +102,23 @@ class Studio:
 
     @classmethod
     def open(cls, path: Path | str = ".") -> Studio:
+        """Load and check the project at ``path`` (its folder or its story.yaml).
+
+        Raises :class:`~storyboard.errors.ProjectInvalid` listing every problem.
+        """
         return cls(Project.load(path))
+
+    def __enter__(self) -> Studio:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def existing_store(self) -> Store | None:
         """The cache if the project has one; reading commands never create it."""
+        if self._store is None:
+            self._store = Store.open_existing(self.project.cache_dir)
         return self._store
 
     @property
@@ -75,63 +129,68 @@ class Studio:
         return self._store
 
     def close(self) -> None:
+        """Close the cache; a studio used again reopens it."""
         if self._store is not None:
             self._store.close()
+            self._store = None
 
     # -- reading ----------------------------------------------------------------
 
     def provider_for_reading(self, flag: str | None = None) -> str:
-        """The provider whose takes plan, status and export show."""
+        """The provider whose takes plan, status and export show.
+
+        ``flag``, else ``$STORYBOARD_PROVIDER``, else the provider of the newest
+        take in the cache, else ``xai``.
+        """
         chosen = chosen_provider(flag)
         if chosen:
             return chosen
-        if self._store is not None:
-            row = self._store.db.execute(
-                "SELECT provider FROM takes ORDER BY created_at DESC LIMIT 1"
-            ).fetchone()
-            if row:
-                return str(row[0])
+        if self.existing_store is not None:
+            newest = self.existing_store.db.table("takes").rows_where(
+                select="provider", order_by="created_at DESC", limit=1
+            )
+            for row in newest:
+                return str(row["provider"])
         return DEFAULT_PROVIDER
 
     def plan(self, provider: str | None = None, cut: str | None = None) -> Plan:
+        """Each scene of a cut with its state, reason, compiled request and estimated cost."""
         name = self.provider_for_reading(provider)
-        return Planner(self.project, self._store, self.lock, name).plan(cut)
+        return Planner(self.project, self.existing_store, self.lock, name).plan(cut)
 
-    def status(self, provider: str | None = None) -> dict[str, Any]:
+    def status(self, provider: str | None = None) -> Status:
+        """Every scene's state, takes and cost, and the money spent so far."""
         plan = self.plan(provider)
-        store = self._store
+        store = self.existing_store
         scenes = []
-        for scene_plan in plan.all_scenes.values():
-            takes = store.takes_of_scene(scene_plan.id, plan.provider) if store else []
+        for scene_id in [s for s in self.project.scenes if s in plan.all_scenes]:
+            scene_plan = plan.all_scenes[scene_id]
+            takes = store.takes_of_scene(scene_id, plan.provider) if store else []
             scenes.append(
-                {
-                    "id": scene_plan.id,
-                    "state": scene_plan.state,
-                    "reason": scene_plan.reason,
-                    "take": scene_plan.take.take if scene_plan.take else None,
-                    "takes": len(scene_plan.takes),
-                    "cost_usd": float(round(sum(t.cost_usd for t in takes), 4)),
-                }
+                SceneStatus(
+                    id=scene_id,
+                    state=scene_plan.state,
+                    reason=scene_plan.reason,
+                    take=scene_plan.take.take if scene_plan.take else None,
+                    takes=len(scene_plan.takes),
+                    cost_usd=float(round(sum(t.cost_usd for t in takes), 4)),
+                )
             )
-        order = {scene_id: index for index, scene_id in enumerate(self.project.scenes)}
-        scenes.sort(key=lambda s: order[str(s["id"])])
-        return {
-            "title": self.project.title,
-            "provider": plan.provider,
-            "spent_usd": store.spent_usd() if store else 0.0,
-            "scenes": scenes,
-        }
+        spent = store.spent_usd() if store else 0.0
+        return Status(self.project.title, plan.provider, spent, tuple(scenes))
 
     def takes(self, scene_id: str, provider: str | None = None) -> list[TakeInfo]:
+        """The takes of a scene's current key, oldest first, marking the selected one."""
         self._check_scene(scene_id)
         plan = self.plan(provider)
         scene_plan = plan.all_scenes[scene_id]
-        if scene_plan.key is None or self._store is None:
+        store = self.existing_store
+        if scene_plan.key is None or store is None:
             return []
         chosen = scene_plan.take.take if scene_plan.take else None
         return [
             TakeInfo(t.take, t.take == chosen, t.created_at, t.cost_usd, t.key, t.clip)
-            for t in self._store.takes(scene_plan.key)
+            for t in store.takes(scene_plan.key)
         ]
 
     # -- changing the selection ---------------------------------------------------
@@ -161,7 +220,29 @@ class Studio:
         wait_for_lock: bool = True,
         on_wait: Callable[[str], None] | None = None,
     ) -> BuildResult:
-        """Generate every scene that needs it (see BuildOptions); does not export."""
+        """Generate every scene that needs it (see BuildOptions); does not export.
+
+        Inside a running event loop (a notebook, a web app) the build runs on a
+        worker thread with a loop of its own, and this call waits for it; from
+        async code, prefer ``await studio.abuild(...)``.
+        """
+        building = self.abuild(provider, options, reporter, wait_for_lock, on_wait)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(building)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyboard-build") as worker:
+            return worker.submit(asyncio.run, building).result()
+
+    async def abuild(
+        self,
+        provider: str | None = None,
+        options: BuildOptions | None = None,
+        reporter: Reporter | None = None,
+        wait_for_lock: bool = True,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> BuildResult:
+        """:meth:`build` for async code: ``result = await studio.abuild(provider="preview")``."""
         name = chosen_provider(provider)
         if name is None:
             raise UsageError(NO_PROVIDER_MESSAGE)
@@ -172,16 +253,20 @@ class Studio:
             self.project.cut(options.cut)
         settings = settings_from_env()
         lock = BuildLock(self.project.cache_dir)
-        lock.acquire(wait=wait_for_lock, on_wait=on_wait)
+        await asyncio.to_thread(lock.acquire, wait=wait_for_lock, on_wait=on_wait)
         try:
             self.lock = LockFile(self.project.root)  # another build may have changed it
             made = make_provider(name, self.project.cache_dir, settings, self.store)
             engine = Engine(self.project, self.store, self.lock, made, settings, options, reporter)
-            return asyncio.run(_run_and_close(engine))
+            try:
+                return await engine.run()
+            finally:
+                await made.aclose()
         finally:
             lock.release()
 
     def regen_targets(self, scene_id: str) -> set[str]:
+        """The scene and every scene downstream of it: what ``regen`` makes again."""
         self._check_scene(scene_id)
         return scenes_downstream(self.project, [scene_id])
 
@@ -195,15 +280,19 @@ class Studio:
         fmt: str = "mp4",
         partial: bool = False,
         force: bool = False,
-    ) -> ExportResult | Path:
+    ) -> ExportResult:
+        """Write a cut as a film (``mp4``) or a timeline (``otio``, ``fcpxml``, ``edl``, ``srt``).
+
+        Never generates: raises :class:`~storyboard.errors.MissingClips` when a
+        scene has no clip, unless ``partial`` puts a slate in its place. Refuses
+        to overwrite a file storyboard did not write unless ``force``.
+        """
         plan = self.plan(provider, cut)
         target = self.output_path(plan.cut, destination, fmt, force)
         made = export_cut(
-            self.project, plan, self._store, destination=target, fmt=fmt, partial=partial
+            self.project, plan, self.existing_store, destination=target, fmt=fmt, partial=partial
         )
-        self.outputs.remember(
-            [made.path, *made.sidecars] if isinstance(made, ExportResult) else [made]
-        )
+        self.outputs.remember([made.path, *made.sidecars])
         return made
 
     def output_path(
@@ -221,13 +310,6 @@ class Studio:
             close = difflib.get_close_matches(scene_id, list(self.project.scenes), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise UsageError(f'no scene "{scene_id}" in story.yaml{hint}')
-
-
-async def _run_and_close(engine: Engine) -> BuildResult:
-    try:
-        return await engine.run()
-    finally:
-        await engine.provider.aclose()
 
 
 def relative(path: Path) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import MakeProject
 
 import storyboard
 
@@ -31,6 +34,8 @@ PUBLIC = {
     "ProviderError",
     "RequestRefused",
     "SceneResult",
+    "SceneStatus",
+    "Status",
     "ScenePlan",
     "StoreError",
     "StoryboardError",
@@ -69,3 +74,60 @@ def test_invalid_projects_raise_with_every_problem(tmp_path: Path) -> None:
     with pytest.raises(storyboard.ProjectInvalid) as caught:
         storyboard.open_project(tmp_path)
     assert caught.value.problems[0].line == 4
+
+
+ONE_SCENE = """\
+storyboard: 1
+title: One
+defaults: {duration: 1, resolution: 480p}
+scenes:
+  - id: dawn
+    prompt: the sun comes up over the sea
+"""
+
+
+def test_a_studio_closes_its_cache_when_the_block_ends(make_project: MakeProject) -> None:
+    root = make_project(ONE_SCENE)
+    with storyboard.open_project(root) as studio:
+        store = studio.store
+        assert store.db.execute("SELECT 1").fetchone() == (1,)
+    with pytest.raises(sqlite3.ProgrammingError):
+        store.db.execute("SELECT 1")
+    assert studio.status("preview").scenes[0].state == "missing", "a closed studio reopens"
+    studio.close()
+
+
+def test_build_works_inside_a_running_event_loop(make_project: MakeProject) -> None:
+    root = make_project(ONE_SCENE)
+
+    async def notebook_cell() -> storyboard.BuildResult:
+        asyncio.get_running_loop()  # as in Jupyter: a loop is running
+        with storyboard.open_project(root) as studio:
+            return studio.build(provider="preview")
+
+    result = asyncio.run(notebook_cell())
+    assert result.ok and [r.outcome for r in result.results.values()] == ["generated"]
+    with storyboard.open_project(root) as studio:
+        assert studio.status("preview").scenes[0].state == "cached"
+
+
+def test_abuild_then_a_typed_status_and_export(make_project: MakeProject) -> None:
+    root = make_project(ONE_SCENE)
+
+    async def build() -> storyboard.BuildResult:
+        with storyboard.open_project(root) as studio:
+            return await studio.abuild(provider="preview")
+
+    assert asyncio.run(build()).ok
+    with storyboard.open_project(root) as studio:
+        status = studio.status("preview")
+        timeline = studio.export("preview", fmt="otio")
+    assert isinstance(status, storyboard.Status)
+    assert list(status.as_dict()) == ["title", "provider", "spent_usd", "scenes"]
+    assert status.as_dict()["scenes"] == [
+        {"id": "dawn", "state": "cached", "reason": "take 1 of 1", "take": 1, "takes": 1,
+         "cost_usd": 0.0}
+    ]  # fmt: skip
+    assert isinstance(timeline, storyboard.ExportResult)
+    assert (timeline.format, timeline.path.suffix) == ("otio", ".otio")
+    assert timeline.duration == pytest.approx(1.0)

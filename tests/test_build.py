@@ -236,7 +236,7 @@ def test_max_cost_stops_submitting_when_the_spend_reaches_it(
     assert not result.ok
     assert "max-cost" in " ".join(r.message for r in result.results.values())
     assert xai_env.counters.generations_accepted == 2
-    assert Studio.open(small).status("xai")["spent_usd"] == pytest.approx(0.2)
+    assert Studio.open(small).status("xai").spent_usd == pytest.approx(0.2)
 
 
 def test_regen_makes_new_takes_downstream_and_selects_them(
