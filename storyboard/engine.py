@@ -91,9 +91,11 @@ class BuildResult:
 
     @property
     def ok(self) -> bool:
+        """Whether every scene has a clip (cached or generated)."""
         return all(r.outcome in {"cached", "generated"} for r in self.results.values())
 
     def by_outcome(self, *outcomes: Outcome) -> list[SceneResult]:
+        """The scenes whose outcome is one of ``outcomes``."""
         return [r for r in self.results.values() if r.outcome in outcomes]
 
 

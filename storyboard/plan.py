@@ -42,9 +42,11 @@ class ScenePlan:
 
     @property
     def id(self) -> str:
+        """The scene's id."""
         return self.scene.id
 
     def as_dict(self, project: Project, frames: dict[str, str]) -> dict[str, Any]:
+        """The scene as ``storyboard plan --json`` prints it."""
         scene = self.scene
         references = []
         for reference in scene.references:
@@ -88,6 +90,8 @@ class ScenePlan:
 
 @dataclass
 class Plan:
+    """A cut as things stand: each scene's state and what making the missing ones would cost."""
+
     title: str
     cut: str
     provider: str
@@ -99,6 +103,7 @@ class Plan:
     frames: dict[str, str]
 
     def as_dict(self, project: Project) -> dict[str, Any]:
+        """The plan as ``storyboard plan --json`` prints it."""
         return {
             "title": self.title,
             "cut": self.cut,

@@ -41,18 +41,22 @@ class Project:
 
     @property
     def story_path(self) -> Path:
+        """The project's `story.yaml`."""
         return self.root / STORY_FILE
 
     @property
     def cache_dir(self) -> Path:
+        """`.storyboard/`: the clip cache, never committed."""
         return self.root / CACHE_DIR
 
     @property
     def out_dir(self) -> Path:
+        """`out/`: where films and timelines go by default."""
         return self.root / OUT_DIR
 
     @property
     def title(self) -> str:
+        """The film's title."""
         return self.story.title
 
     @classmethod
@@ -71,9 +75,11 @@ class Project:
         return list(self.story.cuts[name])
 
     def cut_name(self, name: str | None) -> str:
+        """The name of a cut, ``film`` (every scene) when none is given."""
         return name or DEFAULT_CUT
 
     def soundtrack(self) -> Path | None:
+        """The soundtrack file of the export section, if any."""
         source = self.story.export.soundtrack
         return (self.root / source).resolve() if source else None
 
@@ -83,9 +89,11 @@ class Project:
         return self.images.local_files() | ({soundtrack} if soundtrack else set())
 
     def film_aspect_ratio(self) -> str:
+        """The film's aspect ratio: the export section's, else the scenes' default."""
         return self.story.export.aspect_ratio or self.story.defaults.aspect_ratio
 
     def film_resolution(self) -> str:
+        """The film's resolution: the export section's, else the scenes' default."""
         return self.story.export.resolution or self.story.defaults.resolution
 
 

@@ -131,3 +131,25 @@ def test_abuild_then_a_typed_status_and_export(make_project: MakeProject) -> Non
     assert isinstance(timeline, storyboard.ExportResult)
     assert (timeline.format, timeline.path.suffix) == ("otio", ".otio")
     assert timeline.duration == pytest.approx(1.0)
+
+
+def _undocumented(owner: type) -> list[str]:
+    missing = [] if owner.__doc__ else [owner.__name__]
+    for name, member in vars(owner).items():
+        function = member.fget if isinstance(member, property) else member
+        if name.startswith("_") or not callable(function) or isinstance(member, type):
+            continue
+        if not function.__doc__:
+            missing.append(f"{owner.__name__}.{name}")
+    return missing
+
+
+def test_public_classes_and_their_methods_have_docstrings() -> None:
+    missing: list[str] = []
+    for name in storyboard.__all__:
+        public = getattr(storyboard, name)
+        if isinstance(public, type) and not issubclass(public, Exception):
+            missing += _undocumented(public)
+        elif callable(public) and not public.__doc__:
+            missing.append(name)
+    assert not missing, f"no docstring: {', '.join(missing)}"

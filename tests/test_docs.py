@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 import sys
 import tomllib
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ import pytest
 from PIL import Image
 from pydantic import BaseModel
 
+import storyboard
 from storyboard.format import Story
 from storyboard.project import Project
 from storyboard.providers import REGISTRY
@@ -29,6 +31,7 @@ from storyboard.providers import REGISTRY
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 README = REPO / "README.md"
+EXAMPLE = REPO / "projects" / "astronaut-cat"
 PACKAGE = REPO / "storyboard"
 
 _LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)")
@@ -122,6 +125,36 @@ def test_every_environment_variable_is_documented(cli_doc: str) -> None:
     table = cli_doc.split("## Environment variables", 1)[1].split("\n## ", 1)[0]
     for variable in sorted(variables):
         assert f"| `{variable}` |" in table, f"{variable} is not in the table of docs/cli.md"
+
+
+# -- the Python API ----------------------------------------------------------------
+
+
+def test_every_public_name_is_in_the_api_page() -> None:
+    page = (DOCS / "api.md").read_text(encoding="utf-8")
+    for name in storyboard.__all__:
+        assert f"`{name}`" in page, f"storyboard.{name} is not described in docs/api.md"
+
+
+def _api_example() -> str:
+    page = (DOCS / "api.md").read_text(encoding="utf-8")
+    (example,) = [
+        m.group(2) for m in _FENCE.finditer(page) if m.group(1).split() == ["python", "example"]
+    ]
+    return example
+
+
+@pytest.mark.slow
+def test_the_api_page_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "projects" / "astronaut-cat"
+    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns(".storyboard", "out", "*.lock"))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(_api_example(), str(DOCS / "api.md"), "exec"), {"__name__": "api_example"})
+    printed = capsys.readouterr().out
+    assert "orbit cached take 1 of 1" in printed
+    assert (copy / "out" / "film.otio").exists()
 
 
 # -- the story format ---------------------------------------------------------------
