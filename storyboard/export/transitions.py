@@ -11,8 +11,10 @@ moviepy opens is closed before this module returns.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +41,8 @@ def _render(tail: Piece, head: Piece, profile: Profile, work: Path, output: Path
     picture = work / f"{output.stem}-picture.mp4"
     sound = work / f"{output.stem}-sound.wav"
     with (
-        VideoFileClip(os.fspath(tail.path), audio_fps=profile.audio_rate) as outgoing,
-        VideoFileClip(os.fspath(head.path), audio_fps=profile.audio_rate) as incoming,
+        _opened(tail.path, profile.audio_rate) as outgoing,
+        _opened(head.path, profile.audio_rate) as incoming,
     ):
         _write_blend(outgoing, incoming, frames, profile, picture, sound)
     run_ffmpeg(
@@ -66,6 +68,23 @@ def _render(tail: Piece, head: Piece, profile: Profile, work: Path, output: Path
     picture.unlink()
     sound.unlink()
     return frames
+
+
+@contextlib.contextmanager
+def _opened(path: Path, audio_rate: int) -> Iterator[Any]:
+    """A clip, closed after use with its ffmpeg pipes (moviepy leaves those of an exited ffmpeg)."""
+    clip = VideoFileClip(os.fspath(path), audio_fps=audio_rate)
+    try:
+        yield clip
+    finally:
+        readers = [clip.reader, clip.audio.reader if clip.audio is not None else None]
+        processes = [reader.proc for reader in readers if reader is not None and reader.proc]
+        clip.close()
+        for process in processes:
+            for pipe in (process.stdin, process.stdout, process.stderr):
+                if pipe is not None:
+                    pipe.close()
+            process.wait()
 
 
 def _write_blend(
