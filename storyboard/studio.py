@@ -27,6 +27,7 @@ from .outputs import Outputs
 from .plan import Plan, Planner
 from .project import Project
 from .providers import DEFAULT_PROVIDER, NO_PROVIDER_MESSAGE, chosen_provider, make_provider
+from .providers.base import ProviderSettings
 from .providers.polling import settings_from_env
 from .store import BuildLock, Store, Take
 
@@ -226,13 +227,19 @@ class Studio:
         worker thread with a loop of its own, and this call waits for it; from
         async code, prefer ``await studio.abuild(...)``.
         """
-        building = self.abuild(provider, options, reporter, wait_for_lock, on_wait)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(building)
+            name, chosen, settings = self._build_setup(provider, options)
+            lock = BuildLock(self.project.cache_dir)
+            lock.acquire(wait=wait_for_lock, on_wait=on_wait)  # Ctrl-C stops a wait here
+            try:
+                return asyncio.run(self._build_locked(name, chosen, settings, reporter))
+            finally:
+                lock.release()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyboard-build") as worker:
-            return worker.submit(asyncio.run, building).result()
+            arguments = (provider, options, reporter, wait_for_lock, on_wait)
+            return worker.submit(self.build, *arguments).result()
 
     async def abuild(
         self,
@@ -243,6 +250,18 @@ class Studio:
         on_wait: Callable[[str], None] | None = None,
     ) -> BuildResult:
         """:meth:`build` for async code: ``result = await studio.abuild(provider="preview")``."""
+        name, chosen, settings = self._build_setup(provider, options)
+        lock = BuildLock(self.project.cache_dir)
+        await asyncio.to_thread(lock.acquire, wait=wait_for_lock, on_wait=on_wait)
+        try:
+            return await self._build_locked(name, chosen, settings, reporter)
+        finally:
+            lock.release()
+
+    def _build_setup(
+        self, provider: str | None, options: BuildOptions | None
+    ) -> tuple[str, BuildOptions, ProviderSettings]:
+        """What a build needs before it takes the project's lock, checked."""
         name = chosen_provider(provider)
         if name is None:
             raise UsageError(NO_PROVIDER_MESSAGE)
@@ -251,19 +270,22 @@ class Studio:
             self._check_scene(scene_id)
         if options.cut:
             self.project.cut(options.cut)
-        settings = settings_from_env()
-        lock = BuildLock(self.project.cache_dir)
-        await asyncio.to_thread(lock.acquire, wait=wait_for_lock, on_wait=on_wait)
+        return name, options, settings_from_env()
+
+    async def _build_locked(
+        self,
+        name: str,
+        options: BuildOptions,
+        settings: ProviderSettings,
+        reporter: Reporter | None,
+    ) -> BuildResult:
+        self.lock = LockFile(self.project.root)  # another build may have changed it
+        made = make_provider(name, self.project.cache_dir, settings, self.store)
+        engine = Engine(self.project, self.store, self.lock, made, settings, options, reporter)
         try:
-            self.lock = LockFile(self.project.root)  # another build may have changed it
-            made = make_provider(name, self.project.cache_dir, settings, self.store)
-            engine = Engine(self.project, self.store, self.lock, made, settings, options, reporter)
-            try:
-                return await engine.run()
-            finally:
-                await made.aclose()
+            return await engine.run()
         finally:
-            lock.release()
+            await made.aclose()
 
     def regen_targets(self, scene_id: str) -> set[str]:
         """The scene and every scene downstream of it: what ``regen`` makes again."""
