@@ -26,8 +26,13 @@ from .lockfile import LockFile, Selection
 from .outputs import Outputs
 from .plan import Plan, Planner
 from .project import Project
-from .providers import DEFAULT_PROVIDER, NO_PROVIDER_MESSAGE, chosen_provider, make_provider
-from .providers.base import ProviderSettings
+from .providers import (
+    DEFAULT_PROVIDER,
+    NO_PROVIDER_MESSAGE,
+    ProviderSettings,
+    chosen_provider,
+    make_provider,
+)
 from .providers.polling import settings_from_env
 from .store import BuildLock, Store, Take
 
