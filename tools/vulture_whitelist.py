@@ -63,3 +63,8 @@ store.Store.count_jobs
 store.Store.frame_of  # only tests use it since plan stopped extracting frames
 base.ProviderSettings.extra
 run_build
+
+# The Python API (docs/api.md): async callers await it.
+from storyboard.studio import Studio  # noqa: E402
+
+Studio.abuild
