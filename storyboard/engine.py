@@ -428,10 +428,6 @@ class Engine:
         return VideoRequest.of(request, place)
 
 
-def run_build(engine: Engine) -> BuildResult:
-    return asyncio.run(engine.run())
-
-
 def scenes_downstream(project: Project, scene_ids: Iterable[str]) -> set[str]:
     """The scenes named and everything below them: what a regen remakes."""
     result: set[str] = set()

@@ -8,7 +8,7 @@ run it as a job, and hand back a clip. The engine drives them through
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -117,7 +117,6 @@ class ProviderSettings:
     poll_interval: float = 2.0
     poll_max: float = 15.0
     job_timeout: float = 900.0
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class Provider(Protocol):
