@@ -24,9 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from storyboard.export import FilmEntry, FilmSpec, export_film
-from storyboard.format import ExportSettings
-from storyboard.media import ffmpeg_exe, run_ffmpeg
+from storyboard._export import FilmEntry, FilmSpec, export_film
+from storyboard._format import ExportSettings
+from storyboard._media import ffmpeg_exe, run_ffmpeg
 
 CLIP_SECONDS = 6
 FPS = 24

@@ -25,11 +25,11 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from benchmarks.common import write_results
-from storyboard.limits import frame_size
-from storyboard.providers.base import Done, ImageInput, ProviderSettings, VideoRequest
-from storyboard.providers.polling import wait_for_job
-from storyboard.providers.preview import PreviewProvider
-from storyboard.providers.preview.animatic import render_animatic
+from storyboard._limits import frame_size
+from storyboard._providers.base import Done, ImageInput, ProviderSettings, VideoRequest
+from storyboard._providers.polling import wait_for_job
+from storyboard._providers.preview import PreviewProvider
+from storyboard._providers.preview.animatic import render_animatic
 
 SECONDS = 6
 RUNS = 5

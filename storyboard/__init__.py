@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._version import __version__
-from .engine import BuildOptions, BuildResult, SceneResult
-from .errors import (
+from ._engine import BuildOptions, BuildResult, SceneResult
+from ._errors import (
     AmbiguousSubmission,
     ApiError,
     BudgetExceeded,
@@ -38,11 +37,12 @@ from .errors import (
     UsageError,
     VideoGone,
 )
-from .export import ExportResult
-from .plan import Plan, ScenePlan
-from .project import Project
-from .scaffold import new_project
-from .studio import SceneStatus, Status, Studio, TakeInfo
+from ._export import ExportResult
+from ._plan import Plan, ScenePlan
+from ._project import Project
+from ._scaffold import new_project
+from ._studio import SceneStatus, Status, Studio, TakeInfo
+from ._version import __version__
 
 __all__ = [
     "AmbiguousSubmission",

@@ -1,4 +1,4 @@
-"""The `storyboard` command: a thin layer over :class:`storyboard.studio.Studio`.
+"""The `storyboard` command: a thin layer over :class:`storyboard._studio.Studio`.
 
 Every subcommand takes ``-p/--project``. Human output goes through rich (a
 table on a terminal, plain lines otherwise); ``--json`` output is stable.
@@ -21,9 +21,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ._version import __version__
-from .engine import BuildOptions, BuildResult
-from .errors import (
+from ._engine import BuildOptions, BuildResult
+from ._errors import (
     BudgetExceeded,
     ExportError,
     MissingClips,
@@ -32,13 +31,14 @@ from .errors import (
     StoryboardError,
     UsageError,
 )
-from .graph import render_dot, render_mermaid, render_text
-from .plan import Plan, ScenePlan
-from .progress import reporter_for
-from .providers import REGISTRY
-from .scaffold import json_schema, scaffold
-from .studio import Studio, relative
-from .vocabulary import EXPORT_FORMATS
+from ._graph import render_dot, render_mermaid, render_text
+from ._plan import Plan, ScenePlan
+from ._progress import reporter_for
+from ._providers import REGISTRY
+from ._scaffold import json_schema, scaffold
+from ._studio import Studio, relative
+from ._version import __version__
+from ._vocabulary import EXPORT_FORMATS
 
 EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -105,7 +105,7 @@ class GraphFormat(StrEnum):
 
 
 ExportFormat = StrEnum("ExportFormat", [(fmt, fmt) for fmt in EXPORT_FORMATS])  # type: ignore[misc]
-"""The choices of ``export --format``, from :data:`storyboard.vocabulary.EXPORT_FORMATS`."""
+"""The choices of ``export --format``, from :data:`storyboard._vocabulary.EXPORT_FORMATS`."""
 DEFAULT_EXPORT_FORMAT = ExportFormat(EXPORT_FORMATS[0])
 
 
@@ -508,7 +508,7 @@ def board(
     ] = False,
 ) -> None:
     """Write an HTML storyboard: every scene, its labelled references, its takes, its state."""
-    from .board import write_board
+    from ._board import write_board
 
     with Studio.open(project) as studio:
         page = write_board(studio, output, provider, force)

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from storyboard.export import FilmEntry, FilmSpec
-from storyboard.format import ExportSettings
-from storyboard.media import ffmpeg_exe, probe, run_ffmpeg
+from storyboard._export import FilmEntry, FilmSpec
+from storyboard._format import ExportSettings
+from storyboard._media import ffmpeg_exe, probe, run_ffmpeg
 
 COLOURS: dict[str, tuple[int, int, int]] = {
     "red": (220, 30, 30),

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from storyboard.providers.base import ProviderSettings
-from storyboard.providers.xai import RetryPolicy, XaiProvider
+from storyboard._providers.base import ProviderSettings
+from storyboard._providers.xai import RetryPolicy, XaiProvider
 from storyboard.testing.xai_standin import XaiStandin
 
 STANDIN_LATENCY = 0.1

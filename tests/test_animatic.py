@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from storyboard.errors import MediaError
-from storyboard.limits import frame_size
-from storyboard.media import ffmpeg_exe, probe
-from storyboard.providers.base import ImageInput, VideoRequest
-from storyboard.providers.preview.animatic import FPS, compose_layers, printable, render_animatic
+from storyboard._errors import MediaError
+from storyboard._limits import frame_size
+from storyboard._media import ffmpeg_exe, probe
+from storyboard._providers.base import ImageInput, VideoRequest
+from storyboard._providers.preview.animatic import FPS, compose_layers, printable, render_animatic
 
 pytestmark = pytest.mark.slow  # most tests render a clip with ffmpeg
 

@@ -16,11 +16,11 @@ from conftest import EXAMPLE, MakeProject
 from PIL import Image
 from typer.testing import CliRunner
 
-from storyboard.board import write_board
+from storyboard._board import write_board
+from storyboard._lockfile import Selection
+from storyboard._media import extract_last_frame, run_ffmpeg
+from storyboard._studio import Studio
 from storyboard.cli import app
-from storyboard.lockfile import Selection
-from storyboard.media import extract_last_frame, run_ffmpeg
-from storyboard.studio import Studio
 
 pytestmark = pytest.mark.slow  # most tests build a project and render its previews first
 

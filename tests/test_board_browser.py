@@ -20,8 +20,8 @@ import pytest
 from PIL import Image
 from test_board import PROVIDER, Page, populated_example
 
-from storyboard.board import write_board
-from storyboard.studio import Studio
+from storyboard._board import write_board
+from storyboard._studio import Studio
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [

@@ -11,12 +11,12 @@ import pytest
 from conftest import MakeProject
 from PIL import Image
 
-from storyboard.engine import BuildOptions, BuildResult
-from storyboard.errors import BudgetExceeded, UsageError
-from storyboard.export import ExportResult
-from storyboard.media import ffmpeg_exe, probe
-from storyboard.store import Store
-from storyboard.studio import Studio
+from storyboard._engine import BuildOptions, BuildResult
+from storyboard._errors import BudgetExceeded, UsageError
+from storyboard._export import ExportResult
+from storyboard._media import ffmpeg_exe, probe
+from storyboard._store import Store
+from storyboard._studio import Studio
 from storyboard.testing.xai_standin import Faults, XaiStandin
 
 pytestmark = pytest.mark.slow  # whole builds against the stand-in, most of them exporting a film

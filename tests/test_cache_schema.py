@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from storyboard.cache_schema import KNOWN, MIGRATIONS, SCHEMA_VERSION
-from storyboard.errors import StoreError
-from storyboard.store import JOB_COLUMNS, Store
+from storyboard._cache_schema import KNOWN, MIGRATIONS, SCHEMA_VERSION
+from storyboard._errors import StoreError
+from storyboard._store import JOB_COLUMNS, Store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cache-v1"
 MANIFEST: dict[str, Any] = json.loads((FIXTURE / "manifest.json").read_text(encoding="utf-8"))

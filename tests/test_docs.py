@@ -24,9 +24,9 @@ from PIL import Image
 from pydantic import BaseModel
 
 import storyboard
-from storyboard.format import Story
-from storyboard.project import Project
-from storyboard.providers import REGISTRY
+from storyboard._format import Story
+from storyboard._project import Project
+from storyboard._providers import REGISTRY
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"

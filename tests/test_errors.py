@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 
 import storyboard
-from storyboard import errors
-from storyboard.errors import StoryboardError
+from storyboard import _errors as errors
+from storyboard._errors import StoryboardError
 
 PACKAGE = Path(storyboard.__file__).parent
 STAND_IN = PACKAGE / "testing"

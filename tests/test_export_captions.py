@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from storyboard.export.captions import Cue, Shot, caption_image, cues, srt, webvtt
+from storyboard._export.captions import Cue, Shot, caption_image, cues, srt, webvtt
 
 
 def test_captions_of_a_plain_cut_span_their_scenes() -> None:

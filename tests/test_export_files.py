@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from storyboard.export.files import atomic_output, sweep_leftovers, write_text
-from storyboard.fileops import temporary_beside
+from storyboard._export.files import atomic_output, sweep_leftovers, write_text
+from storyboard._fileops import temporary_beside
 
 
 def _age(path: Path, seconds: float) -> None:

@@ -19,9 +19,9 @@ from clips import (
     tone_strength,
 )
 
-from storyboard.errors import MediaError, MissingClips
-from storyboard.export import FilmEntry, export_film
-from storyboard.media import ffmpeg_exe, probe
+from storyboard._errors import MediaError, MissingClips
+from storyboard._export import FilmEntry, export_film
+from storyboard._media import ffmpeg_exe, probe
 
 pytestmark = pytest.mark.slow  # most tests encode a film with ffmpeg
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-import storyboard.export
-from storyboard.export.cache import Piece
-from storyboard.export.concat import kept_samples
-from storyboard.export.profile import AAC_FRAME, Profile, overlap_frames
-from storyboard.format import ExportSettings
+import storyboard._export
+from storyboard._export.cache import Piece
+from storyboard._export.concat import kept_samples
+from storyboard._export.profile import AAC_FRAME, Profile, overlap_frames
+from storyboard._format import ExportSettings
 
 
 def test_public_api_is_pinned() -> None:
-    assert storyboard.export.__all__ == [
+    assert storyboard._export.__all__ == [
         "TIMELINE_FORMATS",
         "TIMELINE_SUFFIXES",
         "ExportResult",

@@ -9,8 +9,8 @@ import opentimelineio as otio
 import pytest
 from clips import entry, film_spec, make_clip
 
-from storyboard.errors import MissingClips
-from storyboard.export import TIMELINE_SUFFIXES, FilmSpec, export_timeline
+from storyboard._errors import MissingClips
+from storyboard._export import TIMELINE_SUFFIXES, FilmSpec, export_timeline
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from storyboard.export.files import LEFTOVER_AGE, sweep_leftovers
-from storyboard.fileops import (
+from storyboard._export.files import LEFTOVER_AGE, sweep_leftovers
+from storyboard._fileops import (
     atomic_write,
     is_temporary,
     move_into_place,
@@ -21,12 +21,12 @@ from storyboard.fileops import (
     temporary_beside,
     write_atomically,
 )
-from storyboard.store import Store
+from storyboard._store import Store
 
 _WRITE_THEN_HANG = """
 import sys
 from pathlib import Path
-from storyboard.fileops import atomic_write
+from storyboard._fileops import atomic_write
 with atomic_write(Path(sys.argv[1])) as temporary:
     temporary.write_bytes(b"half a film")
     print(temporary.name, flush=True)

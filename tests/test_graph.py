@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from storyboard.compiler import CompiledScene
-from storyboard.errors import ProjectInvalid
-from storyboard.graph import SceneGraph, render_dot, render_mermaid, render_text
-from storyboard.project import Project
+from storyboard._compiler import CompiledScene
+from storyboard._errors import ProjectInvalid
+from storyboard._graph import SceneGraph, render_dot, render_mermaid, render_text
+from storyboard._project import Project
 
 
 def scene(scene_id: str, *depends_on: str) -> CompiledScene:

@@ -1,4 +1,4 @@
-"""Tests for storyboard.images: real image files made with Pillow in tmp_path."""
+"""Tests for storyboard._images: real image files made with Pillow in tmp_path."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ import pytest
 from cli_subprocess import storyboard
 from PIL import Image
 
-from storyboard import images
-from storyboard.fileops import is_temporary
-from storyboard.images import CheckedImage, ImageLibrary, ImageProblem
+from storyboard import _images as images
+from storyboard._fileops import is_temporary
+from storyboard._images import CheckedImage, ImageLibrary, ImageProblem
 
 ONE_HOUR_NS = 3600 * 10**9
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from storyboard.engine import BuildOptions
-from storyboard.lockfile import LockFile
-from storyboard.plan import Planner
-from storyboard.project import Project
-from storyboard.providers.registry import REGISTRY
-from storyboard.request import explain_change
-from storyboard.studio import Studio
+from storyboard._engine import BuildOptions
+from storyboard._lockfile import LockFile
+from storyboard._plan import Planner
+from storyboard._project import Project
+from storyboard._providers.registry import REGISTRY
+from storyboard._request import explain_change
+from storyboard._studio import Studio
 
 FAKE_FRAMES = {"suit-up": "1" * 64, "walkout": "2" * 64}
 """Stand-ins for the last frames of the two scenes that others start from or mention."""

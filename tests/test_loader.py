@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from storyboard.errors import Problem
-from storyboard.format import Story
-from storyboard.loader import KEY, Positions, read_story, validate_story
+from storyboard._errors import Problem
+from storyboard._format import Story
+from storyboard._loader import KEY, Positions, read_story, validate_story
 
 VALID = """\
 storyboard: 1

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from storyboard.compiler import AssetEntry, CompiledScene, SceneCompiler
-from storyboard.errors import Problem
-from storyboard.images import CheckedImage
-from storyboard.loader import PathKey, read_story, validate_story
-from storyboard.mentions import Mention, mentions_in, split_mentions
+from storyboard._compiler import AssetEntry, CompiledScene, SceneCompiler
+from storyboard._errors import Problem
+from storyboard._images import CheckedImage
+from storyboard._loader import PathKey, read_story, validate_story
+from storyboard._mentions import Mention, mentions_in, split_mentions
 
 # -- finding mentions ---------------------------------------------------------------
 

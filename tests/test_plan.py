@@ -9,10 +9,10 @@ import pytest
 from clips import make_clip
 from conftest import MakeProject
 
-from storyboard.lockfile import LockFile, Selection
-from storyboard.plan import Planner
-from storyboard.project import Project
-from storyboard.store import Store
+from storyboard._lockfile import LockFile, Selection
+from storyboard._plan import Planner
+from storyboard._project import Project
+from storyboard._store import Store
 
 STORY = """\
 storyboard: 1

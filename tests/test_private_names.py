@@ -83,3 +83,17 @@ def test_the_check_sees_both_ways_of_borrowing(tmp_path: Path) -> None:
         "line 4: imports _Reply",
         "line 7: uses engine._schedule",
     ]
+
+
+PUBLIC_MODULES = {"__init__", "__main__", "cli", "testing"}
+"""The facade, the command, ``python -m storyboard`` and the stand-in for users' tests."""
+
+
+def test_internal_modules_are_named_so() -> None:
+    modules = {
+        path.stem if path.is_file() else path.name
+        for path in PACKAGE.iterdir()
+        if path.suffix == ".py" or (path / "__init__.py").exists()
+    }
+    assert modules >= PUBLIC_MODULES
+    assert sorted(name for name in modules - PUBLIC_MODULES if not name.startswith("_")) == []

@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 import pytest
 from PIL import Image
 
-from storyboard.errors import DownloadError, JobUnknown, RequestRefused
-from storyboard.fileops import temporary_beside
-from storyboard.media import probe
-from storyboard.providers import make_provider
-from storyboard.providers.base import (
+from storyboard._errors import DownloadError, JobUnknown, RequestRefused
+from storyboard._fileops import temporary_beside
+from storyboard._media import probe
+from storyboard._providers import make_provider
+from storyboard._providers.base import (
     Done,
     Failed,
     ImageInput,
@@ -23,8 +23,8 @@ from storyboard.providers.base import (
     ProviderSettings,
     VideoRequest,
 )
-from storyboard.providers.polling import wait_for_job
-from storyboard.providers.preview import PreviewProvider
+from storyboard._providers.polling import wait_for_job
+from storyboard._providers.preview import PreviewProvider
 
 T = TypeVar("T")
 FAST = ProviderSettings(poll_interval=0.02, poll_max=0.1, job_timeout=120)

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from storyboard.errors import (
+from storyboard._errors import (
     AmbiguousSubmission,
     ApiError,
     DownloadError,
@@ -31,9 +31,9 @@ from storyboard.errors import (
     StoreError,
     UsageError,
 )
-from storyboard.media import check_clip
-from storyboard.providers import xai
-from storyboard.providers.base import (
+from storyboard._media import check_clip
+from storyboard._providers import xai
+from storyboard._providers.base import (
     Blocked,
     Done,
     Expired,
@@ -44,8 +44,8 @@ from storyboard.providers.base import (
     ProviderSettings,
     VideoRequest,
 )
-from storyboard.providers.polling import settings_from_env, wait_for_job
-from storyboard.providers.xai import ApiKey, MemoryUploadMemo, RetryPolicy, XaiProvider
+from storyboard._providers.polling import settings_from_env, wait_for_job
+from storyboard._providers.xai import ApiKey, MemoryUploadMemo, RetryPolicy, XaiProvider
 from storyboard.testing.xai_standin import XaiStandin
 
 T = TypeVar("T")

@@ -8,9 +8,9 @@ from pathlib import Path
 from conftest import MakeProject
 from PIL import Image
 
-from storyboard.project import Project
-from storyboard.providers.registry import REGISTRY
-from storyboard.request import SceneRequest, explain_change
+from storyboard._project import Project
+from storyboard._providers.registry import REGISTRY
+from storyboard._request import SceneRequest, explain_change
 
 XAI = REGISTRY["xai"]
 PREVIEW = REGISTRY["preview"]

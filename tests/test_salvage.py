@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import MakeProject
 
-from storyboard.errors import ProjectInvalid
-from storyboard.project import Project
+from storyboard._errors import ProjectInvalid
+from storyboard._project import Project
 
 STORY = """\
 storyboard: 1

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from storyboard._scaffold import json_schema
 from storyboard.cli import app
-from storyboard.scaffold import json_schema
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "docs" / "story.schema.json"
 

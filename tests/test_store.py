@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from storyboard.errors import ProjectBusy
-from storyboard.store import BuildLock, Store
+from storyboard._errors import ProjectBusy
+from storyboard._store import BuildLock, Store
 
 
 def test_jobs_are_recorded_before_submission_and_resumable(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from storyboard.media import probe
+from storyboard._media import probe
 from storyboard.testing.xai_standin import Faults, StandinProcess, XaiStandin
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32

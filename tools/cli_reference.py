@@ -77,7 +77,7 @@ A file given to `-p` must be named `story.yaml`.
 ## Providers
 
 A provider makes the clips. Each is declared in
-`storyboard/providers/registry.py`, and this list is written from it:
+`storyboard/_providers/registry.py`, and this list is written from it:
 
 @PROVIDER_LIST@
 
@@ -473,14 +473,14 @@ def help_text(app: typer.Typer, args: list[str]) -> str:
 
 def providers_list() -> str:
     """One line per provider of the registry."""
-    from storyboard.providers import REGISTRY
+    from storyboard._providers import REGISTRY
 
     return "\n".join(f"- `{spec.name}`: {spec.summary}." for spec in REGISTRY.values())
 
 
 def provider_choice() -> str:
     """The numbered rules that choose a provider, from the registry."""
-    from storyboard.providers import REGISTRY
+    from storyboard._providers import REGISTRY
 
     names = " or ".join(f"`{name}`" for name in REGISTRY)
     rules = [

@@ -6,11 +6,16 @@ storyboard/ and this file. Add a name here only with the reason it is alive.
 
 from vulture.whitelist_utils import Whitelist
 
-from storyboard import cli, errors, format, images, store
-from storyboard.providers import xai
-from storyboard.studio import Studio
+from storyboard import _errors as errors
+from storyboard import _format as format
+from storyboard import _images as images
+from storyboard import _store as store
+from storyboard import cli
+from storyboard._providers import xai
+from storyboard._studio import Studio
 from storyboard.testing import xai_standin
-from storyboard.testing.xai_standin import process, server
+from storyboard.testing.xai_standin import _process as process
+from storyboard.testing.xai_standin import _server as server
 
 unused_parameters = Whitelist()
 """Parameters that a caller's signature imposes; reading one here marks it used."""

@@ -36,11 +36,11 @@ As a process (prints its base URL as the first line, serves until killed)::
 
 from __future__ import annotations
 
-from .api import API_PREFIX
-from .clips import SHARED_CLIP_DIR, ClipMaker
-from .faults import OUTCOMES, Counters, Faults, LoggedRequest
-from .process import StandinProcess
-from .server import XaiStandin
+from ._api import API_PREFIX
+from ._clips import SHARED_CLIP_DIR, ClipMaker
+from ._faults import OUTCOMES, Counters, Faults, LoggedRequest
+from ._process import StandinProcess
+from ._server import XaiStandin
 
 # ``main`` lives in ``__main__`` and is not imported here: importing it would
 # make ``python -m storyboard.testing.xai_standin`` import that module twice.

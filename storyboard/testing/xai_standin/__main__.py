@@ -16,9 +16,9 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from .clips import SHARED_CLIP_DIR
-from .faults import FAULT_DEFAULTS, Faults
-from .server import XaiStandin
+from ._clips import SHARED_CLIP_DIR
+from ._faults import FAULT_DEFAULTS, Faults
+from ._server import XaiStandin
 
 
 def _argument_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,132 @@
+"""The tables of `cache.db`, and how a cache made by an older storyboard is brought up to date.
+
+The schema is a list of migrations, applied in order and each exactly once
+(sqlite-utils' ``Migrations`` records them in ``_sqlite_migrations``, in the
+same transaction as the change). The schema version is the number of them.
+Changing the schema is one function appended at the end of this module::
+
+    @migration
+    def job_api_fingerprint(db: Database) -> None:
+        db.table("jobs").add_column("api_fingerprint", str)
+
+Every writer's cache runs it once, on the next open. Never edit, rename or
+reorder a migration that has shipped: writers' caches have recorded it by name.
+A cache that has run migrations this code does not know was upgraded by a
+newer storyboard; it is refused, untouched (see :func:`upgrade`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from ._errors import StoreError
+from ._version import __version__
+
+MIGRATIONS = Migrations("storyboard")
+KNOWN: list[str] = []
+"""The names of the migrations this storyboard knows, in order."""
+
+
+def migration(change: Callable[[Database], None]) -> Callable[[Database], None]:
+    """Append a schema change (named after its function) to the list."""
+    KNOWN.append(change.__name__)
+    return MIGRATIONS()(change)
+
+
+@migration
+def baseline(db: Database) -> None:
+    """Schema version 1: the tables of storyboard 0.1.0, whose caches carry no migration record."""
+    tables: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
+        "jobs": (
+            {
+                "id": int,
+                "key": str,
+                "scene_id": str,
+                "provider": str,
+                "status": str,
+                "request_id": str,
+                "attempt": int,
+                "created_at": str,
+                "submitted_at": str,
+                "finished_at": str,
+                "cost_usd": float,
+                "clip": str,
+                "error_code": str,
+                "error_message": str,
+            },
+            "id",
+        ),
+        "takes": (
+            {
+                "key": str,
+                "take": int,
+                "clip": str,
+                "created_at": str,
+                "cost_usd": float,
+                "provider": str,
+                "scene_id": str,
+                "job_id": int,
+            },
+            ("key", "take"),
+        ),
+        "inputs": ({"key": str, "inputs": str}, "key"),
+        "frames": ({"clip": str, "frame": str}, "clip"),
+        "selections": ({"key": str, "take": int, "selected_at": str}, "key"),
+        "uploads": (
+            {"sha256": str, "base_url": str, "file_id": str, "expires_at": float},
+            ("sha256", "base_url"),
+        ),
+    }
+    for name, (columns, pk) in tables.items():
+        db.table(name).create(columns, pk=pk, if_not_exists=True)
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_by_key ON jobs (key, provider)")
+
+
+@migration
+def cache_info(db: Database) -> None:
+    """Schema version 2: the storyboard version that last upgraded the cache, for older ones."""
+    db.table("cache_info").create({"name": str, "value": str}, pk="name")
+
+
+SCHEMA_VERSION = len(KNOWN)
+
+
+def upgrade(db: Database, path: Path) -> None:
+    """Apply the migrations the cache lacks, in one write transaction; refuse a newer cache.
+
+    Call it outside a transaction. A cache with migrations this code does not
+    know raises :class:`StoreError` before anything is written.
+    """
+    if not _pending(db, path):
+        return
+    db.execute("BEGIN IMMEDIATE")  # two processes opening an old cache upgrade it once
+    try:
+        if _pending(db, path):
+            MIGRATIONS.apply(db)
+            db.table("cache_info").upsert({"name": "written_by", "value": __version__}, pk="name")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _pending(db: Database, path: Path) -> bool:
+    applied = [step.name for step in MIGRATIONS.applied(db)]
+    if any(name not in KNOWN for name in applied):
+        raise StoreError(_too_new(db, path, len(applied)))
+    return len(applied) < SCHEMA_VERSION
+
+
+def _too_new(db: Database, path: Path, version: int) -> str:
+    info = db.table("cache_info")
+    rows = list(info.rows_where("name = ?", ["written_by"])) if info.exists() else []
+    needed = f"storyboard {rows[0]['value']} or later" if rows else "a newer storyboard"
+    return (
+        f"{path}: this cache has schema version {version}, written by a newer storyboard;"
+        f" storyboard {__version__} reads versions up to {SCHEMA_VERSION}."
+        f" Install {needed} (pip install -U storyboard-film) to use it; nothing was changed"
+    )

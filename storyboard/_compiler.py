@@ -1,0 +1,394 @@
+"""Compiling a scene into a video request: mentions become `<IMAGE_n>`.
+
+Distinct mentions are numbered in the order they first appear; each is
+replaced by ``<IMAGE_k>`` (a repeat reuses its k), and the references list
+the images in that order. The scene's mode follows from what it uses, and
+the model's limits (:mod:`storyboard._limits`) are checked here, each mistake
+at its place in `story.yaml`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from ._errors import Problem
+from ._format import NAME_PATTERN, Scene, Story
+from ._images import CheckedImage
+from ._limits import MODELS, ModelLimits
+from ._loader import PathKey, Positions
+from ._mentions import Mention, split_mentions
+from ._request import RequestImage, SceneRequest
+from ._vocabulary import Mode
+
+
+@dataclass(frozen=True)
+class AssetEntry:
+    """An asset as the compiler sees it: its kind and its checked images."""
+
+    name: str
+    kind: str
+    image: CheckedImage | None
+    looks: Mapping[str, CheckedImage | None]
+    description: str | None = None
+    broken: bool = False
+    """Its definition has a shape mistake (reported already): mentions of it say nothing."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Image k of a request: an asset (or one of its looks) or another scene's last frame."""
+
+    index: int
+    mention: str
+    kind: str
+    image: CheckedImage | None = None
+    scene: str | None = None
+
+    @property
+    def source(self) -> str | None:
+        return self.image.source if self.image else None
+
+
+@dataclass(frozen=True)
+class StartFrame:
+    """The first frame of an image-to-video scene: another scene's last frame or an image."""
+
+    scene: str | None = None
+    image: CheckedImage | None = None
+
+
+@dataclass(frozen=True)
+class CompiledScene:
+    """Everything needed to ask for a scene's clip, except the bytes of upstream frames."""
+
+    id: str
+    position: int
+    title: str | None
+    mode: Mode
+    model: str
+    prompt: str
+    duration: int
+    aspect_ratio: str
+    resolution: str
+    references: tuple[Reference, ...]
+    start: StartFrame | None
+    caption: str | None
+    depends_on: tuple[str, ...]
+
+    def request(self, frames: Mapping[str, str]) -> SceneRequest | None:
+        """What this scene asks for, or None while an upstream scene has no chosen frame.
+
+        ``frames`` maps scene ids to the sha256 of their chosen take's last frame.
+        """
+        references = []
+        for reference in self.references:
+            sha = _image_hash(reference.scene, reference.image, frames)
+            if sha is None:
+                return None
+            references.append(RequestImage(sha, reference.mention, reference.kind))
+        start = None
+        if self.start is not None:
+            sha = _image_hash(self.start.scene, self.start.image, frames)
+            if sha is None:
+                return None
+            start = RequestImage(
+                sha, self.start.scene or "", "scene" if self.start.scene else "image"
+            )
+        return SceneRequest(
+            mode=self.mode,
+            model=self.model,
+            prompt=self.prompt,
+            references=tuple(references),
+            start=start,
+            duration=self.duration,
+            aspect_ratio=self.aspect_ratio,
+            resolution=self.resolution,
+            label=self.id,
+        )
+
+
+def _image_hash(
+    scene: str | None, image: CheckedImage | None, frames: Mapping[str, str]
+) -> str | None:
+    """The hash of another scene's chosen last frame, or of a checked image."""
+    if scene is not None:
+        return frames.get(scene)
+    return image.sha256 if image else None
+
+
+ImageResolver = Callable[[str, PathKey], CheckedImage | None]
+"""Checks an image source; reports a problem at the path and returns None when it is bad."""
+
+
+@dataclass
+class SceneCompiler:
+    """Compiles the scenes of one story, collecting every problem."""
+
+    story: Story
+    positions: Positions
+    assets: Mapping[str, AssetEntry]
+    resolve_image: ImageResolver
+    names_lost: bool = False
+    """Some names were lost to shape mistakes, so an unknown name is not reported."""
+
+    def __post_init__(self) -> None:
+        self.scene_ids = {scene.id for scene in self.story.scenes}
+        self.problems: list[Problem] = []
+
+    def compile(self, position: int, scene: Scene) -> CompiledScene | None:
+        path: PathKey = ("scenes", position)
+        before = len(self.problems)
+        model_name = scene.model or self.story.defaults.model
+        limits = self._model(model_name, path, scene)
+        prompt_text = (scene.prompt or "").strip()
+        if not prompt_text and scene.start is None:
+            self._report(
+                (*path, "prompt") if scene.prompt is not None else path,
+                f'scene "{scene.id}" has no prompt: say what happens, or give it a `start`',
+            )
+        prompt, references = self._compile_prompt(prompt_text, (*path, "prompt"), limits)
+        start = self._start(scene, path) if scene.start is not None else None
+        if scene.start is not None and references:
+            self._report(
+                (*path, "start"),
+                f'scene "{scene.id}" starts from a frame, so its prompt cannot mention images '
+                "(image-to-video takes no references): remove the mentions or the `start`",
+            )
+        # the mode follows from what the writer wrote, even where an image is broken,
+        # so that the limits checked are the scene's own
+        mode: Mode = "image" if scene.start is not None else "reference" if references else "text"
+        settings = self._settings(scene, path, mode, limits)
+        broken = (scene.start is not None and start is None) or any(
+            ref.scene is None and ref.image is None for ref in references
+        )
+        if len(self.problems) > before or settings is None or broken:
+            return None
+        duration, aspect_ratio, resolution = settings
+        depends_on = [ref.scene for ref in references if ref.scene]
+        if start is not None and start.scene:
+            depends_on.append(start.scene)
+        return CompiledScene(
+            id=scene.id,
+            position=position,
+            title=scene.title,
+            mode=mode,
+            model=model_name,
+            prompt=prompt,
+            duration=duration,
+            aspect_ratio=aspect_ratio,
+            resolution=resolution,
+            references=tuple(references),
+            start=start,
+            caption=scene.caption,
+            depends_on=tuple(dict.fromkeys(depends_on)),
+        )
+
+    def _report(self, path: PathKey, message: str) -> None:
+        self.problems.append(self.positions.problem(path, message))
+
+    def _report_mention(
+        self, path: PathKey, mention: Mention, occurrence: int, message: str
+    ) -> None:
+        self.problems.append(
+            self.positions.problem_at_mention(path, mention.text, occurrence, message)
+        )
+
+    def _model(self, name: str, path: PathKey, scene: Scene) -> ModelLimits | None:
+        limits = MODELS.get(name)
+        if limits is None:
+            where = (*path, "model") if scene.model else ("defaults", "model")
+            known = ", ".join(MODELS)
+            self._report(
+                where, f'unknown model "{name}"{_suggest(name, MODELS)}; known models: {known}'
+            )
+        return limits
+
+    def _compile_prompt(
+        self, prompt: str, path: PathKey, limits: ModelLimits | None
+    ) -> tuple[str, list[Reference]]:
+        base = limits.image_index_base if limits else 1
+        max_references = limits.max_references if limits else 7
+        numbers: dict[str, int] = {}
+        references: list[Reference] = []
+        parts: list[str] = []
+        seen_texts: dict[str, int] = {}
+        for piece in split_mentions(prompt):
+            if isinstance(piece, str):
+                parts.append(piece)
+                continue
+            occurrence = seen_texts.get(piece.text, 0)
+            seen_texts[piece.text] = occurrence + 1
+            reference = self._resolve_mention(piece, path, occurrence)
+            if reference is None:
+                parts.append(piece.text)
+                continue
+            if reference.mention not in numbers:
+                if len(references) == max_references:
+                    self._report_mention(
+                        path,
+                        piece,
+                        occurrence,
+                        f"@{piece.target} would be reference image {len(references) + 1}, "
+                        f"but a scene can use at most {max_references}: mention fewer assets",
+                    )
+                    parts.append(piece.text)
+                    continue
+                numbers[reference.mention] = len(references) + base
+                references.append(
+                    Reference(
+                        index=len(references) + 1,
+                        mention=reference.mention,
+                        kind=reference.kind,
+                        image=reference.image,
+                        scene=reference.scene,
+                    )
+                )
+            parts.append(f"<IMAGE_{numbers[reference.mention]}>")
+        return "".join(parts), references
+
+    def _resolve_mention(
+        self, mention: Mention, path: PathKey, occurrence: int
+    ) -> Reference | None:
+        if not re.match(NAME_PATTERN, mention.name):
+            lower = mention.name.lower()
+            self._report_mention(
+                path, mention, occurrence, f"@{mention.name}: names are lowercase (write @{lower})"
+            )
+            return None
+        asset = self.assets.get(mention.name)
+        if asset is not None:
+            return self._asset_reference(asset, mention, path, occurrence)
+        if mention.name in self.scene_ids:
+            if mention.look:
+                self._report_mention(
+                    path,
+                    mention,
+                    occurrence,
+                    f'scene "{mention.name}" has no looks (only assets do): for the scene '
+                    f"itself write @{{{mention.name}}} instead of {mention.text}",
+                )
+                return None
+            return Reference(index=0, mention=mention.name, kind="scene", scene=mention.name)
+        if self.names_lost:
+            return None
+        known = [*self.assets, *self.scene_ids]
+        self._report_mention(
+            path,
+            mention,
+            occurrence,
+            f"@{mention.name} is not an asset or a scene{_suggest(mention.name, known, '@')}"
+            "; write @@ for a literal @",
+        )
+        return None
+
+    def _asset_reference(
+        self, asset: AssetEntry, mention: Mention, path: PathKey, occurrence: int
+    ) -> Reference | None:
+        if asset.broken:
+            return None
+        if mention.look is None:
+            image = asset.image
+        elif mention.look in asset.looks:
+            image = asset.looks[mention.look]
+        else:
+            looks = ", ".join(asset.looks) or "none"
+            self._report_mention(
+                path,
+                mention,
+                occurrence,
+                f'"{asset.name}" has no look "{mention.look}"'
+                f"{_suggest(mention.look, asset.looks)}; its looks: {looks}",
+            )
+            return None
+        # image is None when it was refused: that was reported where it is defined
+        return Reference(index=0, mention=mention.target, kind=asset.kind, image=image)
+
+    def _start(self, scene: Scene, path: PathKey) -> StartFrame | None:
+        start = scene.start or ""
+        start_path = (*path, "start")
+        if start in self.scene_ids:
+            return StartFrame(scene=start)
+        if re.fullmatch(NAME_PATTERN, start) and "." not in start:
+            self._report(
+                start_path,
+                f"`start: {start}` is not a scene{_suggest(start, self.scene_ids)}; "
+                "give a scene id or an image path",
+            )
+            return None
+        image = self.resolve_image(start, start_path)
+        return StartFrame(image=image) if image else None
+
+    def _settings(
+        self, scene: Scene, path: PathKey, mode: Mode, limits: ModelLimits | None
+    ) -> tuple[int, str, str] | None:
+        defaults = self.story.defaults
+        duration = scene.duration or defaults.duration
+        aspect_ratio = scene.aspect_ratio or defaults.aspect_ratio
+        resolution = scene.resolution or defaults.resolution
+        if limits is None:
+            return None
+        where = self._setting_path(scene, path)
+        mode_limits = limits.modes.get(mode)
+        if mode_limits is None:
+            self._report(
+                where("model"),
+                f'model "{limits.name}" cannot make scene "{scene.id}": '
+                f"{_MODE_WORDS[mode]} needs {_models_for(mode)}",
+            )
+            return None
+        ok = True
+        if not mode_limits.min_duration <= duration <= mode_limits.max_duration:
+            self._report(
+                where("duration"),
+                f"duration {duration} s is too "
+                f"{'short' if duration < mode_limits.min_duration else 'long'} "
+                f'for scene "{scene.id}": {_MODE_WORDS[mode]} lasts '
+                f"{mode_limits.min_duration} to {mode_limits.max_duration} s",
+            )
+            ok = False
+        if resolution not in mode_limits.resolutions:
+            self._report(
+                where("resolution"),
+                f'resolution {resolution} is not available for scene "{scene.id}": '
+                f"{_MODE_WORDS[mode]} can use {' or '.join(mode_limits.resolutions)}",
+            )
+            ok = False
+        if aspect_ratio not in limits.aspect_ratios:
+            self._report(
+                where("aspect_ratio"),
+                f'aspect ratio "{aspect_ratio}" is not available for scene "{scene.id}" '
+                f'with model "{limits.name}": use one of ' + ", ".join(limits.aspect_ratios),
+            )
+            ok = False
+        return (duration, aspect_ratio, resolution) if ok else None
+
+    def _setting_path(self, scene: Scene, path: PathKey) -> Callable[[str], PathKey]:
+        """Where a setting was written: in the scene, else in `defaults`, else the scene itself."""
+
+        def where(name: str) -> PathKey:
+            if name in scene.model_fields_set:
+                return (*path, name)
+            if ("defaults", name) in self.positions.places:
+                return ("defaults", name)
+            return path
+
+        return where
+
+
+_MODE_WORDS: dict[Mode, str] = {
+    "reference": "a scene that mentions images (reference-to-video)",
+    "image": "a scene with a `start` (image-to-video)",
+    "text": "a text-to-video scene",
+}
+
+
+def _models_for(mode: Mode) -> str:
+    return " or ".join(name for name, limits in MODELS.items() if mode in limits.modes)
+
+
+def _suggest(name: str, known: Iterable[str], prefix: str = "") -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {prefix}{close[0]}?)" if close else ""

@@ -1,0 +1,436 @@
+"""Building: every scene that needs a clip gets one, in graph order, in parallel.
+
+Each scene waits for the scenes it needs, computes its key from their chosen
+frames, and either finds a take in the cache or asks the provider for one,
+with at most ``concurrency`` jobs in flight. A job is recorded before it is
+submitted and its request id as soon as it is known, so a build that dies at
+any moment is resumed by the next one: jobs already paid for are polled,
+never sent again. The engine knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from ._compiler import CompiledScene
+from ._errors import (
+    AmbiguousSubmission,
+    ApiError,
+    BudgetExceeded,
+    JobTimeout,
+    JobUnknown,
+    MediaError,
+    ProviderError,
+    RequestRefused,
+    StoreError,
+    StoryboardError,
+    VideoGone,
+)
+from ._fileops import sha256_file
+from ._lockfile import LockFile, Selection
+from ._media import extract_last_frame
+from ._plan import Planner
+from ._project import Project
+from ._providers.base import (
+    Blocked,
+    Done,
+    Expired,
+    Failed,
+    Provider,
+    ProviderSettings,
+    VideoRequest,
+)
+from ._providers.polling import wait_for_job
+from ._request import RequestImage, SceneRequest
+from ._store import Store, Take
+
+Outcome = Literal["cached", "generated", "failed", "refused", "skipped", "ambiguous"]
+RESUBMIT_ADVICE = "run `storyboard build --resubmit` to send it again"
+
+
+class Reporter(Protocol):
+    """Told what happens to each scene; the CLI draws it."""
+
+    def scene(
+        self, scene_id: str, status: str, detail: str = "", progress: int | None = None
+    ) -> None: ...
+
+    def message(self, text: str) -> None: ...
+
+
+class SilentReporter:
+    def scene(
+        self, scene_id: str, status: str, detail: str = "", progress: int | None = None
+    ) -> None:
+        return None
+
+    def message(self, text: str) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class SceneResult:
+    """What a build did for one scene, and why when it made nothing."""
+
+    scene_id: str
+    outcome: Outcome
+    message: str = ""
+    take: Take | None = None
+
+
+@dataclass
+class BuildResult:
+    """Every scene's result, and what this build spent (as the API reported it)."""
+
+    results: dict[str, SceneResult] = field(default_factory=dict)
+    spent_usd: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether every scene has a clip (cached or generated)."""
+        return all(r.outcome in {"cached", "generated"} for r in self.results.values())
+
+    def by_outcome(self, *outcomes: Outcome) -> list[SceneResult]:
+        """The scenes whose outcome is one of ``outcomes``."""
+        return [r for r in self.results.values() if r.outcome in outcomes]
+
+
+@dataclass
+class BuildOptions:
+    """What to build: ``only`` these scenes (and what they need) or a ``cut``; new takes
+    of the ``regen`` scenes; at most ``max_cost`` USD; ``resubmit`` ambiguous jobs."""
+
+    concurrency: int = 4
+    only: list[str] | None = None
+    cut: str | None = None
+    regen: set[str] = field(default_factory=set)
+    max_cost: float | None = None
+    resubmit: bool = False
+
+
+class _Expired(Exception):
+    """A finished job's video is gone before it was downloaded: worth one resubmission."""
+
+
+class _SceneFailed(Exception):
+    def __init__(self, outcome: Outcome, message: str) -> None:
+        self.outcome = outcome
+        super().__init__(message)
+
+
+class Engine:
+    """One build of one project with one provider."""
+
+    def __init__(
+        self,
+        project: Project,
+        store: Store,
+        lock: LockFile,
+        provider: Provider,
+        settings: ProviderSettings,
+        options: BuildOptions,
+        reporter: Reporter | None = None,
+    ) -> None:
+        self.project = project
+        self.store = store
+        self.lock = lock
+        self.provider = provider
+        self.settings = settings
+        self.options = options
+        self.reporter = reporter or SilentReporter()
+        self.planner = Planner(project, store, lock, provider.name)
+        self.spec = self.planner.spec
+        self.frames: dict[str, str] = {}
+        self.result = BuildResult()
+        self._slots = asyncio.Semaphore(max(1, options.concurrency))
+        self._committed_usd = 0.0
+        self._spent_at_start = store.spent_usd(provider.name)
+        self._futures: dict[str, asyncio.Future[SceneResult]] = {}
+
+    def targets(self) -> list[str]:
+        """The scenes this build covers, in graph order."""
+        graph = self.project.graph
+        if self.options.only:
+            wanted = graph.with_upstream(self.options.only)
+        elif self.options.cut:
+            wanted = graph.with_upstream(self.project.cut(self.options.cut))
+        else:
+            wanted = set(self.project.scenes)
+        wanted |= self.options.regen
+        return [scene for scene in graph.order() if scene in wanted]
+
+    def estimate(self) -> float:
+        """What this build would cost if every job succeeds once."""
+        if not self.spec.costs_money:
+            return 0.0
+        plan = self.planner.plan()
+        targets = set(self.targets())
+        return round(
+            sum(
+                p.estimated_cost_usd
+                for scene_id, p in plan.all_scenes.items()
+                if scene_id in targets and (p.state != "cached" or scene_id in self.options.regen)
+            ),
+            4,
+        )
+
+    async def run(self) -> BuildResult:
+        if self.options.max_cost is not None:
+            estimate = self.estimate()
+            if estimate > self.options.max_cost:
+                raise BudgetExceeded(
+                    f"this build would cost about ${estimate:.2f}, more than --max-cost "
+                    f"${self.options.max_cost:.2f}; nothing was sent"
+                )
+        self.store.clean_downloads()
+        targets = self.targets()
+        loop = asyncio.get_running_loop()
+        self._futures = {scene_id: loop.create_future() for scene_id in targets}
+        for scene_id in targets:
+            self.reporter.scene(scene_id, "queued")
+        tasks = [asyncio.create_task(self._run_scene(scene_id)) for scene_id in targets]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            self.lock.save(list(self.project.scenes))
+        spent = self.store.spent_usd(self.provider.name) - self._spent_at_start
+        self.result.spent_usd = round(spent, 4)
+        return self.result
+
+    async def _run_scene(self, scene_id: str) -> None:
+        future = self._futures[scene_id]
+        try:
+            result = await self._scene(self.project.scenes[scene_id])
+        except _SceneFailed as failure:
+            result = SceneResult(scene_id, failure.outcome, str(failure))
+        except StoryboardError as error:  # e.g. a clip ffmpeg cannot read: this scene only
+            result = SceneResult(scene_id, "failed", str(error))
+        self.result.results[scene_id] = result
+        self.reporter.scene(scene_id, result.outcome, result.message)
+        future.set_result(result)
+
+    async def _scene(self, scene: CompiledScene) -> SceneResult:
+        for upstream in scene.depends_on:
+            if upstream not in self._futures:
+                continue
+            before = await asyncio.shield(self._futures[upstream])
+            if before.outcome not in {"cached", "generated"}:
+                raise _SceneFailed("skipped", f"@{upstream} has no clip ({before.outcome})")
+        request = scene.request(self.frames)
+        if request is None:
+            missing = next(s for s in scene.depends_on if s not in self.frames)
+            raise _SceneFailed("skipped", f"@{missing} has no clip")
+        key = self.spec.key(request)
+        self.store.remember_inputs(key, self.spec.record(request))
+        if scene.id not in self.options.regen:
+            take = self.planner.chosen_take(scene.id, key)
+            if take is not None:
+                await self._choose(scene.id, take)
+                return SceneResult(scene.id, "cached", f"take {take.take}", take)
+        async with self._slots:
+            take = await self._generate(scene, request, key)
+        await self._choose(scene.id, take)
+        return SceneResult(scene.id, "generated", f"take {take.take}", take)
+
+    async def _choose(self, scene_id: str, take: Take) -> None:
+        """Make a take the scene's chosen one; note its last frame if a scene needs it."""
+        if self.project.graph.downstream(scene_id):
+            self.frames[scene_id] = await self._frame_of(take.clip)
+        current = self.lock.get(self.provider.name, scene_id)
+        chosen = Selection(take.take, take.key, take.clip)
+        if current != chosen:
+            self.store.select(take.key, take.take)
+            self.lock.set(self.provider.name, scene_id, chosen)
+            self.lock.save(list(self.project.scenes))
+
+    async def _frame_of(self, clip: str) -> str:
+        """A clip's last frame, extracted once, off the event loop."""
+        known = self.store.known_frame(clip)
+        if known is not None:
+            return known
+        scratch = self.store.frame_scratch_path(clip)
+        await asyncio.to_thread(extract_last_frame, self.store.clip_path(clip), scratch)
+        return self.store.remember_frame(clip, scratch)
+
+    # -- one scene's jobs -------------------------------------------------------
+
+    async def _generate(self, scene: CompiledScene, request: SceneRequest, key: str) -> Take:
+        resumed = await self._resume(scene, key)
+        if resumed is not None:
+            return resumed
+        video = self._video_request(scene, request)
+        try:
+            await self.provider.prepare(video)
+        except ProviderError as error:
+            raise _SceneFailed("failed", f"could not prepare the request: {error}") from error
+        resubmitted = False
+        while True:
+            attempt_cost = self.spec.estimate(request)
+            self._check_budget(attempt_cost)
+            self._committed_usd += attempt_cost
+            job_id = self.store.record_job(
+                key, scene.id, self.provider.name, 2 if resubmitted else 1
+            )
+            try:
+                request_id = await self._submit(scene, job_id, video)
+                outcome = await self._follow(scene, key, job_id, request_id)
+            finally:
+                self._committed_usd -= attempt_cost
+            if isinstance(outcome, Take):
+                return outcome
+            if resubmitted:
+                raise _SceneFailed("failed", f"{outcome}; it failed again after one resubmission")
+            resubmitted = True
+            self.reporter.scene(scene.id, "resubmitting", outcome)
+
+    async def _resume(self, scene: CompiledScene, key: str) -> Take | None:
+        """Finish jobs an earlier build sent; refuse to resend an ambiguous one blindly."""
+        for job in self.store.open_jobs(key, self.provider.name):
+            if job.status == "submitted" and job.request_id:
+                self.reporter.scene(scene.id, "resuming", f"job {job.request_id}")
+                outcome = await self._follow(scene, key, job.id, job.request_id)
+                if isinstance(outcome, Take):
+                    return outcome
+                continue
+            if not self.spec.costs_money or self.options.resubmit:
+                self.store.update_job(job.id, status="abandoned")
+                continue
+            self.store.update_job(job.id, status="ambiguous")
+            raise _SceneFailed(
+                "ambiguous",
+                "an earlier request's answer was lost, so a paid job may exist and it is not "
+                f"resent; {RESUBMIT_ADVICE}",
+            )
+        return None
+
+    async def _submit(self, scene: CompiledScene, job_id: int, request: VideoRequest) -> str:
+        try:
+            request_id = await self.provider.submit(request)
+        except ApiError as error:
+            self.store.update_job(
+                job_id,
+                status="rejected",
+                error_code=str(error.status),
+                error_message=error.api_message,
+            )
+            raise _SceneFailed("failed", str(error)) from error
+        except RequestRefused as error:
+            self.store.update_job(job_id, status="rejected", error_message=error.reason)
+            raise _SceneFailed("failed", str(error)) from error
+        except AmbiguousSubmission as error:
+            self.store.update_job(job_id, status="ambiguous", error_message=str(error))
+            raise _SceneFailed("ambiguous", f"{error}; {RESUBMIT_ADVICE}") from error
+        except ProviderError as error:
+            # Neither accepted nor ambiguous: the provider knows the request never left.
+            self.store.update_job(job_id, status="unsent", error_message=str(error))
+            raise _SceneFailed("failed", f"the request could not be sent: {error}") from error
+        self.store.update_job(job_id, status="submitted", request_id=request_id)
+        self.reporter.scene(scene.id, "submitted", request_id)
+        return request_id
+
+    async def _follow(
+        self, scene: CompiledScene, key: str, job_id: int, request_id: str
+    ) -> Take | str:
+        """Poll a submitted job to its end; a Take, or why it is worth one resubmission."""
+
+        def progress(percent: int | None) -> None:
+            self.reporter.scene(scene.id, "running", "", percent)
+
+        try:
+            state = await wait_for_job(self.provider, request_id, self.settings, progress)
+        except JobUnknown:
+            self.store.update_job(
+                job_id, status="lost", error_message="the provider forgot the job"
+            )
+            return "the provider no longer knows the job"
+        except JobTimeout as error:
+            raise _SceneFailed("failed", str(error)) from error
+        except ProviderError as error:
+            raise _SceneFailed(
+                "failed",
+                f"lost touch with the job ({error}); it stays recorded and the next build "
+                "resumes it",
+            ) from error
+        if isinstance(state, Done):
+            try:
+                return await self._download(scene, key, job_id, state)
+            except _Expired as gone:
+                return str(gone)
+        if isinstance(state, Blocked):
+            self.store.update_job(job_id, status="blocked", error_message=state.message)
+            raise _SceneFailed("refused", state.message)
+        if isinstance(state, Expired):
+            self.store.update_job(job_id, status="expired", error_message="the job expired")
+            return "the job expired"
+        assert isinstance(state, Failed)
+        self.store.update_job(
+            job_id, status="failed", error_code=state.code, error_message=state.message
+        )
+        if state.code in {"internal_error", "service_unavailable"}:
+            return f"generation failed ({state.code}): {state.message}"
+        raise _SceneFailed("refused", f"{state.message} ({state.code})")
+
+    async def _download(self, scene: CompiledScene, key: str, job_id: int, done: Done) -> Take:
+        self.reporter.scene(scene.id, "downloading")
+        destination = self.store.download_path(job_id)
+        try:
+            await self.provider.fetch(done, destination, float(scene.duration))
+            clip = self.store.adopt_clip(
+                destination, await asyncio.to_thread(sha256_file, destination)
+            )
+        except VideoGone as error:
+            self.store.update_job(job_id, status="expired", error_message=str(error))
+            raise _Expired(f"the finished video could not be fetched any more ({error})") from error
+        except (ProviderError, MediaError, StoreError, OSError) as error:
+            destination.unlink(missing_ok=True)
+            raise _SceneFailed(
+                "failed",
+                f"the clip could not be saved ({error}); the job is paid and recorded, "
+                "so the next build downloads it again",
+            ) from error
+        return self.store.add_take(
+            key, scene.id, self.provider.name, clip, done.cost_usd or 0.0, job_id
+        )
+
+    # -- money ------------------------------------------------------------------
+
+    def _check_budget(self, attempt_cost: float) -> None:
+        cap = self.options.max_cost
+        if cap is None:
+            return
+        spent = self.store.spent_usd(self.provider.name) - self._spent_at_start
+        if spent + self._committed_usd + attempt_cost > cap + 1e-9:
+            raise _SceneFailed(
+                "skipped",
+                f"the spend would pass --max-cost ${cap:.2f} (spent ${spent:.2f})",
+            )
+
+    # -- requests ---------------------------------------------------------------
+
+    def _video_request(self, scene: CompiledScene, request: SceneRequest) -> VideoRequest:
+        """What the provider is handed: the request, and where each of its images is."""
+        checked = {ref.image.sha256: ref.image for ref in scene.references if ref.image}
+        if scene.start is not None and scene.start.image is not None:
+            checked[scene.start.image.sha256] = scene.start.image
+
+        def place(image: RequestImage) -> Path | str:
+            found = checked.get(image.sha256) if image.kind != "scene" else None
+            if found is None:
+                return self.store.frame_path(image.sha256)
+            return self.project.images.prepare(found) or found.source
+
+        return VideoRequest.of(request, place)
+
+
+def scenes_downstream(project: Project, scene_ids: Iterable[str]) -> set[str]:
+    """The scenes named and everything below them: what a regen remakes."""
+    result: set[str] = set()
+    for scene_id in scene_ids:
+        result |= {scene_id, *project.graph.downstream(scene_id)}
+    return result

@@ -1,0 +1,96 @@
+"""The `story.yaml` format, version 1, as pydantic models.
+
+These models check shape and types only. Rules that need the whole project
+(names unique across sections, mentions that resolve, limits per model) live
+in :mod:`storyboard._compiler` and :mod:`storyboard._project`, which report them
+at their place in the file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+
+from ._vocabulary import AspectRatio, Resolution
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+Transition = Literal["cut", "crossfade"]
+Captions = Literal["none", "srt", "burn", "both"]
+ImageSource = Annotated[str, StringConstraints(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Defaults(_Strict):
+    """Settings every scene inherits unless it says otherwise."""
+
+    model: str = "grok-imagine-video"
+    duration: StrictInt = Field(default=6, ge=1)
+    aspect_ratio: AspectRatio = "16:9"
+    resolution: Resolution = "720p"
+
+
+class Asset(_Strict):
+    """A reference image of something that must look the same in every scene."""
+
+    image: ImageSource
+    looks: dict[Name, ImageSource] = Field(default_factory=dict)
+    description: str | None = None
+
+
+class Scene(_Strict):
+    """One shot of the film."""
+
+    id: Name
+    prompt: str | None = None
+    title: str | None = None
+    duration: StrictInt | None = Field(default=None, ge=1)
+    aspect_ratio: AspectRatio | None = None
+    resolution: Resolution | None = None
+    model: str | None = None
+    start: str | None = Field(default=None, min_length=1)
+    caption: str | None = None
+    notes: str | None = None
+
+
+class ExportSettings(_Strict):
+    """How films are assembled from clips."""
+
+    fps: StrictInt = Field(default=24, ge=1, le=120)
+    aspect_ratio: AspectRatio | None = None
+    resolution: Resolution | None = None
+    transition: Transition = "cut"
+    transition_duration: float = Field(default=0.5, gt=0, le=5)
+    captions: Captions = "srt"
+    soundtrack: str | None = Field(default=None, min_length=1)
+    soundtrack_volume: float = Field(default=0.35, ge=0, le=2)
+    title_card: bool = False
+
+
+class Story(_Strict):
+    """A whole `story.yaml`."""
+
+    storyboard: Literal[1]
+    title: Annotated[str, StringConstraints(min_length=1)]
+    defaults: Defaults = Field(default_factory=Defaults)
+    characters: dict[Name, Asset] = Field(default_factory=dict)
+    wardrobe: dict[Name, Asset] = Field(default_factory=dict)
+    props: dict[Name, Asset] = Field(default_factory=dict)
+    locations: dict[Name, Asset] = Field(default_factory=dict)
+    scenes: list[Scene] = Field(min_length=1)
+    cuts: dict[Name, list[Name]] = Field(default_factory=dict)
+    export: ExportSettings = Field(default_factory=ExportSettings)
+
+
+ASSET_SECTIONS: dict[str, str] = {
+    "characters": "character",
+    "wardrobe": "wardrobe",
+    "props": "prop",
+    "locations": "location",
+}
+"""Each asset section and the kind its assets have in plans and on the board."""

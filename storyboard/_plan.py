@@ -1,0 +1,261 @@
+"""What a build would do: per scene its key, its state, why, and what it would cost.
+
+Keys are computed in graph order, because a scene that mentions another
+depends on the bytes of that scene's chosen last frame; while an upstream
+scene has no clip, the keys below it are unknown. Nothing here writes: not
+even a missing last frame goes into the cache (see :meth:`Planner._frame`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ._compiler import CompiledScene
+from ._fileops import sha256_file
+from ._lockfile import LockFile
+from ._media import extract_last_frame
+from ._project import Project
+from ._providers.registry import provider_spec
+from ._request import Inputs, explain_change
+from ._store import Store, Take
+
+State = Literal["cached", "stale", "missing", "failed"]
+
+
+@dataclass
+class ScenePlan:
+    """One scene as things stand."""
+
+    scene: CompiledScene
+    state: State
+    reason: str
+    inputs: Inputs | None
+    key: str | None
+    take: Take | None
+    takes: list[Take] = field(default_factory=list)
+    estimated_cost_usd: float = 0.0
+    frame: str | None = None
+    """sha256 of the chosen take's last frame."""
+
+    @property
+    def id(self) -> str:
+        """The scene's id."""
+        return self.scene.id
+
+    def as_dict(self, project: Project, frames: dict[str, str]) -> dict[str, Any]:
+        """The scene as ``storyboard plan --json`` prints it."""
+        scene = self.scene
+        references = []
+        for reference in scene.references:
+            image = reference.image
+            references.append(
+                {
+                    "index": reference.index,
+                    "mention": reference.mention,
+                    "kind": reference.kind,
+                    "source": image.source if image else None,
+                    "sha256": image.sha256 if image else frames.get(reference.scene or ""),
+                }
+            )
+        start: dict[str, Any] | None = None
+        if scene.start is not None:
+            if scene.start.scene:
+                start = {"scene": scene.start.scene}
+            elif scene.start.image:
+                start = {"source": scene.start.image.source, "sha256": scene.start.image.sha256}
+        return {
+            "id": scene.id,
+            "title": scene.title,
+            "mode": scene.mode,
+            "state": self.state,
+            "reason": self.reason,
+            "model": scene.model,
+            "duration": scene.duration,
+            "aspect_ratio": scene.aspect_ratio,
+            "resolution": scene.resolution,
+            "prompt": scene.prompt,
+            "references": references,
+            "start": start,
+            "depends_on": list(scene.depends_on),
+            "key": self.key,
+            "take": self.take.take if self.take else None,
+            "takes": len(self.takes),
+            "caption": scene.caption,
+            "estimated_cost_usd": self.estimated_cost_usd,
+        }
+
+
+@dataclass
+class Plan:
+    """A cut as things stand: each scene's state and what making the missing ones would cost."""
+
+    title: str
+    cut: str
+    provider: str
+    scenes: list[ScenePlan]
+    """The cut's scenes, in play order."""
+    all_scenes: dict[str, ScenePlan]
+    """Every scene of the project, by id."""
+    estimated_cost_usd: float
+    frames: dict[str, str]
+
+    def as_dict(self, project: Project) -> dict[str, Any]:
+        """The plan as ``storyboard plan --json`` prints it."""
+        return {
+            "title": self.title,
+            "cut": self.cut,
+            "provider": self.provider,
+            "estimated_cost_usd": self.estimated_cost_usd,
+            "scenes": [scene.as_dict(project, self.frames) for scene in self.scenes],
+        }
+
+
+class Planner:
+    """Works out keys, chosen takes and states for one provider."""
+
+    def __init__(
+        self, project: Project, store: Store | None, lock: LockFile, provider: str
+    ) -> None:
+        self.project = project
+        self.store = store
+        self.lock = lock
+        self.provider = provider
+        self.spec = provider_spec(provider)
+
+    def chosen_take(self, scene_id: str, key: str) -> Take | None:
+        """The lock's take when it is for this key; else the last one chosen for the key;
+        else the newest."""
+        if self.store is None:
+            return None
+        takes = self.present_takes(key)
+        if not takes:
+            return None
+        by_number = {take.take: take for take in takes}
+        selection = self.lock.get(self.provider, scene_id)
+        if selection is not None and selection.key == key and selection.take in by_number:
+            return by_number[selection.take]
+        remembered = self.store.selection(key)
+        if remembered in by_number:
+            return by_number[remembered]
+        return takes[-1]
+
+    def present_takes(self, key: str) -> list[Take]:
+        """The takes of a key whose clip file is in the cache."""
+        if self.store is None:
+            return []
+        store = self.store
+        return [take for take in store.takes(key) if store.clip_path(take.clip).exists()]
+
+    def plan(self, cut: str | None = None) -> Plan:
+        frames: dict[str, str] = {}
+        plans: dict[str, ScenePlan] = {}
+        for scene_id in self.project.graph.order():
+            plan = self.scene_plan(self.project.scenes[scene_id], frames)
+            plans[scene_id] = plan
+            if plan.frame:
+                frames[scene_id] = plan.frame
+        cut_ids = self.project.cut(cut)
+        needed = self.project.graph.with_upstream(cut_ids)
+        cost = round(sum(plans[s].estimated_cost_usd for s in needed), 4)
+        return Plan(
+            title=self.project.title,
+            cut=self.project.cut_name(cut),
+            provider=self.provider,
+            scenes=[plans[s] for s in cut_ids],
+            all_scenes=plans,
+            estimated_cost_usd=cost,
+            frames=frames,
+        )
+
+    def scene_plan(self, scene: CompiledScene, frames: dict[str, str]) -> ScenePlan:
+        request = scene.request(frames)
+        if request is None:
+            waiting = next(s for s in scene.depends_on if s not in frames)
+            state: State = "stale" if self._ever_generated(scene.id) else "missing"
+            return ScenePlan(
+                scene,
+                state,
+                f"waits for @{waiting}, which has no clip yet",
+                None,
+                None,
+                None,
+                [],
+                self.price(scene),
+            )
+        cost = self.price(scene)
+        inputs = self.spec.record(request)
+        key = self.spec.key(request)
+        takes = self.present_takes(key)
+        take = self.chosen_take(scene.id, key) if takes else None
+        if take is not None and self.store is not None:
+            frame = self._frame(scene.id, take)
+            reason = f"take {take.take} of {len(takes)}"
+            return ScenePlan(scene, "cached", reason, inputs, key, take, takes, 0.0, frame)
+        state, reason = self._why_not_cached(scene.id, key, inputs)
+        return ScenePlan(scene, state, reason, inputs, key, None, [], cost)
+
+    def price(self, scene: CompiledScene) -> float:
+        """What a scene's request would cost; no price depends on the upstream frames."""
+        request = scene.request(dict.fromkeys(scene.depends_on, ""))
+        assert request is not None, "every upstream frame is given"
+        return self.spec.estimate(request)
+
+    def _frame(self, scene_id: str, take: Take) -> str | None:
+        """The hash of the chosen take's last frame, when a scene below needs it.
+
+        Builds extract frames only for scenes that others use; when the story changed
+        since, the frame is hashed from a scratch copy and the cache is left as it is
+        (the next build extracts it for good)."""
+        assert self.store is not None
+        frame = self.store.known_frame(take.clip)
+        if frame is None and self.project.graph.downstream(scene_id):
+            frame = _last_frame_hash(self.store.clip_path(take.clip))
+        return frame
+
+    def _ever_generated(self, scene_id: str) -> bool:
+        return self.lock.get(self.provider, scene_id) is not None
+
+    def _why_not_cached(self, scene_id: str, key: str, inputs: Inputs) -> tuple[State, str]:
+        store = self.store
+        if store is not None and store.takes(key):
+            return "stale", "the cached clip file is missing; the next build makes it again"
+        last_job = store.last_job(key, self.provider) if store else None
+        if last_job is not None:
+            found = _job_reason(last_job.status, last_job.error_message)
+            if found is not None:
+                return found
+        selection = self.lock.get(self.provider, scene_id)
+        if selection is None:
+            return "missing", "never generated"
+        previous = store.inputs(selection.key) if store else None
+        if previous is None:
+            return "stale", (
+                "storyboard.lock names a take this cache does not have "
+                "(was .storyboard/ left behind?)"
+            )
+        return "stale", explain_change(previous, inputs)
+
+
+def _last_frame_hash(clip: Path) -> str:
+    """The sha256 of a clip's last frame, extracted outside the cache and thrown away."""
+    with tempfile.TemporaryDirectory(prefix="storyboard-plan-") as scratch:
+        frame = Path(scratch) / "last.png"
+        extract_last_frame(clip, frame)
+        return sha256_file(frame)
+
+
+def _job_reason(status: str, message: str | None) -> tuple[State, str] | None:
+    """What the last job for a key says about the scene, if anything."""
+    if status in {"failed", "blocked", "expired", "rejected", "unsent", "lost"}:
+        return "failed", f"previous attempt failed: {message or status}"
+    if status == "submitted":
+        return "missing", "a job is running or finished unseen: the next build collects it"
+    if status in {"submitting", "ambiguous"}:
+        return "failed", (
+            "a request was sent but its answer was lost (a paid job may exist): "
+            "`storyboard build --resubmit` sends it again"
+        )
+    return None

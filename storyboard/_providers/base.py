@@ -1,0 +1,154 @@
+"""What every video provider offers, and what it is given.
+
+Providers know nothing of stories: they take a compiled :class:`VideoRequest`,
+run it as a job, and hand back a clip. The engine drives them through
+``submit`` -> ``poll`` (until not pending) -> ``fetch``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from .._request import RequestImage, SceneRequest
+from .._vocabulary import Mode
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """One image a request uses: a reference image or a start frame.
+
+    Exactly one of ``path`` (a prepared local copy: PNG or JPEG, longest side
+    at most 2048 px, at most 10 MiB) and ``url`` (an ``https://`` URL or a
+    ``data:image/...;base64,`` URI) is set.
+    """
+
+    sha256: str
+    label: str
+    path: Path | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    """A compiled generation request, ready for any provider.
+
+    ``prompt`` already has ``<IMAGE_k>`` placeholders; ``references[k-1]`` is
+    image k. ``label`` names the job for people (the preview draws it); it is
+    never sent to an API.
+    """
+
+    mode: Mode
+    model: str
+    prompt: str
+    duration: int
+    aspect_ratio: str
+    resolution: str
+    references: tuple[ImageInput, ...] = ()
+    start_image: ImageInput | None = None
+    label: str = ""
+
+    @classmethod
+    def of(cls, request: SceneRequest, place: Callable[[RequestImage], Path | str]) -> VideoRequest:
+        """The request for ``request``; ``place`` says where each image is: a prepared
+        local file, or a URL."""
+
+        def image(picture: RequestImage, label: str) -> ImageInput:
+            where = place(picture)
+            if isinstance(where, Path):
+                return ImageInput(sha256=picture.sha256, label=label, path=where)
+            return ImageInput(sha256=picture.sha256, label=label, url=where)
+
+        start = request.start
+        return cls(
+            mode=request.mode,
+            model=request.model,
+            prompt=request.prompt,
+            duration=request.duration,
+            aspect_ratio=request.aspect_ratio,
+            resolution=request.resolution,
+            references=tuple(image(ref, ref.mention) for ref in request.references),
+            start_image=None
+            if start is None
+            else image(start, f"@{start.mention}" if start.kind == "scene" else "start"),
+            label=request.label,
+        )
+
+
+@dataclass(frozen=True)
+class Pending:
+    progress: int | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    """The job finished; ``video_url`` is where ``fetch`` finds the clip."""
+
+    video_url: str
+    duration: float | None = None
+    cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Expired:
+    pass
+
+
+@dataclass(frozen=True)
+class Blocked:
+    message: str = "the video was blocked by moderation"
+
+
+JobState = Pending | Done | Failed | Expired | Blocked
+
+
+@dataclass
+class ProviderSettings:
+    """Tuning read from the environment (see docs/cli.md)."""
+
+    poll_interval: float = 2.0
+    poll_max: float = 15.0
+    job_timeout: float = 900.0
+
+
+class Provider(Protocol):
+    """A maker of clips."""
+
+    name: str
+
+    async def prepare(self, request: VideoRequest) -> None:
+        """Do the free, repeatable work a submission needs (uploading images), so that
+        ``submit`` sends nothing but the paid create itself."""
+        ...
+
+    async def submit(self, request: VideoRequest) -> str:
+        """Start a job and return its request id.
+
+        Raises ApiError for a refusal, AmbiguousSubmission when the request
+        was sent but its answer was lost.
+        """
+        ...
+
+    async def poll(self, request_id: str) -> JobState:
+        """The job's state now. Raises JobUnknown for an id the provider does not know."""
+        ...
+
+    async def fetch(self, done: Done, destination: Path, expected_duration: float) -> None:
+        """Download the clip to ``destination`` whole or not at all.
+
+        Streams to a temporary file beside it, checks that it is a decodable
+        MP4 about ``expected_duration`` long, then renames it into place.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections and workers."""
+        ...

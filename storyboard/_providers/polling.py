@@ -1,0 +1,78 @@
+"""Waiting for a provider's job, and the tuning that governs the wait.
+
+:func:`wait_for_job` knows nothing of HTTP: it asks ``provider.poll`` until
+the job is no longer pending, first after ``poll_interval`` seconds, then
+backing off by half each time towards ``poll_max``, and gives up after
+``job_timeout``. :func:`settings_from_env` reads that tuning from the
+``STORYBOARD_POLL_*`` and ``STORYBOARD_JOB_TIMEOUT`` variables (docs: cli.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+from collections.abc import Callable, Mapping
+
+from .._errors import JobTimeout, UsageError
+from .base import JobState, Pending, Provider, ProviderSettings
+
+BACKOFF = 1.5
+"""Each wait between polls is this much longer than the one before, up to ``poll_max``."""
+
+ENVIRONMENT = {
+    "poll_interval": "STORYBOARD_POLL_INTERVAL",
+    "poll_max": "STORYBOARD_POLL_MAX",
+    "job_timeout": "STORYBOARD_JOB_TIMEOUT",
+}
+"""Which variable sets which :class:`ProviderSettings` field."""
+
+
+async def wait_for_job(
+    provider: Provider,
+    request_id: str,
+    settings: ProviderSettings,
+    on_progress: Callable[[int | None], None] | None = None,
+) -> JobState:
+    """Poll until the job is not pending and return that state.
+
+    ``on_progress`` hears every pending poll's progress (None when the API
+    gives none). Raises JobTimeout once ``job_timeout`` seconds have passed;
+    the job itself is left alone, so a later run can resume it.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.job_timeout
+    wait = settings.poll_interval
+    while True:
+        await asyncio.sleep(max(0.0, min(wait, deadline - loop.time())))
+        state = await provider.poll(request_id)
+        if not isinstance(state, Pending):
+            return state
+        if on_progress is not None:
+            on_progress(state.progress)
+        if loop.time() >= deadline:
+            raise JobTimeout(
+                f"job {request_id} was still pending after {settings.job_timeout:g} s"
+                " (STORYBOARD_JOB_TIMEOUT); it stays recorded and the next build resumes it"
+            )
+        wait = min(wait * BACKOFF, settings.poll_max)
+
+
+def settings_from_env(environ: Mapping[str, str] = os.environ) -> ProviderSettings:
+    """ProviderSettings from the environment; unset or empty variables keep the defaults."""
+    settings = ProviderSettings()
+    for field_name, variable in ENVIRONMENT.items():
+        value = environ.get(variable, "").strip()
+        if value:
+            setattr(settings, field_name, _seconds(variable, value))
+    return settings
+
+
+def _seconds(variable: str, value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(f"{variable} must be a positive number of seconds, not {value!r}")
+    return seconds

@@ -1,0 +1,134 @@
+"""Every provider, declared once: what it costs, what its keys hold, how it is made.
+
+The rest of the package asks a provider's :class:`ProviderSpec` instead of
+testing its name: whether it costs money, what it adds to its keys, how it
+estimates a price, whether it remembers uploads in the cache, which
+environment it reads. Adding a provider is its module (with a
+``from_context`` function) and one line in :data:`REGISTRY`, plus its docs
+and tests. A provider's module is imported only when the provider is made.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .._errors import UsageError
+from .._limits import estimate_cost
+from .._request import Inputs, KeyExtras, SceneRequest, names_and_label, no_extras
+from .base import Provider, ProviderSettings
+
+if TYPE_CHECKING:
+    from .xai import UploadMemo
+
+NO_PROVIDER_MESSAGE = (
+    "no provider chosen and XAI_API_KEY is not set.\n"
+    "  To generate with xAI:   export XAI_API_KEY=...   (from console.x.ai)\n"
+    "  To preview offline:     storyboard build --provider preview"
+)
+
+
+@dataclass(frozen=True)
+class ProviderContext:
+    """What a provider is made from."""
+
+    cache_dir: Path
+    """The project's ``.storyboard/``: a provider may keep working files below it."""
+    settings: ProviderSettings
+    uploads: UploadMemo | None
+    """Where uploaded images are remembered (the cache), for providers that upload."""
+    environ: Mapping[str, str]
+
+
+def model_price(request: SceneRequest) -> float:
+    """The price of a request from the model table (:mod:`storyboard._limits`)."""
+    return estimate_cost(request.model, request.resolution, request.duration)
+
+
+def free(request: SceneRequest) -> float:
+    return 0.0
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """One provider's declaration."""
+
+    name: str
+    summary: str
+    """One line for ``--help`` and docs/providers.md."""
+    costs_money: bool
+    """Its jobs are paid: budgets and estimates count them, ambiguous jobs are not resent."""
+    estimate_usd: Callable[[SceneRequest], float]
+    key_extras: KeyExtras
+    """What its clips depend on beyond what is sent (a preview draws the names)."""
+    remembers_uploads: bool
+    """It uploads images and keeps their file ids in the cache, to upload each once."""
+    environment: tuple[str, ...]
+    """The environment variables it reads."""
+    chosen_by: str | None
+    """When no provider is named, this variable being set chooses it."""
+    factory: str
+    """``module:function`` that makes it from a :class:`ProviderContext`."""
+
+    def key(self, request: SceneRequest) -> str:
+        """The cache key of ``request`` made by this provider."""
+        return request.key(self.name, self.key_extras(request))
+
+    def record(self, request: SceneRequest) -> Inputs:
+        """What the cache remembers of ``request`` beside its key."""
+        return request.record(self.name, self.key_extras(request))
+
+    def estimate(self, request: SceneRequest) -> float:
+        """What ``request`` would cost if it succeeds once, in USD."""
+        return self.estimate_usd(request) if self.costs_money else 0.0
+
+    def create(self, context: ProviderContext) -> Provider:
+        module, function = self.factory.split(":")
+        make: Callable[[ProviderContext], Provider] = getattr(
+            importlib.import_module(module), function
+        )
+        return make(context)
+
+
+REGISTRY: dict[str, ProviderSpec] = {
+    spec.name: spec
+    for spec in (
+        ProviderSpec(
+            name="xai",
+            summary="xAI's video API (`grok-imagine-video`); needs `XAI_API_KEY`, costs money",
+            costs_money=True,
+            estimate_usd=model_price,
+            key_extras=no_extras,
+            remembers_uploads=True,
+            environment=("XAI_API_KEY", "XAI_BASE_URL"),
+            chosen_by="XAI_API_KEY",
+            factory="storyboard._providers.xai:from_context",
+        ),
+        ProviderSpec(
+            name="preview",
+            summary="animatics drawn on this machine: local, offline and free",
+            costs_money=False,
+            estimate_usd=free,
+            key_extras=names_and_label,
+            remembers_uploads=False,
+            environment=(),
+            chosen_by=None,
+            factory="storyboard._providers.preview:from_context",
+        ),
+    )
+}
+"""Every provider by name, in the order the docs and ``--help`` list them."""
+
+DEFAULT_PROVIDER = next(spec.name for spec in REGISTRY.values() if spec.chosen_by)
+"""Whose takes reading commands show when nothing says otherwise."""
+
+
+def provider_spec(name: str) -> ProviderSpec:
+    """The declaration of provider ``name``; a UsageError naming the known ones."""
+    spec = REGISTRY.get(name)
+    if spec is None:
+        raise UsageError(f'unknown provider "{name}": use one of {", ".join(REGISTRY)}')
+    return spec

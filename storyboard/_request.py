@@ -1,0 +1,169 @@
+"""What is asked for one scene, described once: the request is the key.
+
+A :class:`SceneRequest` holds everything that decides a scene's clip: mode,
+model, compiled prompt, the reference images by content hash (for a scene
+mention: the hash of that scene's chosen last frame), the start frame's hash,
+duration, aspect ratio and resolution. The compiler builds it
+(:meth:`storyboard._compiler.CompiledScene.request`); the request a provider
+is handed is derived from it, and so is everything below:
+
+- the **key**: the hash of the sent fields, the recipe version, the provider's
+  name and what the provider declares it adds (its key extras);
+- the **record** kept beside each key (``Store.remember_inputs``): the same
+  fields with the names of the references, for people;
+- **why a key changed**: a diff of two records, field by field.
+
+A new field is added here and nowhere else. Give it a default: a request that
+keeps the default leaves the field out of its key, so adding a setting keeps
+every cached clip; a request that sets it gets a new key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any
+
+from ._vocabulary import Mode
+
+RECIPE_VERSION = 1
+"""Bump when the way clips are made changes, so old clips stop matching."""
+
+Inputs = dict[str, Any]
+"""A request's record: its fields as JSON, with the names of its images."""
+
+NOT_SENT = "not_sent"
+"""Field metadata: the field names the request for people and stays out of keys."""
+HASH_ONLY = "hash_only"
+"""Field metadata: the field's image is recorded by its hash alone, without its name."""
+
+
+@dataclass(frozen=True)
+class RequestImage:
+    """An image a request sends, by content hash; ``mention`` and ``kind`` name it.
+
+    ``kind`` is the asset's kind, ``scene`` for another scene's last frame, or
+    ``image`` for a start picture; ``mention`` is what the prompt wrote (a scene id
+    for a frame; empty for a start picture).
+    """
+
+    sha256: str
+    mention: str
+    kind: str
+
+    @property
+    def named(self) -> dict[str, str]:
+        return {"mention": self.mention, "kind": self.kind, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class SceneRequest:
+    """Everything one scene asks a provider for (see the module docstring)."""
+
+    mode: Mode
+    model: str
+    prompt: str
+    references: tuple[RequestImage, ...]
+    start: RequestImage | None = field(metadata={HASH_ONLY: True})
+    duration: int
+    aspect_ratio: str
+    resolution: str
+    label: str = field(default="", metadata={NOT_SENT: True})
+    """The scene id: what the job is called for people (the preview draws it)."""
+
+    def sent(self) -> dict[str, Any]:
+        """The fields a provider receives, images as bare hashes; defaults left out."""
+        return {name: _plain(value, named=False) for name, value, _ in self._set_fields()}
+
+    def named(self) -> dict[str, Any]:
+        """The sent fields with the mention and kind of each reference, for records."""
+        return {
+            name: _plain(value, named=not hash_only)
+            for name, value, hash_only in self._set_fields()
+        }
+
+    def key(self, provider: str, extras: Mapping[str, object]) -> str:
+        """The cache key of this request made by ``provider`` with its key extras."""
+        document = {"recipe": RECIPE_VERSION, "provider": provider, **self.sent(), **extras}
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def record(self, provider: str, extras: Mapping[str, object]) -> Inputs:
+        """What is remembered beside the key, for :func:`explain_change`."""
+        return {"recipe": RECIPE_VERSION, "provider": provider, **self.named(), **extras}
+
+    def _set_fields(self) -> list[tuple[str, object, bool]]:
+        found = []
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if spec.metadata.get(NOT_SENT) or (
+                spec.default is not MISSING and value == spec.default
+            ):
+                continue
+            found.append((spec.name, value, bool(spec.metadata.get(HASH_ONLY))))
+        return found
+
+
+def _plain(value: object, named: bool) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(item, named) for item in value]
+    if isinstance(value, RequestImage):
+        return value.named if named else value.sha256
+    return value
+
+
+KeyExtras = Callable[[SceneRequest], Mapping[str, object]]
+"""What a provider adds to its keys (and records) beyond the sent fields."""
+
+
+def no_extras(request: SceneRequest) -> Mapping[str, object]:
+    """A provider whose clips depend on nothing but what is sent."""
+    return {}
+
+
+def names_and_label(request: SceneRequest) -> Mapping[str, object]:
+    """A provider that draws the scene id and the mention names into its clips: renaming
+    an asset changes them, so the names are part of its keys."""
+    return {"references": _plain(request.references, named=True), "label": request.label}
+
+
+# -- why a key changed ------------------------------------------------------------------
+
+
+def _reference_change(old: object, new: object) -> str:
+    old_refs = {ref["mention"]: ref["sha256"] for ref in _references(old)}
+    for ref in _references(new):
+        before = old_refs.get(ref["mention"])
+        if before is not None and before != ref["sha256"]:
+            if ref["kind"] == "scene":
+                return f"upstream take changed: @{ref['mention']}"
+            return f"reference image changed: @{ref['mention']}"
+    return "references changed"
+
+
+def _references(value: object) -> list[dict[str, str]]:
+    return [ref for ref in value if isinstance(ref, dict)] if isinstance(value, list) else []
+
+
+CHANGE_WORDS: dict[str, Callable[[object, object], str]] = {
+    "prompt": lambda old, new: "prompt changed",
+    "references": _reference_change,
+    "start": lambda old, new: "start frame changed",
+}
+"""Record fields a writer knows by other words; every other field is a setting, named as
+it is."""
+
+
+def explain_change(old: Inputs, new: Inputs) -> str:
+    """Why a scene's key changed, in a writer's words: the first changed field that has
+    words of its own, else the changed settings by name."""
+    names = list(dict.fromkeys([*new, *old]))
+    changed = [name for name in names if old.get(name) != new.get(name)]
+    for name in changed:
+        if name in CHANGE_WORDS:
+            return CHANGE_WORDS[name](old.get(name), new.get(name))
+    if changed:
+        return "settings changed: " + ", ".join(changed)
+    return "inputs changed"

@@ -1,0 +1,350 @@
+"""The clip cache: `.storyboard/cache.db` (sqlite-utils) and content-addressed files.
+
+What exists lives here: every job ever sent (so a paid job is never lost or
+sent twice), every take of every key, the last frame of every clip, the
+inputs behind every key (to explain staleness), and uploaded images. Clips
+are `clips/<sha256>.mp4` and frames `frames/<sha256>.png`, each written under
+a temporary name and renamed, so a killed build leaves nothing half-written
+that could pass for a clip.
+
+Writes that read first (a new take number) run in ``BEGIN IMMEDIATE``; the
+database is in WAL mode with a busy timeout, so readers never block builds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ._cache_schema import upgrade
+from ._errors import ProjectBusy, StoreError
+from ._fileops import move_into_place, sha256_file, sweep, temporary_beside
+from ._request import Inputs
+
+BUSY_TIMEOUT_MS = 30_000
+
+JOB_OPEN = ("submitting", "submitted")
+"""Jobs that may still produce a clip: recorded before submission, or running."""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Take:
+    key: str
+    take: int
+    clip: str
+    created_at: str
+    cost_usd: float
+    provider: str
+    scene_id: str
+    job_id: int | None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    key: str
+    scene_id: str
+    provider: str
+    status: str
+    request_id: str | None
+    attempt: int
+    cost_usd: float | None
+    error_code: str | None
+    error_message: str | None
+
+
+JOB_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Job))
+
+
+class Store:
+    """One project's cache folder; use it in a ``with`` block, or call :meth:`close`.
+
+    Opening a cache made by an older storyboard upgrades it in place (see
+    :mod:`storyboard._cache_schema`: a schema change is one function there);
+    a cache from a newer storyboard is refused with :class:`StoreError`.
+    """
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.dir = cache_dir
+        self.clips_dir = cache_dir / "clips"
+        self.frames_dir = cache_dir / "frames"
+        self.downloads_dir = cache_dir / "downloads"
+        for folder in (self.clips_dir, self.frames_dir, self.downloads_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        path = cache_dir / "cache.db"
+        # One thread at a time, but not always the one that opened it (a build run from a
+        # notebook runs on a worker thread).
+        connection = sqlite3.connect(
+            path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db = sqlite_utils.Database(connection)
+            upgrade(self.db, path)
+            self.db.enable_wal()
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise StoreError(f"{path}: cannot open the cache ({error})") from error
+        except BaseException:
+            connection.close()
+            raise
+
+    @classmethod
+    def open_existing(cls, cache_dir: Path) -> Store | None:
+        """The store if the project has one; reading commands never create it."""
+        return cls(cache_dir) if (cache_dir / "cache.db").exists() else None
+
+    def close(self) -> None:
+        """Close the database; closing twice is harmless."""
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def immediate(self) -> Iterator[None]:
+        """A write transaction that takes the write lock before it reads."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- jobs -----------------------------------------------------------------
+
+    def record_job(self, key: str, scene_id: str, provider: str, attempt: int) -> int:
+        """Record a job before it is submitted; returns its id."""
+        job = {
+            "key": key,
+            "scene_id": scene_id,
+            "provider": provider,
+            "status": "submitting",
+            "attempt": attempt,
+            "created_at": now_iso(),
+        }
+        with self.immediate():
+            return int(self.db.table("jobs").insert(job).last_rowid or 0)
+
+    def update_job(self, job_id: int, **fields: Any) -> None:
+        if "status" in fields and fields["status"] not in JOB_OPEN:
+            fields.setdefault("finished_at", now_iso())
+        if fields.get("status") == "submitted":
+            fields.setdefault("submitted_at", now_iso())
+        with self.immediate():
+            self.db.table("jobs").update(job_id, fields)
+
+    def open_jobs(self, key: str, provider: str) -> list[Job]:
+        """Jobs for a key that were recorded or submitted and never finished."""
+        return self._jobs(
+            "key = ? AND provider = ? AND status IN ('submitting', 'submitted', 'ambiguous')",
+            [key, provider],
+        )
+
+    def last_job(self, key: str, provider: str) -> Job | None:
+        jobs = self._jobs("key = ? AND provider = ?", [key, provider])
+        return jobs[-1] if jobs else None
+
+    def _jobs(self, where: str, params: list[Any]) -> list[Job]:
+        rows = self.db.table("jobs").rows_where(where, params, select=JOB_COLUMNS, order_by="id")
+        return [Job(**row) for row in rows]
+
+    def count_jobs(self, provider: str | None = None) -> int:
+        where = "status != 'submitting'" + (" AND provider = ?" if provider else "")
+        return self.db.table("jobs").count_where(where, [provider] if provider else [])
+
+    def spent_usd(self, provider: str | None = None) -> float:
+        (row,) = self.db.table("jobs").rows_where(
+            "provider = ?" if provider else None,
+            [provider] if provider else [],
+            select="COALESCE(SUM(cost_usd), 0) AS spent",
+        )
+        return round(float(row["spent"]), 4)
+
+    # -- takes ----------------------------------------------------------------
+
+    def add_take(
+        self, key: str, scene_id: str, provider: str, clip: str, cost_usd: float, job_id: int | None
+    ) -> Take:
+        """Record a new take of a key, numbered after the existing ones, and finish its job."""
+        with self.immediate():
+            (row,) = self.db.table("takes").rows_where(
+                "key = ?", [key], select="COALESCE(MAX(take), 0) AS last"
+            )
+            take = Take(
+                key, int(row["last"]) + 1, clip, now_iso(), cost_usd, provider, scene_id, job_id
+            )
+            self.db.table("takes").insert(dataclasses.asdict(take))
+            if job_id is not None:
+                finished = {"status": "done", "clip": clip, "cost_usd": cost_usd}
+                self.db.table("jobs").update(job_id, {**finished, "finished_at": take.created_at})
+        return take
+
+    def takes(self, key: str) -> list[Take]:
+        return self._takes("key = ?", [key], "take")
+
+    def takes_of_scene(self, scene_id: str, provider: str) -> list[Take]:
+        return self._takes(
+            "scene_id = ? AND provider = ?", [scene_id, provider], "created_at, take"
+        )
+
+    def _takes(self, where: str, params: list[Any], order_by: str) -> list[Take]:
+        rows = self.db.table("takes").rows_where(where, params, order_by=order_by)
+        return [Take(**row) for row in rows]
+
+    def select(self, key: str, take: int) -> None:
+        with self.immediate():
+            self.db.table("selections").upsert(
+                {"key": key, "take": take, "selected_at": now_iso()}, pk="key"
+            )
+
+    def selection(self, key: str) -> int | None:
+        rows = list(self.db.table("selections").rows_where("key = ?", [key], select="take"))
+        return int(rows[0]["take"]) if rows else None
+
+    # -- inputs ---------------------------------------------------------------
+
+    def remember_inputs(self, key: str, inputs: Inputs) -> None:
+        with self.immediate():
+            self.db.table("inputs").insert(
+                {"key": key, "inputs": json.dumps(inputs, sort_keys=True)}, ignore=True
+            )
+
+    def inputs(self, key: str) -> Inputs | None:
+        rows = list(self.db.table("inputs").rows_where("key = ?", [key], select="inputs"))
+        return dict(json.loads(rows[0]["inputs"])) if rows else None
+
+    # -- files ----------------------------------------------------------------
+
+    def clip_path(self, clip: str) -> Path:
+        return self.clips_dir / f"{clip}.mp4"
+
+    def frame_path(self, frame: str) -> Path:
+        return self.frames_dir / f"{frame}.png"
+
+    def download_path(self, job_id: int) -> Path:
+        """A fresh temporary name for a job's clip until :meth:`adopt_clip` names it."""
+        return temporary_beside(self.downloads_dir / f"job-{job_id}.mp4")
+
+    def adopt_clip(self, downloaded: Path, clip: str | None = None) -> str:
+        """Move a checked download into the clip folder under its content hash."""
+        clip = clip or sha256_file(downloaded)
+        destination = self.clip_path(clip)
+        if destination.exists():
+            downloaded.unlink()
+        else:
+            move_into_place(downloaded, destination)
+        return clip
+
+    def frame_of(self, clip: str, extract: Callable[[Path, Path], None]) -> str:
+        """The sha256 of a clip's last frame, extracted once and cached."""
+        known = self.known_frame(clip)
+        if known is not None:
+            return known
+        temporary = self.frame_scratch_path(clip)
+        extract(self.clip_path(clip), temporary)
+        return self.remember_frame(clip, temporary)
+
+    def known_frame(self, clip: str) -> str | None:
+        """The sha256 of a clip's last frame if it was extracted (and is still there)."""
+        rows = list(self.db.table("frames").rows_where("clip = ?", [clip], select="frame"))
+        if not rows or not self.frame_path(rows[0]["frame"]).exists():
+            return None
+        return str(rows[0]["frame"])
+
+    def frame_scratch_path(self, clip: str) -> Path:
+        """Where to extract a clip's frame before :meth:`remember_frame` names it."""
+        return temporary_beside(self.downloads_dir / f"frame-{clip}.png")
+
+    def remember_frame(self, clip: str, extracted: Path) -> str:
+        """Name an extracted frame by its hash and record it for the clip."""
+        frame = sha256_file(extracted)
+        move_into_place(extracted, self.frame_path(frame))
+        with self.immediate():
+            self.db.table("frames").upsert({"clip": clip, "frame": frame}, pk="clip")
+        return frame
+
+    def clean_downloads(self) -> None:
+        """Remove the downloads and frames a killed build left half-made or unnamed."""
+        sweep(self.downloads_dir)
+
+    # -- uploads (the UploadMemo protocol of the xAI provider) -----------------
+
+    def get(self, sha256: str, base_url: str) -> str | None:
+        rows = list(
+            self.db.table("uploads").rows_where(
+                "sha256 = ? AND base_url = ? AND expires_at > ?",
+                [sha256, base_url, time.time()],
+                select="file_id",
+            )
+        )
+        return str(rows[0]["file_id"]) if rows else None
+
+    def put(self, sha256: str, base_url: str, file_id: str, expires_at: float) -> None:
+        with self.immediate():
+            self.db.table("uploads").upsert(
+                {
+                    "sha256": sha256,
+                    "base_url": base_url,
+                    "file_id": file_id,
+                    "expires_at": expires_at,
+                },
+                pk=("sha256", "base_url"),
+            )
+
+
+class BuildLock:
+    """One build at a time per project: a second one waits (saying so) or refuses."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self.path = cache_dir / "build.lock"
+        self._handle: Any = None
+
+    def acquire(self, wait: bool, on_wait: Callable[[str], None] | None = None) -> None:
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            if not wait:
+                handle.close()
+                raise ProjectBusy(
+                    f"another build is running on this project ({holder}); "
+                    "wait for it to finish, or run again with --wait"
+                ) from None
+            if on_wait:
+                on_wait(f"another build is running on this project ({holder}); waiting for it")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None

@@ -1,0 +1,347 @@
+"""A project at work: the operations a writer runs, for the CLI and for Python.
+
+:class:`Studio` ties a loaded :class:`~storyboard._project.Project` to its cache
+(:class:`~storyboard._store.Store`) and its lock file, and offers plan, build,
+regen, takes, use, status and export. The CLI is a thin layer over it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import difflib
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._engine import BuildOptions, BuildResult, Engine, Reporter, scenes_downstream
+from ._errors import UsageError
+from ._export import ExportResult
+from ._films import default_destination, files_written
+from ._films import export as export_cut
+from ._lockfile import LockFile, Selection
+from ._outputs import Outputs
+from ._plan import Plan, Planner
+from ._project import Project
+from ._providers import (
+    DEFAULT_PROVIDER,
+    NO_PROVIDER_MESSAGE,
+    ProviderSettings,
+    chosen_provider,
+    make_provider,
+)
+from ._providers.polling import settings_from_env
+from ._store import BuildLock, Store, Take
+
+
+@dataclass(frozen=True)
+class TakeInfo:
+    """One take of a scene, as :meth:`Studio.takes` lists it."""
+
+    take: int
+    selected: bool
+    """Whether the film uses this take."""
+    created_at: str
+    cost_usd: float
+    key: str
+    clip: str
+    """The SHA-256 of the clip file (``.storyboard/clips/<clip>.mp4``)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The take as ``storyboard takes --json`` prints it."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class SceneStatus:
+    """One scene of :class:`Status`: its state, why, its selected take and what it cost."""
+
+    id: str
+    state: str
+    """``cached``, ``missing``, ``stale`` or ``failed`` (see docs/caching-and-takes.md)."""
+    reason: str
+    take: int | None
+    """The number of the take the film uses, if any."""
+    takes: int
+    """How many takes the scene's current key has."""
+    cost_usd: float
+    """What every take of the scene made with this provider cost."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The scene as ``storyboard status --json`` prints it."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Status:
+    """The project at a glance, as :meth:`Studio.status` returns it."""
+
+    title: str
+    provider: str
+    spent_usd: float
+    """Everything the cache records as spent, with every provider."""
+    scenes: tuple[SceneStatus, ...]
+    """In the story's order."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The status as ``storyboard status --json`` prints it."""
+        return dataclasses.asdict(self) | {"scenes": [scene.as_dict() for scene in self.scenes]}
+
+
+class Studio:
+    """One project with its cache and its lock file.
+
+    Open it with :meth:`open` in a ``with`` block (or call :meth:`close`)::
+
+        with Studio.open("projects/astronaut-cat") as studio:
+            studio.build(provider="preview")
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.lock = LockFile(project.root)
+        self._store: Store | None = Store.open_existing(project.cache_dir)
+        self.outputs = Outputs(project.root, project.cache_dir, project.own_files())
+
+    @classmethod
+    def open(cls, path: Path | str = ".") -> Studio:
+        """Load and check the project at ``path`` (its folder or its story.yaml).
+
+        Raises :class:`~storyboard._errors.ProjectInvalid` listing every problem.
+        """
+        return cls(Project.load(path))
+
+    def __enter__(self) -> Studio:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def existing_store(self) -> Store | None:
+        """The cache if the project has one; reading commands never create it."""
+        if self._store is None:
+            self._store = Store.open_existing(self.project.cache_dir)
+        return self._store
+
+    @property
+    def store(self) -> Store:
+        """The cache, created on first write."""
+        if self._store is None:
+            self._store = Store(self.project.cache_dir)
+        return self._store
+
+    def close(self) -> None:
+        """Close the cache; a studio used again reopens it."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # -- reading ----------------------------------------------------------------
+
+    def provider_for_reading(self, flag: str | None = None) -> str:
+        """The provider whose takes plan, status and export show.
+
+        ``flag``, else ``$STORYBOARD_PROVIDER``, else the provider of the newest
+        take in the cache, else ``xai``.
+        """
+        chosen = chosen_provider(flag)
+        if chosen:
+            return chosen
+        if self.existing_store is not None:
+            newest = self.existing_store.db.table("takes").rows_where(
+                select="provider", order_by="created_at DESC", limit=1
+            )
+            for row in newest:
+                return str(row["provider"])
+        return DEFAULT_PROVIDER
+
+    def plan(self, provider: str | None = None, cut: str | None = None) -> Plan:
+        """Each scene of a cut with its state, reason, compiled request and estimated cost."""
+        name = self.provider_for_reading(provider)
+        return Planner(self.project, self.existing_store, self.lock, name).plan(cut)
+
+    def status(self, provider: str | None = None) -> Status:
+        """Every scene's state, takes and cost, and the money spent so far."""
+        plan = self.plan(provider)
+        store = self.existing_store
+        scenes = []
+        for scene_id in [s for s in self.project.scenes if s in plan.all_scenes]:
+            scene_plan = plan.all_scenes[scene_id]
+            takes = store.takes_of_scene(scene_id, plan.provider) if store else []
+            scenes.append(
+                SceneStatus(
+                    id=scene_id,
+                    state=scene_plan.state,
+                    reason=scene_plan.reason,
+                    take=scene_plan.take.take if scene_plan.take else None,
+                    takes=len(scene_plan.takes),
+                    cost_usd=float(round(sum(t.cost_usd for t in takes), 4)),
+                )
+            )
+        spent = store.spent_usd() if store else 0.0
+        return Status(self.project.title, plan.provider, spent, tuple(scenes))
+
+    def takes(self, scene_id: str, provider: str | None = None) -> list[TakeInfo]:
+        """The takes of a scene's current key, oldest first, marking the selected one."""
+        self._check_scene(scene_id)
+        plan = self.plan(provider)
+        scene_plan = plan.all_scenes[scene_id]
+        store = self.existing_store
+        if scene_plan.key is None or store is None:
+            return []
+        chosen = scene_plan.take.take if scene_plan.take else None
+        return [
+            TakeInfo(t.take, t.take == chosen, t.created_at, t.cost_usd, t.key, t.clip)
+            for t in store.takes(scene_plan.key)
+        ]
+
+    # -- changing the selection ---------------------------------------------------
+
+    def use(self, scene_id: str, number: int, provider: str | None = None) -> Take:
+        """Choose take ``number`` of a scene; scenes below it follow on the next build."""
+        self._check_scene(scene_id)
+        plan = self.plan(provider)
+        scene_plan = plan.all_scenes[scene_id]
+        takes = {t.take: t for t in scene_plan.takes} if scene_plan.key else {}
+        if number not in takes:
+            available = ", ".join(str(n) for n in takes) or "none"
+            raise UsageError(f'scene "{scene_id}" has no take {number} (takes: {available})')
+        take = takes[number]
+        self.store.select(take.key, take.take)
+        self.lock.set(plan.provider, scene_id, Selection(take.take, take.key, take.clip))
+        self.lock.save(list(self.project.scenes))
+        return take
+
+    # -- generating -----------------------------------------------------------------
+
+    def build(
+        self,
+        provider: str | None = None,
+        options: BuildOptions | None = None,
+        reporter: Reporter | None = None,
+        wait_for_lock: bool = True,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> BuildResult:
+        """Generate every scene that needs it (see BuildOptions); does not export.
+
+        Inside a running event loop (a notebook, a web app) the build runs on a
+        worker thread with a loop of its own, and this call waits for it; from
+        async code, prefer ``await studio.abuild(...)``.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            name, chosen, settings = self._build_setup(provider, options)
+            lock = BuildLock(self.project.cache_dir)
+            lock.acquire(wait=wait_for_lock, on_wait=on_wait)  # Ctrl-C stops a wait here
+            try:
+                return asyncio.run(self._build_locked(name, chosen, settings, reporter))
+            finally:
+                lock.release()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyboard-build") as worker:
+            arguments = (provider, options, reporter, wait_for_lock, on_wait)
+            return worker.submit(self.build, *arguments).result()
+
+    async def abuild(
+        self,
+        provider: str | None = None,
+        options: BuildOptions | None = None,
+        reporter: Reporter | None = None,
+        wait_for_lock: bool = True,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> BuildResult:
+        """:meth:`build` for async code: ``result = await studio.abuild(provider="preview")``."""
+        name, chosen, settings = self._build_setup(provider, options)
+        lock = BuildLock(self.project.cache_dir)
+        await asyncio.to_thread(lock.acquire, wait=wait_for_lock, on_wait=on_wait)
+        try:
+            return await self._build_locked(name, chosen, settings, reporter)
+        finally:
+            lock.release()
+
+    def _build_setup(
+        self, provider: str | None, options: BuildOptions | None
+    ) -> tuple[str, BuildOptions, ProviderSettings]:
+        """What a build needs before it takes the project's lock, checked."""
+        name = chosen_provider(provider)
+        if name is None:
+            raise UsageError(NO_PROVIDER_MESSAGE)
+        options = options or BuildOptions()
+        for scene_id in [*(options.only or []), *options.regen]:
+            self._check_scene(scene_id)
+        if options.cut:
+            self.project.cut(options.cut)
+        return name, options, settings_from_env()
+
+    async def _build_locked(
+        self,
+        name: str,
+        options: BuildOptions,
+        settings: ProviderSettings,
+        reporter: Reporter | None,
+    ) -> BuildResult:
+        self.lock = LockFile(self.project.root)  # another build may have changed it
+        made = make_provider(name, self.project.cache_dir, settings, self.store)
+        engine = Engine(self.project, self.store, self.lock, made, settings, options, reporter)
+        try:
+            return await engine.run()
+        finally:
+            await made.aclose()
+
+    def regen_targets(self, scene_id: str) -> set[str]:
+        """The scene and every scene downstream of it: what ``regen`` makes again."""
+        self._check_scene(scene_id)
+        return scenes_downstream(self.project, [scene_id])
+
+    # -- exporting -------------------------------------------------------------------
+
+    def export(
+        self,
+        provider: str | None = None,
+        cut: str | None = None,
+        destination: Path | None = None,
+        fmt: str = "mp4",
+        partial: bool = False,
+        force: bool = False,
+    ) -> ExportResult:
+        """Write a cut as a film (``mp4``) or a timeline (``otio``, ``fcpxml``, ``edl``, ``srt``).
+
+        Never generates: raises :class:`~storyboard._errors.MissingClips` when a
+        scene has no clip, unless ``partial`` puts a slate in its place. Refuses
+        to overwrite a file storyboard did not write unless ``force``.
+        """
+        plan = self.plan(provider, cut)
+        target = self.output_path(plan.cut, destination, fmt, force)
+        made = export_cut(
+            self.project, plan, self.existing_store, destination=target, fmt=fmt, partial=partial
+        )
+        self.outputs.remember([made.path, *made.sidecars])
+        return made
+
+    def output_path(
+        self, cut: str | None, destination: Path | None, fmt: str = "mp4", force: bool = False
+    ) -> Path:
+        """Where an export goes; raise OutputRefused where it would destroy someone's file."""
+        default = default_destination(self.project, self.project.cut_name(cut), fmt)
+        target = self.outputs.destination(destination, default)
+        for path in files_written(target, fmt):
+            self.outputs.check(path, force=force, own_name=destination is None)
+        return target
+
+    def _check_scene(self, scene_id: str) -> None:
+        if scene_id not in self.project.scenes:
+            close = difflib.get_close_matches(scene_id, list(self.project.scenes), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise UsageError(f'no scene "{scene_id}" in story.yaml{hint}')
+
+
+def relative(path: Path) -> str:
+    """A path as a writer would type it from here."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

@@ -1,0 +1,448 @@
+"""The fake API's behaviour, apart from sockets: a request in, a reply out.
+
+Generations (validated like the real API), polls, file uploads, video
+downloads, the documented error shapes and the ``/_standin/`` control
+endpoints. :mod:`.server` puts it behind HTTP.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import hashlib
+import json
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from email.message import Message
+from typing import Any, cast
+
+from ..._limits import MODELS
+from ..._vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS, Mode
+from ._clips import ClipMaker
+from ._faults import Counters, Faults, LoggedRequest
+
+API_PREFIX = "/v1"
+GENERATION_FIELDS = frozenset(
+    {"model", "prompt", "reference_images", "image", "duration", "aspect_ratio", "resolution"}
+)
+EXPIRES_AFTER_RANGE = (3600, 2_592_000)
+DEFAULT_FILE_LIFETIME = 2_592_000
+USD_TICKS_PER_SECOND = int(0.05 * 1e10)
+_DATA_URI = re.compile(r"data:image/(png|jpeg|webp);base64,[A-Za-z0-9+/=\s]+")
+_POLL_PATH = re.compile(r"/v1/videos/(?P<id>[^/]+)")
+_VIDEO_PATH = re.compile(r"/_standin/videos/(?P<id>[^/]+)\.mp4")
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+    """Close the connection without answering."""
+    cut_at: int | None = None
+    """Announce the whole body but send only this many bytes, then close."""
+
+
+class _Refusal(Exception):
+    """A request the API refuses: HTTP status, message, error code."""
+
+    def __init__(self, status: int, message: str, code: str = "invalid_argument") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class _Job:
+    id: str
+    model: str
+    duration: int
+    aspect_ratio: str
+    resolution: str
+    outcome: str
+    started: float
+    variant: str = ""
+    """A digest of the request: like a real model, a different request gives a different clip."""
+    polls: int = 0
+    downloads: int = 0
+
+
+@dataclass(frozen=True)
+class _StoredFile:
+    size: int
+    expires_at: float
+
+
+class FakeApi:
+    """The API's behaviour, apart from sockets: a request in, a reply out."""
+
+    def __init__(self, key: str, latency: float, faults: Faults, clips: ClipMaker) -> None:
+        self._key = key
+        self.latency = latency
+        self.faults = faults
+        self.clips = clips
+        self.counters = Counters()
+        self.log: list[LoggedRequest] = []
+        self.video_origin = ""
+        self._jobs: dict[str, _Job] = {}
+        self._files: dict[str, _StoredFile] = {}
+        self._lock = threading.Lock()
+
+    def handle(self, method: str, path: str, headers: Message, body: bytes | None) -> Reply:
+        """Answer one request; ``body`` is None when it is over 50 MB (and was not read)."""
+        if body is None:
+            return self._error(_Refusal(413, "requests are limited to 50 MB", "too_large"))
+        if path.startswith("/_standin/") and not _VIDEO_PATH.fullmatch(path):
+            return self._control(method, path, body)
+        time.sleep(self.faults.request_latency)
+        auth = self._auth_status(headers.get("Authorization"))
+        reply = self._route(method, path, headers, body, auth)
+        status = None if reply.drop else reply.status
+        entry = LoggedRequest(method, path, auth, status, _logged_body(headers, body))
+        with self._lock:
+            self.log.append(entry)
+        return reply
+
+    def stats(self) -> dict[str, object]:
+        with self._lock:
+            return {
+                "counters": asdict(self.counters),
+                "faults": asdict(self.faults),
+                "requests": [asdict(entry) for entry in self.log],
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            self.counters = Counters()
+            self.log.clear()
+
+    def _auth_status(self, header: str | None) -> str:
+        if header is None:
+            return "absent"
+        return "correct" if secrets.compare_digest(header, f"Bearer {self._key}") else "wrong"
+
+    def _route(self, method: str, path: str, headers: Message, body: bytes, auth: str) -> Reply:
+        if method == "POST" and path == f"{API_PREFIX}/videos/generations":
+            return self._post(auth, lambda: self._create(body))
+        if method == "POST" and path == f"{API_PREFIX}/files":
+            return self._post(auth, lambda: self._upload(headers, body))
+        poll = _POLL_PATH.fullmatch(path)
+        if method == "GET" and poll:
+            return self._poll(poll["id"], auth)
+        video = _VIDEO_PATH.fullmatch(path)
+        if method == "GET" and video:
+            return self._download(video["id"])
+        return self._error(_Refusal(404, f"no such endpoint: {method} {path}", "not_found"))
+
+    def _post(self, auth: str, answer: Callable[[], Reply]) -> Reply:
+        with self._lock:
+            self.counters.posts += 1
+            number = self.counters.posts
+        if _every(number, self.faults.post_500_every):
+            return self._error(_Refusal(500, "the stand-in failed on purpose", "internal_error"))
+        if _every(number, self.faults.post_429_every):
+            reply = self._error(_Refusal(429, "too many requests", "rate_limited"))
+            reply.headers["Retry-After"] = f"{self.faults.retry_after:g}"
+            return reply
+        try:
+            self._authorise(auth)
+            return answer()
+        except _Refusal as refusal:
+            return self._error(refusal)
+
+    def _authorise(self, auth: str) -> None:
+        if auth != "correct":
+            raise _Refusal(401, "Incorrect API key provided", "invalid_api_key")
+
+    def _create(self, body: bytes) -> Reply:
+        request = _json_object(body)
+        self._validate_generation(request)
+        job = _Job(
+            id=secrets.token_hex(12),
+            model=str(request["model"]),
+            duration=cast(int, request.get("duration", 8)),
+            aspect_ratio=str(request.get("aspect_ratio", "16:9")),
+            resolution=str(request.get("resolution", "480p")),
+            outcome=self._next_outcome(str(request.get("prompt", ""))),
+            started=time.monotonic(),
+            variant=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:12],
+        )
+        with self._lock:
+            self._jobs[job.id] = job
+            self.counters.generations_accepted += 1
+        # Render while the job "runs", so the download is only a transfer, as with the real API.
+        shape = (job.duration, job.aspect_ratio, job.resolution, job.variant)
+        threading.Thread(target=self.clips.clip, args=shape, daemon=True).start()
+        if self.faults.drop_create_response:
+            return Reply(200, drop=True)
+        return _json_reply(200, {"request_id": job.id})
+
+    def _validate_generation(self, request: dict[str, Any]) -> None:
+        unknown = sorted(set(request) - GENERATION_FIELDS)
+        if unknown:
+            raise _Refusal(400, f"Argument not supported: {', '.join(unknown)}")
+        model = request.get("model")
+        if not isinstance(model, str):
+            raise _Refusal(400, "model is required")
+        if model not in MODELS:
+            raise _Refusal(404, f"The model {model} does not exist", "model_not_found")
+        if "reference_images" in request and "image" in request:
+            raise _Refusal(400, "reference_images and image cannot be used together")
+        mode = _mode_of(request)
+        self._validate_images(request, mode)
+        prompt = request.get("prompt")
+        if mode != "image" and (not isinstance(prompt, str) or not prompt.strip()):
+            raise _Refusal(400, "prompt is required")
+        if prompt is not None and not isinstance(prompt, str):
+            raise _Refusal(400, "prompt must be a string")
+        _validate_shape(request, model, mode)
+
+    def _validate_images(self, request: dict[str, Any], mode: Mode) -> None:
+        if mode == "image":
+            self._validate_image_entry(request["image"], "image")
+        if mode != "reference":
+            return
+        references = request["reference_images"]
+        if not isinstance(references, list) or not references:
+            raise _Refusal(400, "reference_images must be a non-empty list")
+        if len(references) > 7:
+            raise _Refusal(400, "at most 7 reference_images are allowed")
+        for index, entry in enumerate(references):
+            self._validate_image_entry(entry, f"reference_images[{index}]")
+
+    def _validate_image_entry(self, entry: object, where: str) -> None:
+        if not isinstance(entry, dict) or len(entry) != 1 or not {"url", "file_id"} & set(entry):
+            raise _Refusal(400, f"{where} must have exactly one of url and file_id")
+        if "file_id" in entry:
+            stored = (
+                self._files.get(entry["file_id"]) if isinstance(entry["file_id"], str) else None
+            )
+            if stored is None or stored.expires_at < time.time():
+                raise _Refusal(400, f"{where}: file {entry['file_id']!r} not found")
+            return
+        url = entry["url"]
+        if not isinstance(url, str) or not (url.startswith("https://") or _DATA_URI.fullmatch(url)):
+            raise _Refusal(400, f"{where}.url must be https or a PNG, JPEG or WebP data URI")
+
+    def _next_outcome(self, prompt: str) -> str:
+        with self._lock:
+            for substring, outcomes in self.faults.outcomes.items():
+                if substring in prompt and outcomes:
+                    return outcomes.pop(0)
+        return "done"
+
+    def _poll(self, request_id: str, auth: str) -> Reply:
+        with self._lock:
+            self.counters.polls += 1
+            number = self.counters.polls
+            job = self._jobs.get(request_id)
+        if _every(number, self.faults.poll_503_every):
+            return self._error(_Refusal(503, "service unavailable", "service_unavailable"))
+        try:
+            self._authorise(auth)
+        except _Refusal as refusal:
+            return self._error(refusal)
+        if job is None:
+            return self._error(_Refusal(404, f"no such request: {request_id}", "not_found"))
+        elapsed = time.monotonic() - job.started
+        if elapsed < self.latency or self.faults.hold_jobs:
+            return _pending_reply(job, elapsed / self.latency if self.latency else 0.0)
+        return _json_reply(200, self._finished_body(job))
+
+    def _finished_body(self, job: _Job) -> dict[str, object]:
+        if job.outcome == "expired":
+            return {"status": "expired"}
+        if job.outcome.startswith("failed:"):
+            code = job.outcome.removeprefix("failed:")
+            message = f"the stand-in was told to fail this job ({code})"
+            return {"status": "failed", "error": {"code": code, "message": message}}
+        blocked = job.outcome == "blocked"
+        url = "" if blocked else f"{self.video_origin}/_standin/videos/{job.id}.mp4"
+        return {
+            "status": "done",
+            "video": {"url": url, "duration": job.duration, "respect_moderation": not blocked},
+            "model": job.model,
+            "usage": {"cost_in_usd_ticks": job.duration * USD_TICKS_PER_SECOND},
+        }
+
+    def _download(self, request_id: str) -> Reply:
+        with self._lock:
+            self.counters.downloads += 1
+            job = self._jobs.get(request_id)
+            finished = job is not None and time.monotonic() - job.started >= self.latency
+            if job is None or not finished or job.outcome != "done":
+                return self._error(_Refusal(404, "no such video", "not_found"))
+            job.downloads += 1
+            first = job.downloads == 1
+        content = self.clips.clip(
+            job.duration, job.aspect_ratio, job.resolution, job.variant
+        ).read_bytes()
+        cut_at = len(content) // 2 if first and self.faults.truncate_first_download else None
+        return Reply(200, content, content_type="video/mp4", cut_at=cut_at)
+
+    def _upload(self, headers: Message, body: bytes) -> Reply:
+        if self.faults.uploads_unavailable:
+            raise _Refusal(404, "Not Found", "not_found")
+        parts = {part.name: part for part in _multipart_fields(headers, body)}
+        names = list(parts)
+        if "file" not in parts:
+            raise _Refusal(400, "the file field is missing")
+        if "expires_after" in parts and names.index("expires_after") > names.index("file"):
+            raise _Refusal(400, "expires_after must come before file")
+        lifetime = _expires_after(parts.get("expires_after"))
+        stored = _StoredFile(size=len(parts["file"].content), expires_at=time.time() + lifetime)
+        # Named by content, so every run of a test sends the same bodies and gets the same clips.
+        file_id = f"file_{hashlib.sha256(parts['file'].content).hexdigest()[:24]}"
+        with self._lock:
+            self._files[file_id] = stored
+            self.counters.uploads += 1
+        return _json_reply(
+            200,
+            {
+                "id": file_id,
+                "object": "file",
+                "bytes": stored.size,
+                "created_at": int(time.time()),
+                "expires_at": int(stored.expires_at),
+                "filename": parts["file"].filename or "upload",
+            },
+        )
+
+    def _error(self, refusal: _Refusal) -> Reply:
+        body: dict[str, object]
+        if self.faults.error_shape == "code":
+            body = {"code": refusal.code, "error": refusal.message}
+        elif self.faults.error_shape == "string":
+            body = {"error": refusal.message}
+        else:
+            error = {"message": refusal.message, "type": "invalid_request_error"}
+            body = {"error": {**error, "code": refusal.code}}
+        return _json_reply(refusal.status, body)
+
+    def _control(self, method: str, path: str, body: bytes) -> Reply:
+        if method == "GET" and path == "/_standin/stats":
+            return _json_reply(200, self.stats())
+        if method == "GET" and path == "/_standin/faults":
+            return _json_reply(200, asdict(self.faults))
+        if method == "POST" and path == "/_standin/faults":
+            try:
+                self.faults.apply(_json_object(body))
+            except (ValueError, _Refusal) as problem:
+                return _json_reply(400, {"error": str(problem)})
+            return _json_reply(200, asdict(self.faults))
+        if method == "POST" and path == "/_standin/reset":
+            self.reset()
+            return _json_reply(200, {"reset": True})
+        return _json_reply(404, {"error": f"no such control endpoint: {method} {path}"})
+
+
+def _every(number: int, period: int) -> bool:
+    return period > 0 and number % period == 0
+
+
+def _mode_of(request: Mapping[str, object]) -> Mode:
+    if "reference_images" in request:
+        return "reference"
+    return "image" if "image" in request else "text"
+
+
+def _validate_shape(request: Mapping[str, object], model: str, mode: Mode) -> None:
+    limits = MODELS[model].modes.get(mode)
+    if limits is None:
+        raise _Refusal(400, f"{model} does not support {mode}-to-video")
+    duration = request.get("duration", 8)
+    if not isinstance(duration, int) or isinstance(duration, bool):
+        raise _Refusal(400, "duration must be an integer number of seconds")
+    if not limits.min_duration <= duration <= limits.max_duration:
+        raise _Refusal(
+            422, f"duration must be {limits.min_duration}..{limits.max_duration} s for {mode}"
+        )
+    if request.get("aspect_ratio", "16:9") not in ASPECT_RATIOS:
+        raise _Refusal(422, f"aspect_ratio must be one of {', '.join(ASPECT_RATIOS)}")
+    resolution = request.get("resolution", "480p")
+    if resolution not in RESOLUTION_HEIGHTS or resolution not in limits.resolutions:
+        raise _Refusal(422, f"resolution must be one of {', '.join(limits.resolutions)}")
+
+
+def _pending_reply(job: _Job, fraction: float) -> Reply:
+    job.polls += 1
+    if job.polls % 2:
+        return Reply(202, content_type="")
+    return _json_reply(202, {"status": "pending", "progress": min(99, int(fraction * 100))})
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body or b"null")
+    except ValueError as problem:
+        raise _Refusal(400, f"the body is not JSON: {problem}") from problem
+    if not isinstance(value, dict):
+        raise _Refusal(400, "the body must be a JSON object")
+    return value
+
+
+def _json_reply(status: int, payload: object) -> Reply:
+    return Reply(status, json.dumps(payload).encode())
+
+
+@dataclass(frozen=True)
+class _Part:
+    name: str
+    filename: str | None
+    content: bytes
+
+
+def _multipart_fields(headers: Message, body: bytes) -> list[_Part]:
+    """The parts of a multipart/form-data body, in order."""
+    content_type = headers.get("Content-Type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise _Refusal(415, "uploads must be multipart/form-data", "unsupported_media_type")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    if not message.is_multipart():
+        raise _Refusal(400, "the multipart body cannot be read")
+    parts: list[_Part] = []
+    for part in message.get_payload():
+        assert isinstance(part, Message)
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(content, bytes):
+            parts.append(_Part(name, part.get_filename(), content))
+    return parts
+
+
+def _expires_after(part: _Part | None) -> int:
+    if part is None:
+        return DEFAULT_FILE_LIFETIME
+    try:
+        seconds = int(part.content)
+    except ValueError as problem:
+        raise _Refusal(400, "expires_after must be a whole number of seconds") from problem
+    low, high = EXPIRES_AFTER_RANGE
+    if not low <= seconds <= high:
+        raise _Refusal(400, f"expires_after must be {low}..{high} seconds")
+    return seconds
+
+
+def _logged_body(headers: Message, body: bytes) -> object:
+    content_type = headers.get("Content-Type", "")
+    if content_type.startswith("application/json"):
+        try:
+            return json.loads(body)
+        except ValueError:
+            return None
+    if content_type.startswith("multipart/form-data"):
+        try:
+            names = [part.name for part in _multipart_fields(headers, body)]
+        except _Refusal:
+            names = []
+        return {"fields": names, "bytes": len(body)}
+    return None
