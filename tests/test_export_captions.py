@@ -51,3 +51,28 @@ def test_caption_image_is_white_text_in_a_dark_box_at_the_bottom_centre() -> Non
     white = (pixels[:, :, :3].min(axis=2) > 240) & (alpha == 255)
     assert white.sum() > 500
     assert 100 < np.median(alpha[alpha > 0]) < 255  # a translucent box around the text
+
+
+def cue_count_srt(text: str) -> int:
+    """Cues as a player finds them: blocks separated by blank lines, each with a timing."""
+    return sum(" --> " in block for block in text.split("\n\n") if block.strip())
+
+
+def test_a_multi_line_caption_stays_one_cue() -> None:
+    written = "First line.\n\n   \nSecond\tline,\r\nthird\x07 line --> on.\n\n"
+    shots = [Shot(48, written), Shot(48, "Next.")]
+    found = cues(shots, 0, 24)
+
+    assert [cue.text for cue in found] == [
+        "First line.\nSecond line,\nthird line → on.",
+        "Next.",
+    ]
+    assert cue_count_srt(srt(found)) == 2
+    vtt = webvtt(found)
+    assert cue_count_srt(vtt) == 2
+    assert vtt.count("-->") == 2  # only the timings
+
+
+def test_webvtt_escapes_what_would_read_as_markup() -> None:
+    vtt = webvtt([Cue(0.0, 1.0, "Tom & Jerry <3")])
+    assert "Tom &amp; Jerry &lt;3" in vtt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -121,3 +122,47 @@ def test_a_missing_clip_is_refused_unless_partial(clips: list[Path], tmp_path: P
     missing = otio.adapters.read_from_file(str(path)).find_clips()[1]
     assert isinstance(missing.media_reference, otio.schema.MissingReference)
     assert missing.source_range.duration == otio.opentime.RationalTime(72, 24)
+
+
+def awkward_cut(clips: list[Path]) -> FilmSpec:
+    """The cut with line breaks, a tab and control characters in the film's and scenes' titles."""
+    entries = [
+        entry("breakfast", clips[0], title="Break\nfast\r\nat\ttwo\x07"),
+        entry("walkout", clips[1], title="\x1b[31mWalk\x00out\u2028now"),
+        entry("liftoff", clips[2]),
+    ]
+    return dataclasses.replace(film_spec(entries, fps=24), title="A Test\nFilm\x0c")
+
+
+AWKWARD_NAMES = ["breakfast: Break fast at two", "walkout: [31mWalkout now", "liftoff"]
+
+
+def test_line_breaks_and_control_characters_in_titles_cannot_break_an_edl(
+    clips: list[Path], tmp_path: Path
+) -> None:
+    plain = export_timeline(cut(clips), tmp_path / "plain.edl", "edl")
+    awkward = export_timeline(awkward_cut(clips), tmp_path / "awkward.edl", "edl")
+    timeline = otio.adapters.read_from_file(str(awkward), adapter_name="cmx_3600", rate=24)
+
+    assert names(timeline) == AWKWARD_NAMES
+    text = awkward.read_text(encoding="utf-8")
+    assert len(text.splitlines()) == len(plain.read_text(encoding="utf-8").splitlines())
+    assert text.splitlines()[0] == "TITLE: A Test Film"
+    assert not any(ord(char) < 32 for char in text.replace("\n", ""))
+
+
+def test_line_breaks_and_control_characters_in_titles_cannot_break_fcp_xml(
+    clips: list[Path], tmp_path: Path
+) -> None:
+    suffix = TIMELINE_SUFFIXES["fcpxml"]
+    plain = export_timeline(cut(clips), tmp_path / f"plain{suffix}", "fcpxml")
+    awkward = export_timeline(awkward_cut(clips), tmp_path / f"awkward{suffix}", "fcpxml")
+    timeline = otio.adapters.read_from_file(str(awkward), adapter_name="fcp_xml")
+
+    assert names(timeline) == AWKWARD_NAMES
+    assert timeline.name == "A Test Film"
+    logged = timeline.find_clips()[0].metadata["fcp_xml"]["logginginfo"]
+    assert logged["description"] == "Break fast at two"
+    assert json.loads(logged["lognote"])["title"] == "Break\nfast\r\nat\ttwo\x07"
+    text = awkward.read_text(encoding="utf-8")
+    assert len(text.splitlines()) == len(plain.read_text(encoding="utf-8").splitlines())

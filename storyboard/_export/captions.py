@@ -10,6 +10,7 @@ piece once (cached by the caption's text).
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from PIL import Image, ImageDraw
 from .._media import run_ffmpeg
 from .cache import Piece, PieceCache
 from .lettering import block_height, draw_centred, font, wrap
+from .plaintext import cue_text
 from .profile import Profile
 
 
@@ -47,8 +49,9 @@ def cues(shots: Sequence[Shot], overlap: int, fps: int) -> list[Cue]:
     for index, shot in enumerate(shots):
         first = start + (overlap / 2 if index > 0 else 0)
         last = start + shot.frames - (overlap / 2 if index < len(shots) - 1 else 0)
-        if shot.caption and shot.caption.strip():
-            found.append(Cue(first / fps, last / fps, shot.caption.strip()))
+        text = cue_text(shot.caption or "")
+        if text:
+            found.append(Cue(first / fps, last / fps, text))
         start += shot.frames - overlap
     return found
 
@@ -63,11 +66,16 @@ def srt(captions: Sequence[Cue]) -> str:
 
 
 def webvtt(captions: Sequence[Cue]) -> str:
-    """WebVTT text."""
+    """WebVTT text (``&``, ``<`` and ``>`` escaped, as cue text needs)."""
     blocks = [
-        f"{_stamp(cue.start, '.')} --> {_stamp(cue.end, '.')}\n{cue.text}\n" for cue in captions
+        f"{_stamp(cue.start, '.')} --> {_stamp(cue.end, '.')}\n{_vtt_escaped(cue.text)}\n"
+        for cue in captions
     ]
     return "\n".join(["WEBVTT\n", *blocks])
+
+
+def _vtt_escaped(text: str) -> str:
+    return html.escape(text, quote=False)
 
 
 def _stamp(seconds: float, separator: str) -> str:

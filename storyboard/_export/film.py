@@ -31,6 +31,7 @@ from .cards import slate, title_card
 from .concat import join
 from .files import atomic_output, sweep_leftovers, write_text
 from .normalise import crossfade_parts, normalised_clip
+from .plaintext import cue_text
 from .profile import Profile, overlap_frames
 from .soundtrack import lay_soundtrack
 from .spec import ExportResult, FilmEntry, FilmSpec
@@ -109,8 +110,9 @@ def _shots(spec: FilmSpec, profile: Profile, cache: PieceCache) -> list[_Shot]:
     burn = spec.settings.captions in ("burn", "both")
     for entry in spec.entries:
         piece = _scene_piece(entry, profile, cache)
-        if burn and entry.caption and entry.caption.strip():
-            piece = captions.burned(piece, entry.caption.strip(), profile, cache)
+        caption = cue_text(entry.caption or "")
+        if burn and caption:
+            piece = captions.burned(piece, caption, profile, cache)
         shots.append(_Shot(piece, entry.caption))
     return shots
 

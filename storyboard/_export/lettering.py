@@ -1,41 +1,45 @@
-"""Text drawn with Pillow: the shipped font at sizes relative to the frame, wrapped to fit.
-
-Only Pillow's own font (``ImageFont.load_default``) is used, so films look the
-same on a fresh machine with no system fonts.
+"""Text drawn on titles, slates and burned captions: the typeface at sizes relative to the
+frame, wrapped to fit, in any script (:mod:`storyboard.typesetting`).
 """
 
 from __future__ import annotations
 
-from PIL import ImageDraw, ImageFont
+from PIL import ImageDraw
 
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+from ..typesetting import Typeface, split_to_width
+
+Font = Typeface
 
 
 def font(frame_height: int, fraction: float) -> Font:
-    """Pillow's built-in font, ``fraction`` of the frame's height tall (at least 10 px)."""
-    return ImageFont.load_default(size=max(10, round(frame_height * fraction)))
+    """The typeface, ``fraction`` of the frame's height tall (at least 10 px)."""
+    return Typeface(max(10, round(frame_height * fraction)))
 
 
 def wrap(text: str, face: Font, width: int) -> list[str]:
-    """Break ``text`` into lines no wider than ``width`` pixels (a long word stands alone)."""
+    """Break ``text`` into lines no wider than ``width`` pixels.
+
+    Lines break between words; a word wider than a line (a long name, or a sentence of
+    Chinese or Japanese, written without spaces) breaks between its characters.
+    """
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
         line = ""
         for word in paragraph.split():
-            candidate = f"{line} {word}".strip()
+            pieces = split_to_width(word, face, width)
+            candidate = f"{line} {pieces[0]}".strip()
             if line and face.getlength(candidate) > width:
                 lines.append(line)
-                line = word
-            else:
-                line = candidate
+                candidate = pieces[0]
+            lines.extend([candidate, *pieces[1:-1]] if len(pieces) > 1 else [])
+            line = pieces[-1] if len(pieces) > 1 else candidate
         lines.append(line)
     return lines
 
 
 def line_height(face: Font) -> int:
     """The distance between two lines' baselines."""
-    _, top, _, bottom = face.getbbox("Hg")
-    return round((bottom - top) * 1.35)
+    return round(face.size * 1.35)
 
 
 def draw_centred(
@@ -49,7 +53,7 @@ def draw_centred(
     """Draw lines centred on ``centre_x`` from ``top`` down; return the y below the last."""
     step = line_height(face)
     for index, line in enumerate(lines):
-        draw.text((centre_x, top + index * step), line, font=face, fill=fill, anchor="ma")
+        face.draw(draw, (centre_x, top + index * step), line, fill=fill, anchor="ma")
     return top + len(lines) * step
 
 

@@ -34,6 +34,7 @@ from .._vocabulary import FORMAT_SUFFIXES, TIMELINE_FORMATS, TimelineFormat
 from . import captions
 from .cards import TITLE_SECONDS
 from .files import write_text
+from .plaintext import single_line
 from .profile import overlap_frames
 from .spec import ExportResult, FilmEntry, FilmSpec
 
@@ -120,7 +121,7 @@ def _timeline(
             _time(trim_in, fps), _time(item.frames - trim_in - trim_out, fps)
         )
         track.append(_clip(item.entry, item.frames, visible, fps, media_root))
-    timeline = otio.schema.Timeline(name=spec.title, global_start_time=_time(0, fps))
+    timeline = otio.schema.Timeline(name=single_line(spec.title), global_start_time=_time(0, fps))
     timeline.metadata["storyboard"] = {"cut": spec.cut}
     timeline.tracks.append(track)
     return timeline
@@ -134,7 +135,7 @@ def _clip(
     media_root: Path | None,
 ) -> otio.schema.Clip:
     clip = otio.schema.Clip(
-        name=f"{entry.scene_id}: {entry.title}" if entry.title else entry.scene_id,
+        name=single_line(f"{entry.scene_id}: {entry.title}" if entry.title else entry.scene_id),
         media_reference=_media(entry, available, fps, media_root),
         source_range=visible,
     )
@@ -177,9 +178,9 @@ def _add_logging_info(timeline: otio.schema.Timeline) -> None:
         record = dict(clip.metadata["storyboard"])
         clip.metadata["fcp_xml"] = {
             "logginginfo": {
-                "scene": str(record["scene_id"]),
+                "scene": single_line(str(record["scene_id"])),
                 "shottake": "" if record["take"] is None else str(record["take"]),
-                "description": str(record["title"] or ""),
+                "description": single_line(str(record["title"] or "")),
                 "lognote": json.dumps(record, sort_keys=True),
             }
         }

@@ -7,6 +7,16 @@ their licence.
 """
 
 from .fonts import REPLACEMENT, chain, drawable
-from .typeface import ENGINE, Engine, Run, Typeface, runs
+from .typeface import ENGINE, Engine, Run, Typeface, runs, split_to_width
 
-__all__ = ["ENGINE", "REPLACEMENT", "Engine", "Run", "Typeface", "chain", "drawable", "runs"]
+__all__ = [
+    "ENGINE",
+    "REPLACEMENT",
+    "Engine",
+    "Run",
+    "Typeface",
+    "chain",
+    "drawable",
+    "runs",
+    "split_to_width",
+]

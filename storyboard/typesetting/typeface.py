@@ -165,3 +165,16 @@ def _clusters(text: str) -> list[str]:
         else:
             found.append(char)
     return found
+
+
+def split_to_width(text: str, face: Typeface, width: float) -> list[str]:
+    """``text`` cut between characters into pieces no wider than ``width`` (a character
+    wider than that stands alone); ``[text]`` when it fits."""
+    if face.getlength(text) <= width:
+        return [text]
+    pieces = [""]
+    for cluster in _clusters(text):
+        if pieces[-1] and face.getlength(pieces[-1] + cluster) > width:
+            pieces.append("")
+        pieces[-1] += cluster
+    return pieces
