@@ -74,8 +74,9 @@ def reds(picture: np.ndarray) -> float:
     return float((distance < 60).mean())
 
 
-def test_printable_replaces_what_the_font_cannot_draw() -> None:
-    assert printable("café — “quoted” 猫") == "cafe - “quoted” ?"
+def test_printable_draws_every_script_and_replaces_only_what_no_font_has() -> None:
+    assert printable("café — “quoted” 猫 😀") == "café — “quoted” 猫 😀"
+    assert printable("tab\there\x07 \U0010fffd") == "tab here \ufffd"
     assert printable("<IMAGE_1> walks\nin") == "<IMAGE_1> walks\nin"
 
 
@@ -202,7 +203,7 @@ def test_text_only_scenes_get_a_title_card_that_moves(tmp_path: Path) -> None:
     render_animatic(request(duration=2), clip)
     shown = frames(clip)
     middle = shown[:, 30:60, 20:140]
-    assert middle.max() > 150, "the title's text is drawn"
+    assert middle.max() > 120, "the title's text is drawn"
     assert np.abs(middle[0] - middle[-1]).mean() > 0.5, "the camera pushes in"
 
 

@@ -6,6 +6,7 @@ emoji come out drawn, not as empty boxes. See :mod:`.fonts` for the fonts and
 their licence.
 """
 
+from . import bidi
 from .fonts import REPLACEMENT, chain, drawable
 from .typeface import ENGINE, Engine, Run, Typeface, runs, split_to_width
 
@@ -15,6 +16,7 @@ __all__ = [
     "Engine",
     "Run",
     "Typeface",
+    "bidi",
     "chain",
     "drawable",
     "runs",

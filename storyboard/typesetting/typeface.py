@@ -74,7 +74,7 @@ class Typeface:
         draw: ImageDraw.ImageDraw,
         xy: tuple[float, float],
         text: str,
-        fill: tuple[int, ...] | str,
+        fill: tuple[int, ...] | int | str,
         anchor: str = "la",
     ) -> None:
         """Draw ``text`` on one line; ``anchor`` as in Pillow (l, m or r; a, m, s or d)."""

@@ -134,7 +134,7 @@ def draw_card(canvas: Image.Image, card: Card, box: Box, sheet: Sheet) -> None:
     draw_tracked(draw, (left, tag_y), card.tag, sheet.fonts(13 * unit), card.accent, 1.6 * unit)
     name_font = sheet.fonts(19 * unit)
     name = ellipsized(card.label, name_font, right - left)
-    draw.text((left, tag_y + 24 * unit), name, font=name_font, fill=TEXT, anchor="lm")
+    name_font.draw(draw, (left, tag_y + 24 * unit), name, fill=TEXT, anchor="lm")
 
 
 def _drop_shadow(canvas: Image.Image, box: Box, radius: int, unit: float) -> None:
@@ -183,13 +183,9 @@ def _placeholder(size: tuple[int, int], host: str, sheet: Sheet) -> Image.Image:
     draw.ellipse((*at(0.14, -0.51), *at(0.46, -0.19)), fill=TEXT_MUTED)
     font = sheet.fonts(max(8.0, min(22 * sheet.unit, width / 14)))
     text_y = cy + r + font.size
-    draw.text(
-        (cx, text_y), ellipsized(host, font, width * 0.9), font=font, fill=TEXT_SOFT, anchor="mm"
-    )
+    font.draw(draw, (cx, text_y), ellipsized(host, font, width * 0.9), fill=TEXT_SOFT, anchor="mm")
     small = sheet.fonts(font.size * 0.7)
-    draw.text(
-        (cx, text_y + font.size * 1.3), "remote image", font=small, fill=TEXT_MUTED, anchor="mm"
-    )
+    small.draw(draw, (cx, text_y + font.size * 1.3), "remote image", fill=TEXT_MUTED, anchor="mm")
     return card
 
 

@@ -10,9 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from PIL import ImageFont
-
-from ...._errors import MediaError
+from ....typesetting import Typeface
 from ...._vocabulary import ACCENTS, Mode, accent_slot
 
 FPS = 24
@@ -101,19 +99,16 @@ def room_for_push_in(area: Box, origin: tuple[float, float]) -> Box:
 
 
 class Fonts:
-    """Pillow's bundled font at any size from 9 px up, loaded per render (faces are not
-    thread-safe)."""
+    """The typeface (:mod:`storyboard.typesetting`) at any size from 9 px up, loaded per
+    render (faces are not thread-safe) and kept for the whole render."""
 
     def __init__(self) -> None:
-        self._sizes: dict[int, ImageFont.FreeTypeFont] = {}
+        self._sizes: dict[int, Typeface] = {}
 
-    def __call__(self, size: float) -> ImageFont.FreeTypeFont:
+    def __call__(self, size: float) -> Typeface:
         pixels = max(9, round(size))
         if pixels not in self._sizes:
-            font = ImageFont.load_default(size=pixels)
-            if not isinstance(font, ImageFont.FreeTypeFont):
-                raise MediaError("Pillow was built without FreeType; previews need it for text")
-            self._sizes[pixels] = font
+            self._sizes[pixels] = Typeface(pixels)
         return self._sizes[pixels]
 
 

@@ -8,8 +8,9 @@ import itertools
 from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
+from ....typesetting import Typeface
 from ...base import VideoRequest
 from .design import (
     FPS,
@@ -54,7 +55,7 @@ def _draw_header(
     )
     font = sheet.fonts(30 * unit)
     label = ellipsized(request.label or "untitled scene", font, pill.x - margin - 24 * unit)
-    draw.text((margin, middle), label, font=font, fill=TEXT, anchor="lm")
+    font.draw(draw, (margin, middle), label, fill=TEXT, anchor="lm")
     return middle + 16 * unit
 
 
@@ -77,7 +78,7 @@ def draw_title_card(
     pill = draw_pill(draw, sheet, MODE_NAMES[request.mode], accent, (x, top + 14 * unit), "m")
     y = top + 58 * unit
     label = ellipsized(request.label or "untitled scene", label_font, width)
-    draw.text((x, y), label, font=label_font, fill=TEXT, anchor="ma")
+    label_font.draw(draw, (x, y), label, fill=TEXT, anchor="ma")
     y += label_font.size + 22 * unit
     draw.rectangle((x - 28 * unit, y, x + 28 * unit, y + 2 * unit), fill=accent)
     draw_lines(draw, lines, font, Box(x - width / 2, y + 18 * unit, width, 0), centred=True)
@@ -101,9 +102,7 @@ def draw_footer(
     font = sheet.fonts(15 * unit)
     right = sheet.width - sheet.margin
     text = ellipsized(facts, font, right - sheet.margin - timecode_width - 30 * unit)
-    draw.text(
-        (right, bar_y - TIMECODE_HEIGHT / 2 * unit), text, font=font, fill=TEXT_MUTED, anchor="rm"
-    )
+    font.draw(draw, (right, bar_y - TIMECODE_HEIGHT / 2 * unit), text, fill=TEXT_MUTED, anchor="rm")
     return bar_y
 
 
@@ -151,10 +150,10 @@ def timecode_strip(sheet: Sheet, duration: int) -> _Strip:
     return _Strip(Image.alpha_composite(shadow, text), width, height, inset)
 
 
-def _text_mask(text: str, font: ImageFont.FreeTypeFont, size: tuple[int, int]) -> np.ndarray:
+def _text_mask(text: str, font: Typeface, size: tuple[int, int]) -> np.ndarray:
     """The coverage of ``text`` drawn left-middle on a ``size`` tile."""
     tile = Image.new("L", size, 0)
-    ImageDraw.Draw(tile).text((0, size[1] / 2), text, font=font, fill=255, anchor="lm")
+    font.draw(ImageDraw.Draw(tile), (0, size[1] / 2), text, fill=255, anchor="lm")
     return np.asarray(tile)
 
 

@@ -1,29 +1,26 @@
-"""Text on the animatic: what the bundled font can draw, prompts fitted and wrapped
-(each ``<IMAGE_k>`` in its card's colour), names cut short with an ellipsis,
-letter-spaced tags and pills.
+"""Text on the animatic: prompts fitted and wrapped (each ``<IMAGE_k>`` in its card's
+colour, words in reading order for right-to-left text), names cut short with an
+ellipsis, letter-spaced tags and pills. Any script is drawn
+(:mod:`storyboard.typesetting`).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import NamedTuple
 
-from PIL import ImageDraw, ImageFont
+from PIL import ImageDraw
 
+from ....typesetting import Typeface, bidi, drawable, split_to_width
 from .design import BACKGROUND_TOP, LEADING, RGB, TEXT, TEXT_MUTED, Box, Sheet, accent_colour
 
 _TOKEN = re.compile(r"(<IMAGE_\d+>)")
-_GLYPHS = frozenset(map(chr, range(32, 127))) | frozenset("©«°±´·»‘’“”…‹›⁄")
-"""The characters Pillow's bundled font (a cut of Aileron) can draw."""
-_SUBSTITUTES = str.maketrans({"—": "-", "–": "-", "‐": "-", "‑": "-", "→": "->", "\t": " "})
 
 
 def printable(text: str) -> str:
-    """``text`` with what the bundled font cannot draw replaced (é -> e, — -> -, 猫 -> ?)."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SUBSTITUTES))
-    kept = (char for char in decomposed if not unicodedata.combining(char))
-    return "".join(char if char in _GLYPHS or char == "\n" else "?" for char in kept)
+    """``text`` as the animatic draws it: its lines with tabs as spaces, control characters
+    gone and what no font has as U+FFFD."""
+    return "\n".join(drawable(line) for line in text.split("\n"))
 
 
 class _Run(NamedTuple):
@@ -50,16 +47,16 @@ def _paragraphs(text: str, color: RGB) -> list[list[_Word]]:
     ]
 
 
-def line_width(line: _Line, font: ImageFont.FreeTypeFont) -> float:
+def line_width(line: _Line, font: Typeface) -> float:
     words = sum(font.getlength(run.text) for word in line for run in word)
     return words + font.getlength(" ") * max(0, len(line) - 1)
 
 
-def _wrap(paragraphs: list[list[_Word]], font: ImageFont.FreeTypeFont, width: float) -> list[_Line]:
+def _wrap(paragraphs: list[list[_Word]], font: Typeface, width: float) -> list[_Line]:
     lines: list[_Line] = []
     for paragraph in paragraphs:
         line: _Line = []
-        for word in paragraph:
+        for word in (piece for whole in paragraph for piece in _fitted(whole, font, width)):
             if line and line_width([*line, word], font) > width:
                 lines.append(line)
                 line = []
@@ -69,9 +66,29 @@ def _wrap(paragraphs: list[list[_Word]], font: ImageFont.FreeTypeFont, width: fl
     return lines
 
 
-def _truncate(
-    lines: list[_Line], font: ImageFont.FreeTypeFont, width: float, limit: int
-) -> list[_Line]:
+def _fitted(word: _Word, font: Typeface, width: float) -> list[_Word]:
+    """``word``, or its pieces when it is wider than a line (Chinese and Japanese are written
+    without spaces) and all of one colour."""
+    if len(word) != 1:
+        return [word]
+    run = word[0]
+    return [(_Run(piece, run.color),) for piece in split_to_width(run.text, font, width)]
+
+
+def _visual_words(line: _Line) -> list[_Word]:
+    """The words of ``line`` in the order they stand, right-to-left words reversed."""
+    text = " ".join("".join(run.text for run in word) for word in line)
+    char_levels = bidi.levels(text)
+    word_levels: list[int] = []
+    start = 0
+    for word in line:
+        end = start + sum(len(run.text) for run in word)
+        word_levels.append(min(char_levels[start:end], default=0))
+        start = end + 1
+    return bidi.visual_order(line, word_levels)
+
+
+def _truncate(lines: list[_Line], font: Typeface, width: float, limit: int) -> list[_Line]:
     """At most ``limit`` lines, the last ending in an ellipsis when text was cut."""
     if len(lines) <= limit:
         return lines
@@ -85,7 +102,7 @@ def _truncate(
 
 def fit_text(
     text: str, sheet: Sheet, size: float, width: float, max_lines: int
-) -> tuple[ImageFont.FreeTypeFont, list[_Line]]:
+) -> tuple[Typeface, list[_Line]]:
     """Wrap ``text``, shrinking the font down to 70 % before cutting lines off."""
     paragraphs = _paragraphs(text, TEXT)
     for scale in (1.0, 0.9, 0.8, 0.7):
@@ -99,7 +116,7 @@ def fit_text(
 def draw_lines(
     draw: ImageDraw.ImageDraw,
     lines: list[_Line],
-    font: ImageFont.FreeTypeFont,
+    font: Typeface,
     box: Box,
     *,
     centred: bool = False,
@@ -109,14 +126,14 @@ def draw_lines(
     for number, line in enumerate(lines):
         x = box.x + ((box.w - line_width(line, font)) / 2 if centred else 0)
         y = box.y + number * font.size * LEADING
-        for word in line:
+        for word in _visual_words(line):
             for run in word:
-                draw.text((x, y), run.text, font=font, fill=run.color, anchor="la")
+                font.draw(draw, (x, y), run.text, fill=run.color, anchor="la")
                 x += font.getlength(run.text)
             x += space
 
 
-def ellipsized(text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
+def ellipsized(text: str, font: Typeface, width: float) -> str:
     text = printable(text)
     if font.getlength(text) <= width:
         return text
@@ -125,7 +142,7 @@ def ellipsized(text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
     return text.rstrip() + "…"
 
 
-def _tracked_width(text: str, font: ImageFont.FreeTypeFont, tracking: float) -> float:
+def _tracked_width(text: str, font: Typeface, tracking: float) -> float:
     return font.getlength(text) + tracking * max(0, len(text) - 1)
 
 
@@ -133,14 +150,14 @@ def draw_tracked(
     draw: ImageDraw.ImageDraw,
     xy: tuple[float, float],
     text: str,
-    font: ImageFont.FreeTypeFont,
+    font: Typeface,
     fill: RGB,
     tracking: float,
 ) -> None:
     """Letter-spaced capitals for tags and small headings; ``xy`` is the left-middle."""
     x, y = xy
     for char in text:
-        draw.text((x, y), char, font=font, fill=fill, anchor="lm")
+        font.draw(draw, (x, y), char, fill=fill, anchor="lm")
         x += font.getlength(char) + tracking
 
 
