@@ -7,9 +7,10 @@ import importlib.metadata
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont, features
+from PIL import Image, ImageDraw, ImageFont
 
 from storyboard.typesetting import (
+    ENGINE,
     REPLACEMENT,
     Engine,
     Typeface,
@@ -31,7 +32,7 @@ SAMPLES = {
 }
 """One caption per script a writer may write."""
 
-ENGINES: list[Engine] = ["basic", *(["raqm"] if features.check_feature("raqm") else [])]
+ENGINES: list[Engine] = ["basic", *(["raqm"] if ENGINE == "raqm" else [])]
 MISSING = "\u0378"
 """An unassigned code point: no font has it, so drawing it shows the missing-glyph box."""
 

@@ -21,7 +21,8 @@ from . import bidi
 from .fonts import belongs_to_previous, chain, drawable, font_for, has_glyph, is_pictographic
 
 Engine = Literal["raqm", "basic"]
-ENGINE: Engine = "raqm" if features.check_feature("raqm") else "basic"
+_SHAPES = features.check_feature("raqm") and features.check_feature("fribidi")
+ENGINE: Engine = "raqm" if _SHAPES else "basic"
 """How runs are shaped here: with Raqm when this Pillow has it (see docs/decisions.md)."""
 
 _BASELINE_ANCHORS = {"a", "m", "s", "d"}
