@@ -131,7 +131,7 @@ def runs(text: str) -> tuple[Run, ...]:
         else:
             pieces.append((char, font, level))
     ordered = bidi.visual_order(pieces, [level for _, _, level in pieces])
-    return tuple(Run(text, font, bool(level % 2)) for text, font, level in ordered)
+    return tuple(Run(piece, font, bool(level % 2)) for piece, font, level in ordered)
 
 
 def _fonts(text: str) -> list[int]:
