@@ -42,21 +42,23 @@ KEYS_WITH_FAKE_FRAMES = {
 }
 
 PREVIEW_FRAMES = {
-    "suit-up": "c74c87f3110f2e9cdc96d01098475a8433c89a77f5234b25b6e5ff31d742d120",
-    "walkout": "98f2c29a54538b83617b1fc4bfaeca8eeb3263b193ab5fb7c91e9e5ed8e8e23a",
+    "suit-up": "a6cb07062d328dde6e1743a77fee09f7c35beb640663526e06dc5d06e208524b",
+    "walkout": "8620cf3f4ff8aa9e32c0aac2d9af9f78c9c68618814813a45b47045b792f71ab",
 }
-"""The last frames of the preview clips of suit-up and walkout."""
+"""The last frames of the preview clips of suit-up and walkout (drawn in the Noto fonts of
+:mod:`storyboard.typesetting`: they change with the preview's look, not with the keys'
+recipe; preview clips cost nothing to make again)."""
 
 KEYS_AFTER_A_PREVIEW_BUILD = {
     "preview": {
         **KEYS_WITH_FAKE_FRAMES["preview"],
-        "walkout": "d4a2956d6478ffe0a018023b9ae706a791e3d79b72b5dd2876178ed057da57df",
-        "liftoff": "ebd0bf84e0fb65e04148bd7b32355dacb96e7b73427be2d3cec5cbff17de476a",
+        "walkout": "fc233501416b4476927252feccd32e5b98c67ed637f4e4519e561086c8122205",
+        "liftoff": "b9406075e7f7884966d9c4612c9a959f7af10c802e9d844b92fe0b694a03845c",
     },
     "xai": {
         **KEYS_WITH_FAKE_FRAMES["xai"],
-        "walkout": "f454070d13d3157f411cf1ae953d7cf3140b97bb182208ea86473425fb206e94",
-        "liftoff": "7f9dd5ca5d8f21c03475305b73dc8f4e737913f46be530c0f6e27b6a31b5ac19",
+        "walkout": "11dadb385056a0ba2afe81ec79871230e059289849aab275e4d9018ac9336ad4",
+        "liftoff": "82091d76f8b26c6c3ec1dce9a5aeb529dd4494596af63cede3ef48c133ebcef6",
     },
 }
 
