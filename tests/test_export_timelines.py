@@ -140,8 +140,8 @@ AWKWARD_NAMES = ["breakfast: Break fast at two", "walkout: [31mWalkout now", "li
 def test_line_breaks_and_control_characters_in_titles_cannot_break_an_edl(
     clips: list[Path], tmp_path: Path
 ) -> None:
-    plain = export_timeline(cut(clips), tmp_path / "plain.edl", "edl")
-    awkward = export_timeline(awkward_cut(clips), tmp_path / "awkward.edl", "edl")
+    plain = export_timeline(cut(clips), tmp_path / "plain.edl", "edl").path
+    awkward = export_timeline(awkward_cut(clips), tmp_path / "awkward.edl", "edl").path
     timeline = otio.adapters.read_from_file(str(awkward), adapter_name="cmx_3600", rate=24)
 
     assert names(timeline) == AWKWARD_NAMES
@@ -155,8 +155,8 @@ def test_line_breaks_and_control_characters_in_titles_cannot_break_fcp_xml(
     clips: list[Path], tmp_path: Path
 ) -> None:
     suffix = TIMELINE_SUFFIXES["fcpxml"]
-    plain = export_timeline(cut(clips), tmp_path / f"plain{suffix}", "fcpxml")
-    awkward = export_timeline(awkward_cut(clips), tmp_path / f"awkward{suffix}", "fcpxml")
+    plain = export_timeline(cut(clips), tmp_path / f"plain{suffix}", "fcpxml").path
+    awkward = export_timeline(awkward_cut(clips), tmp_path / f"awkward{suffix}", "fcpxml").path
     timeline = otio.adapters.read_from_file(str(awkward), adapter_name="fcp_xml")
 
     assert names(timeline) == AWKWARD_NAMES
