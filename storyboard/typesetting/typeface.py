@@ -25,7 +25,8 @@ _SHAPES = features.check_feature("raqm") and features.check_feature("fribidi")
 ENGINE: Engine = "raqm" if _SHAPES else "basic"
 """How runs are shaped here: with Raqm when this Pillow has it (see docs/decisions.md)."""
 
-_BASELINE_ANCHORS = {"a", "m", "s", "d"}
+Anchor = Literal["la", "lm", "ls", "ld", "ma", "mm", "ms", "md", "ra", "rm", "rs", "rd"]
+"""Where ``xy`` is: left, middle or right; ascender, middle, baseline or descender."""
 _MIRRORED = str.maketrans("()[]{}<>«»‹›", ")(][}{><»«›‹")
 """Brackets as they turn in right-to-left text (Raqm does this itself)."""
 
@@ -76,12 +77,10 @@ class Typeface:
         xy: tuple[float, float],
         text: str,
         fill: tuple[int, ...] | int | str,
-        anchor: str = "la",
+        anchor: Anchor = "la",
     ) -> None:
         """Draw ``text`` on one line; ``anchor`` as in Pillow (l, m or r; a, m, s or d)."""
         horizontal, vertical = anchor[0], anchor[1]
-        if horizontal not in "lmr" or vertical not in _BASELINE_ANCHORS:
-            raise ValueError(f"unsupported anchor {anchor!r}")
         x = xy[0] - {"l": 0.0, "m": 0.5, "r": 1.0}[horizontal] * self.getlength(text)
         y = xy[1] + self._baseline_offset(vertical)
         for run in runs(text):
