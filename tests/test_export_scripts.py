@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from clips import entry, film_spec, frame_at, make_clip
-from test_typesetting import SAMPLES
-
 from storyboard.export import export_film
+from test_typesetting import SAMPLES
 
 BAND = slice(380, 470)
 """The rows of a 480p frame where a one-line caption stands."""

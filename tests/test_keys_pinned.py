@@ -46,7 +46,7 @@ PREVIEW_FRAMES = {
     "walkout": "8620cf3f4ff8aa9e32c0aac2d9af9f78c9c68618814813a45b47045b792f71ab",
 }
 """The last frames of the preview clips of suit-up and walkout (drawn in the Noto fonts of
-:mod:`storyboard.typesetting`: they change with the preview's look, not with the keys'
+:mod:`storyboard._typesetting`: they change with the preview's look, not with the keys'
 recipe; preview clips cost nothing to make again)."""
 
 KEYS_AFTER_A_PREVIEW_BUILD = {

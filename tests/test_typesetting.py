@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from storyboard.typesetting import (
+from storyboard._typesetting import (
     ENGINE,
     REPLACEMENT,
     Engine,

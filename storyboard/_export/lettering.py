@@ -1,12 +1,12 @@
 """Text drawn on titles, slates and burned captions: the typeface at sizes relative to the
-frame, wrapped to fit, in any script (:mod:`storyboard.typesetting`).
+frame, wrapped to fit, in any script (:mod:`storyboard._typesetting`).
 """
 
 from __future__ import annotations
 
 from PIL import ImageDraw
 
-from ..typesetting import Typeface, split_to_width
+from .._typesetting import Typeface, split_to_width
 
 Font = Typeface
 

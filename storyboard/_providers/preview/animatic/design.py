@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ....typesetting import Typeface
+from ...._typesetting import Typeface
 from ...._vocabulary import ACCENTS, Mode, accent_slot
 
 FPS = 24
@@ -99,7 +99,7 @@ def room_for_push_in(area: Box, origin: tuple[float, float]) -> Box:
 
 
 class Fonts:
-    """The typeface (:mod:`storyboard.typesetting`) at any size from 9 px up, loaded per
+    """The typeface (:mod:`storyboard._typesetting`) at any size from 9 px up, loaded per
     render (faces are not thread-safe) and kept for the whole render."""
 
     def __init__(self) -> None:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from ....typesetting import Typeface
+from ...._typesetting import Typeface
 from ...base import VideoRequest
 from .design import (
     FPS,

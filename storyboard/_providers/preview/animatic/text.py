@@ -1,7 +1,7 @@
 """Text on the animatic: prompts fitted and wrapped (each ``<IMAGE_k>`` in its card's
 colour, words in reading order for right-to-left text), names cut short with an
 ellipsis, letter-spaced tags and pills. Any script is drawn
-(:mod:`storyboard.typesetting`).
+(:mod:`storyboard._typesetting`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from PIL import ImageDraw
 
-from ....typesetting import Typeface, bidi, drawable, split_to_width
+from ...._typesetting import Typeface, bidi, drawable, split_to_width
 from .design import BACKGROUND_TOP, LEADING, RGB, TEXT, TEXT_MUTED, Box, Sheet, accent_colour
 
 _TOKEN = re.compile(r"(<IMAGE_\d+>)")
