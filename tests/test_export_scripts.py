@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from clips import entry, film_spec, frame_at, make_clip
-from storyboard.export import export_film
 from test_typesetting import SAMPLES
+
+from storyboard._export import export_film
 
 BAND = slice(380, 470)
 """The rows of a 480p frame where a one-line caption stands."""
