@@ -45,6 +45,7 @@ from ._providers.base import (
     VideoRequest,
 )
 from ._providers.polling import wait_for_job
+from ._recovery import take_from_lock
 from ._request import RequestImage, SceneRequest
 from ._store import Store, Take
 
@@ -229,7 +230,9 @@ class Engine:
         key = self.spec.key(request)
         self.store.remember_inputs(key, self.spec.record(request))
         if scene.id not in self.options.regen:
-            take = self.planner.chosen_take(scene.id, key)
+            take = self.planner.chosen_take(scene.id, key) or take_from_lock(
+                self.store, self.lock, self.provider.name, scene.id, key
+            )
             if take is not None:
                 await self._choose(scene.id, take)
                 return SceneResult(scene.id, "cached", f"take {take.take}", take)

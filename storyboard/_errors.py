@@ -4,6 +4,7 @@ The tree::
 
     StoryboardError
     ├── ProjectInvalid        the writer's project has problems (a list of Problem); exit 2
+    │   └── LockFileInvalid       storyboard.lock cannot be read (conflict markers, bad values)
     ├── ImageProblem          a reference image cannot be used (the caller adds the place)
     ├── UsageError            the command line asks for something impossible; exit 2
     │   └── OutputRefused         writing there would destroy a file storyboard did not make
@@ -16,7 +17,8 @@ The tree::
     │   └── DownloadError         the clip could not be downloaded whole
     │       └── VideoGone             the video URL no longer serves the clip (403/404/410)
     ├── StoreError            the cache could not be read or written
-    │   └── ProjectBusy           another build holds the project
+    │   ├── ProjectBusy           another build holds the project
+    │   └── CacheDamaged          cache.db is not a database any more (how to recover)
     ├── MediaError            ffmpeg could not read or write a media file
     ├── ExportError           a film could not be assembled
     │   └── MissingClips          scenes of the cut have no clip
@@ -37,11 +39,13 @@ __all__ = [
     "AmbiguousSubmission",
     "ApiError",
     "BudgetExceeded",
+    "CacheDamaged",
     "DownloadError",
     "ExportError",
     "ImageProblem",
     "JobTimeout",
     "JobUnknown",
+    "LockFileInvalid",
     "MediaError",
     "MissingClips",
     "OutputRefused",
@@ -82,6 +86,10 @@ class ProjectInvalid(StoryboardError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems, key=_problem_order)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class LockFileInvalid(ProjectInvalid):
+    """`storyboard.lock` has problems; it is never saved over until they are fixed."""
 
 
 def _problem_order(problem: Problem) -> tuple[str, int, int, str]:
@@ -165,6 +173,10 @@ class StoreError(StoryboardError):
 
 class ProjectBusy(StoreError):
     """Another storyboard process holds this project's build lock."""
+
+
+class CacheDamaged(StoreError):
+    """`.storyboard/cache.db` cannot be read as a database; the message says how to recover."""
 
 
 class MediaError(StoryboardError):

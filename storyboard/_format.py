@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 
 from ._vocabulary import AspectRatio, Resolution
 
@@ -72,10 +72,15 @@ class ExportSettings(_Strict):
     title_card: bool = False
 
 
+def _only_an_int(value: object) -> object:
+    """`storyboard: true` and `storyboard: 1.0` equal 1 in Python; the version is written 1."""
+    return repr(value) if isinstance(value, bool | float) else value
+
+
 class Story(_Strict):
     """A whole `story.yaml`."""
 
-    storyboard: Literal[1]
+    storyboard: Annotated[Literal[1], BeforeValidator(_only_an_int)]
     title: Annotated[str, StringConstraints(min_length=1)]
     defaults: Defaults = Field(default_factory=Defaults)
     characters: dict[Name, Asset] = Field(default_factory=dict)

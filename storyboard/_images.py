@@ -30,7 +30,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
@@ -171,6 +171,9 @@ class ImageLibrary:
     def _check_relative_path(self, source: str) -> CheckedImage:
         if not source.strip():
             raise ImageProblem("the image path is empty; name a file inside the project folder")
+        control = control_character(source)
+        if control:
+            raise ImageProblem(f"the image path holds a control character ({control}); retype it")
         if PurePosixPath(source).is_absolute() or PureWindowsPath(source).is_absolute():
             raise ImageProblem(
                 f'"{source}" is an absolute path; write it relative to the project folder'
@@ -263,7 +266,8 @@ class ImageLibrary:
             for path, entry in sorted(self._memo.items())
             if entry.stamp.mtime_ns < settled_before and os.path.exists(path)
         }
-        write_atomically(self.cache_dir / MEMO_NAME, _memo_json(kept))
+        with suppress(OSError):  # a read-only project, a full disk: the memo only saves time
+            write_atomically(self.cache_dir / MEMO_NAME, _memo_json(kept))
         self._memo_dirty = False
 
     # -- preparing --------------------------------------------------------
@@ -305,6 +309,12 @@ class ImageLibrary:
 
 
 # -- sources ----------------------------------------------------------------
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (NUL, a tab, an escape...) in ``text``, spelt out."""
+    found = next((c for c in text if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0), None)
+    return None if found is None else f"U+{ord(found):04X}, {found!r}"
 
 
 def _kind_of(source: str) -> Literal["path", "url", "data"]:

@@ -103,9 +103,11 @@ class Positions:
 
 
 def read_story(
-    path: Path, display_name: str = "story.yaml"
+    path: Path, display_name: str = "story.yaml", *, empty_ok: bool = False
 ) -> tuple[Any, Positions, list[Problem]]:
-    """Parse a YAML file into data and positions; YAML mistakes become problems."""
+    """Parse a YAML file into data and positions; YAML mistakes become problems.
+
+    An empty document is a problem unless ``empty_ok`` (then its data is None)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -134,7 +136,7 @@ def read_story(
     except RecursionError:
         message = "the values are nested too deeply; write the story more simply"
         return None, positions, [Problem(display_name, None, None, message)]
-    if data is None:  # nothing at all, or only `---` or `null`
+    if data is None and not empty_ok:  # nothing at all, or only `---` or `null`
         return (
             None,
             positions,
@@ -198,7 +200,7 @@ def _yaml_problem(file: str, text: str, error: yaml.MarkedYAMLError) -> Problem:
             message = 'a plain value cannot contain ": ": put the whole value in quotes'
     elif "expected key" in problem or "expected <block end>" in problem or "indicator" in problem:
         if before.strip(" -"):
-            message = "unexpected text after a value: put the whole value in quotes"
+            message = "more text follows a value that has ended: put the whole value in quotes"
         else:
             message = "this line does not fit the lines above it: check its indentation"
     else:
@@ -225,6 +227,10 @@ def _char_at(text: str, index: int) -> str:
 
 MAX_VALUES = 100_000
 """More values than this (aliases can multiply them) and the file is refused."""
+MAX_ALIAS_BYTES = 4 * 1024 * 1024
+"""How many bytes of text aliases may add to a file's own: one long anchor repeated
+thousands of times is refused before anything is expanded further."""
+_REFUSED_TAGS = {"tag:yaml.org,2002:binary": "!!binary"}
 
 
 _COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
@@ -247,6 +253,8 @@ class _Converter:
         self.constructor = _StoryLoader("")
         self.open: set[int] = set()
         self.count = 0
+        self.bytes = 0
+        self.byte_limit = len(positions.text.encode("utf-8")) + MAX_ALIAS_BYTES
 
     def convert(self, node: yaml.Node, path: PathKey) -> Any:
         self.count += 1
@@ -257,6 +265,7 @@ class _Converter:
             raise _Unreadable(self._at(node, "this alias is part of itself; YAML cannot expand it"))
         self._note(path, node)
         if isinstance(node, yaml.ScalarNode):
+            self._count_bytes(node)
             return self._scalar(node)
         if node.tag not in _COLLECTION_TAGS:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
@@ -270,7 +279,23 @@ class _Converter:
         finally:
             self.open.discard(id(node))
 
+    def _count_bytes(self, node: yaml.ScalarNode) -> None:
+        self.bytes += len(node.value)
+        if self.bytes > self.byte_limit:
+            message = (
+                f"aliases repeat this value until the story holds more than "
+                f"{self.byte_limit // 2**20} MiB of text: write it out where it is needed, "
+                "or repeat it less"
+            )
+            raise _Unreadable(self._at(node, message))
+
     def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag in _REFUSED_TAGS:
+            tag = _REFUSED_TAGS[node.tag]
+            self.problems.append(
+                self._at(node, f"{tag} values are not allowed in a story: write plain text")
+            )
+            return node.value
         try:
             return self.constructor.construct_object(node)
         except RecursionError:

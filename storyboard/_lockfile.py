@@ -10,52 +10,33 @@ was chosen, per provider and per scene, in a form a writer can read and diff::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
 from pathlib import Path
 
 import yaml
 
 from ._fileops import write_atomically
+from ._lockparse import LOCK_FILE, Selection, Selections, parse_lock
 
-LOCK_FILE = "storyboard.lock"
+__all__ = ["LOCK_FILE", "LockFile", "Selection"]
 _HEADER = (
     "# storyboard.lock: the take of each scene that the film uses.\n"
     "# Written by storyboard (build, regen, use); commit it beside story.yaml.\n"
 )
 
 
-@dataclass(frozen=True)
-class Selection:
-    take: int
-    key: str
-    clip: str
-
-
 class LockFile:
-    """The selections of one project, read once and written atomically."""
+    """The selections of one project, read once and written atomically.
 
-    def __init__(self, root: Path) -> None:
+    A lock file with problems raises LockFileInvalid when read (see
+    :mod:`storyboard._lockparse`), so it is never saved over.
+    """
+
+    def __init__(self, root: Path, scene_ids: Collection[str] | None = None) -> None:
         self.path = root / LOCK_FILE
-        self._selections: dict[str, dict[str, Selection]] = self._read()
+        self.scene_ids = scene_ids
+        self._selections: Selections = parse_lock(self.path, scene_ids)
         self._changed: dict[tuple[str, str], Selection] = {}
-
-    def _read(self) -> dict[str, dict[str, Selection]]:
-        try:
-            data = yaml.safe_load(self.path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            return {}
-        if not isinstance(data, dict):
-            return {}
-        result: dict[str, dict[str, Selection]] = {}
-        for provider, scenes in data.items():
-            if provider == "version" or not isinstance(scenes, dict):
-                continue
-            result[str(provider)] = {
-                str(scene): Selection(int(entry["take"]), str(entry["key"]), str(entry["clip"]))
-                for scene, entry in scenes.items()
-                if isinstance(entry, dict) and {"take", "key", "clip"} <= entry.keys()
-            }
-        return result
 
     def get(self, provider: str, scene_id: str) -> Selection | None:
         return self._selections.get(provider, {}).get(scene_id)
@@ -67,7 +48,7 @@ class LockFile:
     def save(self, scene_order: list[str]) -> None:
         """Write this process's choices over the file as it is now (another command may
         have chosen other scenes meanwhile), scenes in film order so diffs stay small."""
-        self._selections = self._read()
+        self._selections = parse_lock(self.path, self.scene_ids)
         for (provider, scene_id), selection in self._changed.items():
             self._selections.setdefault(provider, {})[scene_id] = selection
         document: dict[str, object] = {"version": 1}
@@ -87,4 +68,9 @@ class LockFile:
         text = _HEADER + yaml.safe_dump(
             document, sort_keys=False, default_flow_style=None, width=200
         )
+        try:
+            if self.path.read_text(encoding="utf-8") == text:
+                return  # the same choices: the file (and its time stamp) stays as it is
+        except OSError:
+            pass
         write_atomically(self.path, text)

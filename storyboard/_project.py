@@ -14,9 +14,10 @@ from pathlib import Path
 
 from ._compiler import AssetEntry, CompiledScene, SceneCompiler
 from ._errors import Problem, ProjectInvalid, UsageError
+from ._filmcheck import transition_problems
 from ._format import ASSET_SECTIONS, Story
 from ._graph import SceneGraph
-from ._images import CheckedImage, ImageLibrary, ImageProblem
+from ._images import CheckedImage, ImageLibrary, ImageProblem, control_character
 from ._loader import KEY, PathKey, Positions, read_story, validate_story
 from ._mentions import mentions_in
 from ._salvage import Salvage, salvage_story
@@ -150,6 +151,7 @@ class _ProjectChecker:
         scenes = {scene.id: scene for scene in compiled if scene is not None}
         graph = SceneGraph(scenes.values())
         self._check_cycles(story, graph)
+        self.problems.extend(transition_problems(story, scenes.values(), positions))
         if self.problems:
             raise ProjectInvalid(list(dict.fromkeys(self.problems)))  # once each
         self.images.save()
@@ -230,6 +232,12 @@ class _ProjectChecker:
         if source is None:
             return
         where: PathKey = ("export", "soundtrack")
+        control = control_character(source)
+        if control:
+            self._report(
+                where, f"the soundtrack path holds a control character ({control}); retype it"
+            )
+            return
         try:
             path = (self.root / source).resolve()
         except (OSError, RuntimeError):

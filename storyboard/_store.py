@@ -29,7 +29,7 @@ from typing import Any
 import sqlite_utils
 
 from ._cache_schema import upgrade
-from ._errors import ProjectBusy, StoreError
+from ._errors import CacheDamaged, ProjectBusy, StoreError
 from ._fileops import move_into_place, sha256_file, sweep, temporary_beside
 from ._request import Inputs
 
@@ -78,37 +78,42 @@ class Store:
     Opening a cache made by an older storyboard upgrades it in place (see
     :mod:`storyboard._cache_schema`: a schema change is one function there);
     a cache from a newer storyboard is refused with :class:`StoreError`.
+    ``read_only`` opens a cache on a read-only disk without writing to it.
     """
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, read_only: bool = False) -> None:
         self.dir = cache_dir
+        self.read_only = read_only
         self.clips_dir = cache_dir / "clips"
         self.frames_dir = cache_dir / "frames"
         self.downloads_dir = cache_dir / "downloads"
-        for folder in (self.clips_dir, self.frames_dir, self.downloads_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            for folder in (self.clips_dir, self.frames_dir, self.downloads_dir):
+                folder.mkdir(parents=True, exist_ok=True)
         path = cache_dir / "cache.db"
-        # One thread at a time, but not always the one that opened it (a build run from a
-        # notebook runs on a worker thread).
-        connection = sqlite3.connect(
-            path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-        )
+        connection = _connect(path, read_only)
         try:
-            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db = sqlite_utils.Database(connection)
-            upgrade(self.db, path)
-            self.db.enable_wal()
+            if not read_only:
+                upgrade(self.db, path)
+                self.db.enable_wal()
+            self.db.execute("SELECT COUNT(*) FROM takes").fetchone()
         except sqlite3.DatabaseError as error:
             connection.close()
-            raise StoreError(f"{path}: cannot open the cache ({error})") from error
+            if isinstance(error, sqlite3.OperationalError) and "malformed" not in str(error):
+                raise StoreError(f"{path}: cannot open the cache ({error})") from error
+            raise CacheDamaged(_damaged(cache_dir, error)) from error
         except BaseException:
             connection.close()
             raise
 
     @classmethod
     def open_existing(cls, cache_dir: Path) -> Store | None:
-        """The store if the project has one; reading commands never create it."""
-        return cls(cache_dir) if (cache_dir / "cache.db").exists() else None
+        """The store if the project has one; reading commands never create it, and read a
+        cache they cannot write without writing to it."""
+        if not (cache_dir / "cache.db").exists():
+            return None
+        return cls(cache_dir, read_only=not os.access(cache_dir, os.W_OK))
 
     def close(self) -> None:
         """Close the database; closing twice is harmless."""
@@ -311,6 +316,29 @@ class Store:
                 },
                 pk=("sha256", "base_url"),
             )
+
+
+def _connect(database: Path, read_only: bool) -> sqlite3.Connection:
+    if read_only:  # nothing can change it (a read-only disk): no lock, no journal needed
+        uri = f"{database.resolve().as_uri()}?mode=ro&immutable=1"
+        return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    # One thread at a time, but not always the one that opened it (a build run from a
+    # notebook runs on a worker thread).
+    connection = sqlite3.connect(
+        database, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return connection
+
+
+def _damaged(cache_dir: Path, error: sqlite3.DatabaseError) -> str:
+    database = cache_dir / "cache.db"
+    return (
+        f"{database} is damaged ({error}). To recover without paying again, move it aside "
+        f"(mv {database} {database}.damaged) and run `storyboard build`: the clips in "
+        f"{cache_dir / 'clips'} that storyboard.lock names are found by their content and "
+        "used again; only scenes the lock does not name are made again"
+    )
 
 
 class BuildLock:

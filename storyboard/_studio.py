@@ -102,7 +102,7 @@ class Studio:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.lock = LockFile(project.root)
+        self.lock = LockFile(project.root, list(project.scenes))
         self._store: Store | None = Store.open_existing(project.cache_dir)
         self.outputs = Outputs(project.root, project.cache_dir, project.own_files())
 
@@ -284,7 +284,7 @@ class Studio:
         settings: ProviderSettings,
         reporter: Reporter | None,
     ) -> BuildResult:
-        self.lock = LockFile(self.project.root)  # another build may have changed it
+        self.lock = LockFile(self.project.root, list(self.project.scenes))  # may have changed
         made = make_provider(name, self.project.cache_dir, settings, self.store)
         engine = Engine(self.project, self.store, self.lock, made, settings, options, reporter)
         try:

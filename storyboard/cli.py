@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
@@ -31,6 +32,7 @@ from ._errors import (
     StoryboardError,
     UsageError,
 )
+from ._failures import failed_write_message
 from ._graph import render_dot, render_mermaid, render_text
 from ._plan import Plan, ScenePlan
 from ._progress import reporter_for
@@ -146,12 +148,20 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
             if _debug:
                 raise
             _fail(str(error), EXIT_FAILED)
+        except (OSError, sqlite3.DatabaseError) as error:
+            if _debug:
+                raise
+            _fail(failed_write_message(error), EXIT_FAILED)
         except (typer.Exit, typer.Abort):
             raise
         except Exception as error:
             if _debug:
                 raise
-            _fail(f"unexpected {type(error).__name__}: {error} (run with --debug for details)", 1)
+            _fail(
+                f"storyboard failed inside ({type(error).__name__}: {error}): this is a bug; "
+                "run the command again with --debug and report what it prints",
+                EXIT_FAILED,
+            )
 
     return wrapper
 

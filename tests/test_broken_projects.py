@@ -5,7 +5,9 @@ Each folder of ``tests/broken/`` is a project with one mistake and an
 as ``LINE:COL: part of the message`` (or ``-:-: part of the message`` where no
 line is to blame). For every case, ``storyboard check`` must exit 2, print
 ``story.yaml:LINE:COL: ...`` with that place and message, print no
-traceback, send nothing and write nothing into the project.
+traceback, send nothing and write nothing into the project. Cases with a
+broken ``storyboard.lock`` beside a valid story name it:
+``storyboard.lock:LINE:COL: part of the message``.
 
 Every case runs in-process through the CLI's typer app (fast); a
 representative subset also runs as the real command,
@@ -57,6 +59,8 @@ SUBPROCESS_CASES = [
     "image-symlink-outside",
     "image-data-uri-oversized",
     "cut-unknown-scene",
+    "yaml-alias-long-anchor",
+    "lock-merge-conflict",
 ]
 
 
@@ -101,26 +105,28 @@ SETUPS: dict[str, Callable[[Path], None]] = {
 
 @dataclass(frozen=True)
 class Expected:
-    """The first problem a case must report."""
+    """The first problem a case must report (in story.yaml unless another file is named)."""
 
     line: int | None
     column: int | None
     message: str
+    file: str = "story.yaml"
 
     @property
     def prefix(self) -> str:
         if self.line is None:
-            return "story.yaml: "
-        return f"story.yaml:{self.line}:{self.column}: "
+            return f"{self.file}: "
+        return f"{self.file}:{self.line}:{self.column}: "
 
     @classmethod
     def parse(cls, text: str) -> Expected:
-        match = re.fullmatch(r"(\d+|-):(\d+|-): (.+)", text.strip())
-        assert match, f"expected.txt must be one line `LINE:COL: message`, not {text!r}"
-        line, column, message = match.groups()
+        match = re.fullmatch(r"(storyboard\.lock:)?(\d+|-):(\d+|-): (.+)", text.strip())
+        assert match, f"expected.txt must be one line `[FILE:]LINE:COL: message`, not {text!r}"
+        file, line, column, message = match.groups()
+        file = file[:-1] if file else "story.yaml"
         if line == "-":
-            return cls(None, None, message)
-        return cls(int(line), int(column), message)
+            return cls(None, None, message, file)
+        return cls(int(line), int(column), message, file)
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,11 @@ class Outcome:
 
     @property
     def problems(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.startswith("story.yaml:")]
+        return [
+            line
+            for line in self.stderr.splitlines()
+            if line.startswith(("story.yaml:", "storyboard.lock:"))
+        ]
 
 
 def expected_for(case: str) -> Expected:
@@ -243,7 +253,7 @@ def test_broken_project_is_reported(case: str, tmp_path: Path, no_network: None)
     assert snapshot(tmp_path) == before, "storyboard check wrote into the project"
     assert not (project / ".storyboard").exists()
     assert not (project / "out").exists()
-    assert not (project / "storyboard.lock").exists()
+    assert (project / "storyboard.lock").exists() == (BROKEN / case / "storyboard.lock").exists()
 
 
 @pytest.mark.slow

@@ -650,6 +650,7 @@ def test_accepts_a_multi_picture_jpeg_from_a_camera(root: Path) -> None:
     assert (checked.media_type, checked.width) == ("image/jpeg", 64)
 
 
+@pytest.mark.slow
 def test_a_same_size_file_restored_with_cp_p_is_read_again(tmp_path: Path) -> None:
     """`cp -p` keeps size and mtime; the change time and inode tell the memo."""
     project = tmp_path / "p"

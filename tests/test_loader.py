@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +163,7 @@ def test_a_key_given_twice_is_reported_at_the_second(tmp_path: Path) -> None:
         ("a: {x: 1\nb: 2\n", (1, 4), "this { is never closed: add the matching }"),
         ("s:\n  - id: a\n     prompt: x\n", (3, 6), '"prompt:" is indented differently'),
         ("title: The Cat: again\n", (1, 8), '(title: "The Cat: again")'),
-        ('title: "The" Cat\n', (1, 14), "unexpected text after a value"),
+        ('title: "The" Cat\n', (1, 14), "more text follows a value that has ended"),
         ("s:\n  - id: a\n    p: x\n   d: 5\n", (4, 4), "check its indentation"),
         ("a: `x`\n", (1, 4), "cannot start with a backtick"),
     ],
@@ -283,3 +286,31 @@ def test_every_shape_mistake_is_listed_at_once(tmp_path: Path) -> None:
     )
     _, problems = validate_story(data, positions)
     assert sorted(place(p) for p in problems) == [(3, 1), (5, 9), (6, 15)]
+
+
+MEMORY_LIMIT = 1536 * 2**20
+"""The address space the alias-bomb check may use: far below what its expansion would."""
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+@pytest.mark.slow
+def test_one_long_anchor_repeated_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    """A 1 MiB anchor named by 4000 scenes would expand to 4 GiB of prompts."""
+    scenes = "".join(f"  - id: s{n}\n    prompt: *long\n" for n in range(4000))
+    story = f"storyboard: 1\ntitle: T\nx: &long {'meow ' * 209715}\nscenes:\n{scenes}"
+    (tmp_path / "story.yaml").write_text(story, encoding="utf-8")
+    completed = subprocess.run(
+        [sys.executable, "-m", "storyboard", "check", "-p", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=_limit_memory,
+    )
+    assert completed.returncode == 2, completed.stderr
+    assert "story.yaml:3:4: aliases repeat this value until the story holds more than" in (
+        completed.stderr
+    )
+    assert "MemoryError" not in completed.stderr and "Traceback" not in completed.stderr
