@@ -92,6 +92,20 @@ def cache_info(db: Database) -> None:
     db.table("cache_info").create({"name": str, "value": str}, pk="name")
 
 
+@migration
+def job_accounts(db: Database) -> None:
+    """Schema version 3: each job's ``Idempotency-Key``, the account it was sent to (the
+    API base and a salted fingerprint of the key), and whether its cost is an estimate."""
+    jobs = db.table("jobs")
+    for column, kind in (
+        ("idempotency_key", str),
+        ("api_base", str),
+        ("key_fingerprint", str),
+        ("cost_estimated", int),
+    ):
+        jobs.add_column(column, kind)
+
+
 SCHEMA_VERSION = len(KNOWN)
 
 

@@ -23,6 +23,9 @@ from ._mentions import Mention, split_mentions
 from ._request import RequestImage, SceneRequest
 from ._vocabulary import Mode
 
+WRITTEN_IMAGE_TAG = re.compile(r"<\s*image_\s*\d+\s*>", re.IGNORECASE)
+"""A reference tag typed by the writer: only the compiler may write these."""
+
 
 @dataclass(frozen=True)
 class AssetEntry:
@@ -149,6 +152,7 @@ class SceneCompiler:
                 (*path, "prompt") if scene.prompt is not None else path,
                 f'scene "{scene.id}" has no prompt: say what happens, or give it a `start`',
             )
+        self._refuse_written_tags(prompt_text, (*path, "prompt"))
         prompt, references = self._compile_prompt(prompt_text, (*path, "prompt"), limits)
         start = self._start(scene, path) if scene.start is not None else None
         if scene.start is not None and references:
@@ -205,6 +209,20 @@ class SceneCompiler:
                 where, f'unknown model "{name}"{_suggest(name, MODELS)}; known models: {known}'
             )
         return limits
+
+    def _refuse_written_tags(self, prompt: str, path: PathKey) -> None:
+        """xAI reads ``<IMAGE_n>`` as a reference image, so the writer may not type one."""
+        seen: dict[str, int] = {}
+        for match in WRITTEN_IMAGE_TAG.finditer(prompt):
+            text = match.group(0)
+            occurrence = seen.get(text, 0)
+            seen[text] = occurrence + 1
+            line, column = self.positions.find(path, text, occurrence)
+            message = (
+                f"{text} would be read by xAI as a reference image; mention an asset "
+                "with @name instead (storyboard numbers the images itself)"
+            )
+            self.problems.append(Problem(self.positions.file, line, column, message))
 
     def _compile_prompt(
         self, prompt: str, path: PathKey, limits: ModelLimits | None

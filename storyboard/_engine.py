@@ -31,6 +31,7 @@ from ._errors import (
     VideoGone,
 )
 from ._fileops import sha256_file
+from ._limits import check_price_overrides, max_clip_bytes, reserve_cost
 from ._lockfile import LockFile, Selection
 from ._media import extract_last_frame
 from ._plan import Planner
@@ -47,7 +48,7 @@ from ._providers.base import (
 from ._providers.polling import wait_for_job
 from ._recovery import take_from_lock
 from ._request import RequestImage, SceneRequest
-from ._store import Store, Take
+from ._store import Job, Store, Take
 
 Outcome = Literal["cached", "generated", "failed", "refused", "skipped", "ambiguous"]
 RESUBMIT_ADVICE = "run `storyboard build --resubmit` to send it again"
@@ -151,6 +152,9 @@ class Engine:
         self._committed_usd = 0.0
         self._spent_at_start = store.spent_usd(provider.name)
         self._futures: dict[str, asyncio.Future[SceneResult]] = {}
+        self._requests: dict[str, SceneRequest] = {}
+        self._elsewhere: dict[str, Provider | None] = {}
+        """The same account at the API bases earlier jobs went to, made when needed."""
 
     def targets(self) -> list[str]:
         """The scenes this build covers, in graph order."""
@@ -180,6 +184,7 @@ class Engine:
         )
 
     async def run(self) -> BuildResult:
+        check_price_overrides()
         if self.options.max_cost is not None:
             estimate = self.estimate()
             if estimate > self.options.max_cost:
@@ -200,6 +205,9 @@ class Engine:
             for task in tasks:
                 task.cancel()
             self.lock.save(list(self.project.scenes))
+            for other in self._elsewhere.values():
+                if other is not None:
+                    await other.aclose()
         spent = self.store.spent_usd(self.provider.name) - self._spent_at_start
         self.result.spent_usd = round(spent, 4)
         return self.result
@@ -228,6 +236,7 @@ class Engine:
             missing = next(s for s in scene.depends_on if s not in self.frames)
             raise _SceneFailed("skipped", f"@{missing} has no clip")
         key = self.spec.key(request)
+        self._requests[scene.id] = request
         self.store.remember_inputs(key, self.spec.record(request))
         if scene.id not in self.options.regen:
             take = self.planner.chosen_take(scene.id, key) or take_from_lock(
@@ -264,7 +273,7 @@ class Engine:
     # -- one scene's jobs -------------------------------------------------------
 
     async def _generate(self, scene: CompiledScene, request: SceneRequest, key: str) -> Take:
-        resumed = await self._resume(scene, key)
+        resumed, idempotency_key = await self._resume(scene, key)
         if resumed is not None:
             return resumed
         video = self._video_request(scene, request)
@@ -274,15 +283,21 @@ class Engine:
             raise _SceneFailed("failed", f"could not prepare the request: {error}") from error
         resubmitted = False
         while True:
-            attempt_cost = self.spec.estimate(request)
+            attempt_cost = self._reserve(request)
             self._check_budget(attempt_cost)
             self._committed_usd += attempt_cost
             job_id = self.store.record_job(
-                key, scene.id, self.provider.name, 2 if resubmitted else 1
+                key,
+                scene.id,
+                self.provider.name,
+                2 if resubmitted else 1,
+                account=(self.provider.api_base, self.provider.key_fingerprint),
+                idempotency_key=idempotency_key,
             )
+            idempotency_key = None  # an automatic resubmission is a new job
             try:
                 request_id = await self._submit(scene, job_id, video)
-                outcome = await self._follow(scene, key, job_id, request_id)
+                outcome = await self._follow(scene, key, job_id, request_id, self.provider)
             finally:
                 self._committed_usd -= attempt_cost
             if isinstance(outcome, Take):
@@ -292,29 +307,55 @@ class Engine:
             resubmitted = True
             self.reporter.scene(scene.id, "resubmitting", outcome)
 
-    async def _resume(self, scene: CompiledScene, key: str) -> Take | None:
-        """Finish jobs an earlier build sent; refuse to resend an ambiguous one blindly."""
+    async def _resume(self, scene: CompiledScene, key: str) -> tuple[Take | None, str | None]:
+        """Finish jobs an earlier build sent; refuse to resend an ambiguous one blindly.
+
+        Returns a take, or the ``Idempotency-Key`` a resubmission reuses (an
+        API that honours it answers with the job the lost create made).
+        """
+        reuse: str | None = None
         for job in self.store.open_jobs(key, self.provider.name):
+            where = self._provider_for(job)
             if job.status == "submitted" and job.request_id:
-                self.reporter.scene(scene.id, "resuming", f"job {job.request_id}")
-                outcome = await self._follow(scene, key, job.id, job.request_id)
-                if isinstance(outcome, Take):
-                    return outcome
-                continue
+                if where is None and not self.options.resubmit:
+                    raise _SceneFailed("failed", _elsewhere_message(job))
+                if where is not None:
+                    self.reporter.scene(scene.id, "resuming", f"job {job.request_id}")
+                    outcome = await self._follow(scene, key, job.id, job.request_id, where)
+                    if isinstance(outcome, Take):
+                        return outcome, None
+                    continue
             if not self.spec.costs_money or self.options.resubmit:
                 self.store.update_job(job.id, status="abandoned")
+                reuse = job.idempotency_key if where is self.provider else None
                 continue
             self.store.update_job(job.id, status="ambiguous")
+            self._record_estimate(job.id, scene)
             raise _SceneFailed(
                 "ambiguous",
                 "an earlier request's answer was lost, so a paid job may exist and it is not "
                 f"resent; {RESUBMIT_ADVICE}",
             )
-        return None
+        return None, reuse
+
+    def _provider_for(self, job: Job) -> Provider | None:
+        """The provider that reaches the account a job was sent to, or None if none can."""
+        current = self.provider
+        if not job.api_base and not job.key_fingerprint:
+            return current  # recorded before jobs named their account
+        if job.key_fingerprint != current.key_fingerprint:
+            return None
+        if job.api_base == current.api_base:
+            return current
+        base = job.api_base or ""
+        if base not in self._elsewhere:
+            self._elsewhere[base] = current.at(base)
+        return self._elsewhere[base]
 
     async def _submit(self, scene: CompiledScene, job_id: int, request: VideoRequest) -> str:
+        job = self.store.job(job_id)
         try:
-            request_id = await self.provider.submit(request)
+            request_id = await self.provider.submit(request, job.idempotency_key)
         except ApiError as error:
             self.store.update_job(
                 job_id,
@@ -328,6 +369,7 @@ class Engine:
             raise _SceneFailed("failed", str(error)) from error
         except AmbiguousSubmission as error:
             self.store.update_job(job_id, status="ambiguous", error_message=str(error))
+            self._record_estimate(job_id, scene)
             raise _SceneFailed("ambiguous", f"{error}; {RESUBMIT_ADVICE}") from error
         except ProviderError as error:
             # Neither accepted nor ambiguous: the provider knows the request never left.
@@ -338,7 +380,7 @@ class Engine:
         return request_id
 
     async def _follow(
-        self, scene: CompiledScene, key: str, job_id: int, request_id: str
+        self, scene: CompiledScene, key: str, job_id: int, request_id: str, where: Provider
     ) -> Take | str:
         """Poll a submitted job to its end; a Take, or why it is worth one resubmission."""
 
@@ -346,11 +388,12 @@ class Engine:
             self.reporter.scene(scene.id, "running", "", percent)
 
         try:
-            state = await wait_for_job(self.provider, request_id, self.settings, progress)
+            state = await wait_for_job(where, request_id, self.settings, progress)
         except JobUnknown:
             self.store.update_job(
                 job_id, status="lost", error_message="the provider forgot the job"
             )
+            self._record_estimate(job_id, scene)
             return "the provider no longer knows the job"
         except JobTimeout as error:
             raise _SceneFailed("failed", str(error)) from error
@@ -361,35 +404,66 @@ class Engine:
                 "resumes it",
             ) from error
         if isinstance(state, Done):
-            try:
-                return await self._download(scene, key, job_id, state)
-            except _Expired as gone:
-                return str(gone)
+            self._record_cost(job_id, scene, state.cost_usd)
+            return await self._download_fresh(scene, key, job_id, request_id, state, where)
         if isinstance(state, Blocked):
             self.store.update_job(job_id, status="blocked", error_message=state.message)
-            raise _SceneFailed("refused", state.message)
+            self._record_cost(job_id, scene, state.cost_usd)
+            raise _SceneFailed("refused", f"{state.message} (billed; not retried)")
         if isinstance(state, Expired):
             self.store.update_job(job_id, status="expired", error_message="the job expired")
+            self._record_estimate(job_id, scene)
             return "the job expired"
         assert isinstance(state, Failed)
         self.store.update_job(
             job_id, status="failed", error_code=state.code, error_message=state.message
         )
+        self._record_cost(job_id, scene, state.cost_usd)
         if state.code in {"internal_error", "service_unavailable"}:
             return f"generation failed ({state.code}): {state.message}"
         raise _SceneFailed("refused", f"{state.message} ({state.code})")
 
-    async def _download(self, scene: CompiledScene, key: str, job_id: int, done: Done) -> Take:
+    async def _download_fresh(
+        self,
+        scene: CompiledScene,
+        key: str,
+        job_id: int,
+        request_id: str,
+        done: Done,
+        where: Provider,
+    ) -> Take | str:
+        """Download; a link that answers 403/404/410 is polled once for a fresh one first."""
+        try:
+            return await self._download(scene, key, job_id, done, where)
+        except _Expired:
+            pass
+        try:
+            fresh = await where.poll(request_id)
+        except ProviderError:
+            fresh = None
+        try:
+            if isinstance(fresh, Done):
+                return await self._download(scene, key, job_id, fresh, where)
+        except _Expired:
+            pass
+        message = "the finished video could not be fetched any more (its link is gone)"
+        self.store.update_job(job_id, status="expired", error_message=message)
+        return message
+
+    async def _download(
+        self, scene: CompiledScene, key: str, job_id: int, done: Done, where: Provider
+    ) -> Take:
         self.reporter.scene(scene.id, "downloading")
         destination = self.store.download_path(job_id)
+        duration = done.duration or float(scene.duration)
+        cap = max_clip_bytes(scene.aspect_ratio, scene.resolution, duration)
         try:
-            await self.provider.fetch(done, destination, float(scene.duration))
+            await where.fetch(done, destination, duration, cap)
             clip = self.store.adopt_clip(
                 destination, await asyncio.to_thread(sha256_file, destination)
             )
         except VideoGone as error:
-            self.store.update_job(job_id, status="expired", error_message=str(error))
-            raise _Expired(f"the finished video could not be fetched any more ({error})") from error
+            raise _Expired(str(error)) from error
         except (ProviderError, MediaError, StoreError, OSError) as error:
             destination.unlink(missing_ok=True)
             raise _SceneFailed(
@@ -397,11 +471,28 @@ class Engine:
                 f"the clip could not be saved ({error}); the job is paid and recorded, "
                 "so the next build downloads it again",
             ) from error
-        return self.store.add_take(
-            key, scene.id, self.provider.name, clip, done.cost_usd or 0.0, job_id
-        )
+        cost = self.store.job(job_id).cost_usd
+        return self.store.add_take(key, scene.id, self.provider.name, clip, cost or 0.0, job_id)
 
     # -- money ------------------------------------------------------------------
+
+    def _record_cost(self, job_id: int, scene: CompiledScene, reported: float | None) -> None:
+        """What the API says the job cost, or the estimate (marked as one) when it says nothing."""
+        if reported is None:
+            self._record_estimate(job_id, scene)
+        else:
+            self.store.update_job(job_id, cost_usd=reported, cost_estimated=0)
+
+    def _record_estimate(self, job_id: int, scene: CompiledScene) -> None:
+        """A job that may have billed without saying how much counts its estimate."""
+        estimate = self.spec.estimate(self._requests[scene.id])
+        self.store.update_job(job_id, cost_usd=estimate, cost_estimated=1)
+
+    def _reserve(self, request: SceneRequest) -> float:
+        """What --max-cost sets aside for a job (never less than the table's price)."""
+        if not self.spec.costs_money:
+            return 0.0
+        return reserve_cost(request.model, request.resolution, request.duration)
 
     def _check_budget(self, attempt_cost: float) -> None:
         cap = self.options.max_cost
@@ -429,6 +520,15 @@ class Engine:
             return self.project.images.prepare(found) or found.source
 
         return VideoRequest.of(request, place)
+
+
+def _elsewhere_message(job: Job) -> str:
+    return (
+        f"job {job.request_id} was sent to {job.api_base} with the key whose fingerprint is "
+        f"{job.key_fingerprint}; it is paid for and not resent. Build again with "
+        f"XAI_BASE_URL={job.api_base} and the key that sent it to fetch it, or with "
+        "--resubmit to make it again here"
+    )
 
 
 def scenes_downstream(project: Project, scene_ids: Iterable[str]) -> set[str]:

@@ -1,18 +1,35 @@
-"""What each model accepts and costs, in one table.
+"""What each model accepts and costs, in one table, with where each figure comes from.
 
 The limits belong to the model, so they live here and nowhere else: modes
 with their durations and resolutions, how many reference images, which
-aspect ratios, the price per second, and where ``<IMAGE_n>`` starts counting.
+aspect ratios, the price per second by resolution, and where ``<IMAGE_n>``
+starts counting. ``check`` refuses what this table refuses, before any spend.
+The stand-in keeps its own transcription of the docs (it never imports this),
+so a wrong figure here or there fails a test.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 
 from ._errors import UsageError
 from ._vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS, RESOLUTIONS, Mode
+
+SOURCES: dict[str, str] = {
+    "video-docs": "docs.x.ai, Video generation: fields, 1..15 s, up to 7 reference images "
+    "(1..10 s), 'Resolutions: 480p or 720p' for grok-imagine-video",
+    "openapi": "xAI's OpenAPI schema: resolution 480p/720p/1080p, aspect ratios, default 480p",
+    "vercel": "Vercel AI SDK, packages/xai: grok-imagine-video rejects 1080p; reference "
+    "images at most 720p; only grok-imagine-video-1.5 renders 1080p",
+    "prices": "third-party quotes of xAI's model pages (the pages could not be read): "
+    "grok-imagine-video $0.05/s at 480p, $0.07/s at 720p; grok-imagine-video-1.5 "
+    "$0.08/s at 480p, $0.14/s at 720p (an SDK fixture: 8 s cost $0.64)",
+    "assumed": "no source: chosen to over- rather than under-estimate (docs/decisions.md)",
+}
+"""Where the figures below come from (keys used in ``ModelLimits.sources``)."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +41,7 @@ class ModeLimits:
 
 @dataclass(frozen=True)
 class ModelLimits:
-    """Everything one model accepts."""
+    """Everything one model accepts, and what it costs."""
 
     name: str
     modes: dict[Mode, ModeLimits]
@@ -34,29 +51,44 @@ class ModelLimits:
     """`<IMAGE_n>` counts from this number (xAI's own example counts from 1)."""
     usd_per_second: dict[str, float] = field(default_factory=dict)
     """Price by resolution."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """Which entry of :data:`SOURCES` each figure comes from."""
 
 
-_ALL: tuple[str, ...] = RESOLUTIONS
 _UP_TO_720 = tuple(name for name in RESOLUTIONS if RESOLUTION_HEIGHTS[name] <= 720)
+_UP_TO_1080: tuple[str, ...] = RESOLUTIONS
 
 MODELS: dict[str, ModelLimits] = {
     "grok-imagine-video": ModelLimits(
         name="grok-imagine-video",
         modes={
             "reference": ModeLimits(1, 10, _UP_TO_720),
-            "image": ModeLimits(1, 15, _ALL),
-            "text": ModeLimits(1, 15, _ALL),
+            "image": ModeLimits(1, 15, _UP_TO_720),
+            "text": ModeLimits(1, 15, _UP_TO_720),
         },
-        usd_per_second=dict.fromkeys(RESOLUTIONS, 0.05),
+        usd_per_second={"480p": 0.05, "720p": 0.07},
+        sources={
+            "modes": "video-docs",
+            "resolutions": "video-docs, vercel",
+            "max_references": "video-docs",
+            "aspect_ratios": "openapi",
+            "usd_per_second": "prices",
+        },
     ),
     # Reference images are contradictory in the sources for 1.5: unsupported until shown.
     "grok-imagine-video-1.5": ModelLimits(
         name="grok-imagine-video-1.5",
         modes={
-            "image": ModeLimits(1, 15, _ALL),
-            "text": ModeLimits(1, 15, _ALL),
+            "image": ModeLimits(1, 15, _UP_TO_1080),
+            "text": ModeLimits(1, 15, _UP_TO_1080),
         },
-        usd_per_second=dict.fromkeys(RESOLUTIONS, 0.07),
+        usd_per_second={"480p": 0.08, "720p": 0.14, "1080p": 0.32},
+        sources={
+            "modes": "video-docs, vercel",
+            "resolutions": "vercel, openapi",
+            "aspect_ratios": "openapi",
+            "usd_per_second": "prices; 1080p: assumed (720p price times its pixel ratio)",
+        },
     ),
 }
 
@@ -64,24 +96,40 @@ PRICE_OVERRIDE_VARIABLE = "STORYBOARD_PRICES"
 """A JSON object overriding prices: ``{"grok-imagine-video": 0.07}`` (USD per second,
 every resolution) or ``{"grok-imagine-video": {"720p": 0.07}}``."""
 
+CLIP_BYTES_PER_PIXEL_SECOND = 16.0
+"""The most bytes per pixel of frame per second a clip may hold: about 30 frames at
+half a byte per pixel, ten times what H.264 at these sizes needs."""
+CLIP_BYTES_ALLOWANCE = 4 * 1024 * 1024
+"""Bytes every clip may hold beyond that (headers, a short clip's first frames)."""
+
 
 def price_per_second(model: str, resolution: str) -> float:
-    """USD per second of video for a model at a resolution, honouring STORYBOARD_PRICES."""
+    """USD per second of video for a model at a resolution, honouring STORYBOARD_PRICES.
+
+    A resolution the table does not price costs as the model's dearest one.
+    """
     override = os.environ.get(PRICE_OVERRIDE_VARIABLE)
     if override:
-        table = _price_table(override)
-        entry = table.get(model)
-        if isinstance(entry, int | float):
-            return float(entry)
-        if isinstance(entry, dict) and isinstance(entry.get(resolution), int | float):
-            return float(entry[resolution])
+        entry = price_overrides(override).get(model)
+        if isinstance(entry, float):
+            return entry
+        if isinstance(entry, dict) and resolution in entry:
+            return entry[resolution]
     limits = MODELS.get(model)
-    if limits is None:
+    if limits is None or not limits.usd_per_second:
         return 0.0
-    return limits.usd_per_second.get(resolution, 0.0)
+    return limits.usd_per_second.get(resolution, max(limits.usd_per_second.values()))
 
 
-def _price_table(text: str) -> dict[str, object]:
+def check_price_overrides() -> None:
+    """Refuse a bad STORYBOARD_PRICES now, before anything is sent (a UsageError)."""
+    override = os.environ.get(PRICE_OVERRIDE_VARIABLE)
+    if override:
+        price_overrides(override)
+
+
+def price_overrides(text: str) -> dict[str, float | dict[str, float]]:
+    """STORYBOARD_PRICES read and checked: every price a finite number, zero or more."""
     try:
         table = json.loads(text)
     except ValueError:
@@ -89,13 +137,49 @@ def _price_table(text: str) -> dict[str, object]:
     if not isinstance(table, dict):
         raise UsageError(
             f"{PRICE_OVERRIDE_VARIABLE} must be a JSON object such as "
-            '{"grok-imagine-video": 0.07}, not ' + repr(text)
+            '{"grok-imagine-video": 0.07}, not ' + repr(text[:200])
         )
-    return table
+    checked: dict[str, float | dict[str, float]] = {}
+    for model, entry in table.items():
+        if isinstance(entry, dict):
+            checked[model] = {
+                resolution: _price(f"{model} at {resolution}", value)
+                for resolution, value in entry.items()
+            }
+        else:
+            checked[model] = _price(model, entry)
+    return checked
+
+
+def _price(what: str, value: object) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        price = float(value)
+        if math.isfinite(price) and price >= 0:
+            return price
+    raise UsageError(
+        f"{PRICE_OVERRIDE_VARIABLE}: the price of {what} must be a number of US dollars per "
+        f"second, zero or more, not {value!r}"
+    )
 
 
 def estimate_cost(model: str, resolution: str, duration: float) -> float:
     return round(price_per_second(model, resolution) * duration, 4)
+
+
+def reserve_cost(model: str, resolution: str, duration: float) -> float:
+    """What ``--max-cost`` sets aside for a job: the dearer of STORYBOARD_PRICES and the
+    table, so that a price set too low never lets the cap be passed."""
+    limits = MODELS.get(model)
+    table = limits.usd_per_second if limits else {}
+    listed = table.get(resolution, max(table.values(), default=0.0))
+    return round(max(price_per_second(model, resolution), listed) * duration, 4)
+
+
+def max_clip_bytes(aspect_ratio: str, resolution: str, duration: float) -> int:
+    """The largest clip of this shape and length that is believable (a generous cap)."""
+    width, height = frame_size(aspect_ratio, resolution)
+    seconds = max(duration, 1.0)
+    return int(width * height * CLIP_BYTES_PER_PIXEL_SECOND * seconds) + CLIP_BYTES_ALLOWANCE
 
 
 def frame_size(aspect_ratio: str, resolution: str) -> tuple[int, int]:

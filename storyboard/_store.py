@@ -18,6 +18,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -67,6 +68,9 @@ class Job:
     cost_usd: float | None
     error_code: str | None
     error_message: str | None
+    idempotency_key: str | None = None
+    api_base: str | None = None
+    key_fingerprint: str | None = None
 
 
 JOB_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Job))
@@ -138,8 +142,23 @@ class Store:
 
     # -- jobs -----------------------------------------------------------------
 
-    def record_job(self, key: str, scene_id: str, provider: str, attempt: int) -> int:
-        """Record a job before it is submitted; returns its id."""
+    def record_job(
+        self,
+        key: str,
+        scene_id: str,
+        provider: str,
+        attempt: int,
+        *,
+        account: tuple[str, str] = ("", ""),
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Record a job before it is submitted; returns its id.
+
+        ``account`` is the API base and key fingerprint it goes to;
+        ``idempotency_key`` is reused from an earlier attempt on ``--resubmit``,
+        else made fresh here.
+        """
+        api_base, fingerprint = account
         job = {
             "key": key,
             "scene_id": scene_id,
@@ -147,9 +166,16 @@ class Store:
             "status": "submitting",
             "attempt": attempt,
             "created_at": now_iso(),
+            "idempotency_key": idempotency_key or secrets.token_hex(16),
+            "api_base": api_base,
+            "key_fingerprint": fingerprint,
         }
         with self.immediate():
             return int(self.db.table("jobs").insert(job).last_rowid or 0)
+
+    def job(self, job_id: int) -> Job:
+        (job,) = self._jobs("id = ?", [job_id])
+        return job
 
     def update_job(self, job_id: int, **fields: Any) -> None:
         if "status" in fields and fields["status"] not in JOB_OPEN:
@@ -316,6 +342,23 @@ class Store:
                 },
                 pk=("sha256", "base_url"),
             )
+
+    def forget(self, file_id: str) -> None:
+        with self.immediate():
+            self.db.execute("DELETE FROM uploads WHERE file_id = ?", [file_id])
+
+    def key_salt(self) -> bytes:
+        """This cache's salt for key fingerprints, made once (they mean nothing elsewhere)."""
+        with self.immediate():
+            row = self.db.execute("SELECT value FROM cache_info WHERE name = 'key_salt'").fetchone()
+            if row is None:
+                salt = secrets.token_hex(16)
+                self.db.execute(
+                    "INSERT INTO cache_info (name, value) VALUES ('key_salt', ?)", [salt]
+                )
+            else:
+                salt = str(row[0])
+        return bytes.fromhex(salt)
 
 
 def _connect(database: Path, read_only: bool) -> sqlite3.Connection:

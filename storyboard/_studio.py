@@ -285,7 +285,9 @@ class Studio:
         reporter: Reporter | None,
     ) -> BuildResult:
         self.lock = LockFile(self.project.root, list(self.project.scenes))  # may have changed
-        made = make_provider(name, self.project.cache_dir, settings, self.store)
+        made = make_provider(
+            name, self.project.cache_dir, settings, self.store, key_salt=self.store.key_salt()
+        )
         engine = Engine(self.project, self.store, self.lock, made, settings, options, reporter)
         try:
             return await engine.run()

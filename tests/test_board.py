@@ -17,6 +17,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from storyboard._board import write_board
+from storyboard._limits import estimate_cost
 from storyboard._lockfile import Selection
 from storyboard._media import extract_last_frame, run_ffmpeg
 from storyboard._studio import Studio
@@ -338,7 +339,9 @@ def test_a_stale_scene_shows_its_previous_take_and_what_a_new_one_costs(studio: 
     text, _ = read_page(write_board(studio, provider=PROVIDER))
     homecoming = scene_section(text, "homecoming")
     assert "Needs a new take" in homecoming
-    assert "estimated $0.25 to generate" in homecoming
+    scene = studio.project.scenes["homecoming"]
+    price = estimate_cost(scene.model, scene.resolution, scene.duration)
+    assert f"estimated ${price:.2f} to generate" in homecoming
     assert '<figure class="take previous">' in homecoming
     assert "before the change" in homecoming
 

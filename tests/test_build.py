@@ -147,10 +147,10 @@ def difference(first: bytes, second: bytes) -> int:
 
 def test_faults_all_at_once_pay_for_each_scene_once(small: Path, xai_env: XaiStandin) -> None:
     xai_env.faults = Faults(
-        post_500_every=3,
-        post_429_every=4,
+        create_429_every=3,
+        upload_500_every=2,
         retry_after=0.05,
-        poll_503_every=5,
+        poll_error_every=5,
         truncate_first_download=True,
     )
     result = build(small, concurrency=4)
@@ -199,19 +199,25 @@ def test_invalid_argument_is_refused_with_the_api_message(small: Path, xai_env: 
     assert xai_env.counters.generations_accepted == 4
 
 
-def test_an_ambiguous_submission_is_not_resent_blindly(small: Path, xai_env: XaiStandin) -> None:
+@pytest.mark.parametrize(("honour", "jobs"), [(True, 1), (False, 2)])
+def test_an_ambiguous_submission_is_not_resent_blindly(
+    small: Path, xai_env: XaiStandin, honour: bool, jobs: int
+) -> None:
     xai_env.faults = Faults(drop_create_response=True)
     result = build(small, only=["orbit"])
     assert result.results["orbit"].outcome == "ambiguous"
     assert "--resubmit" in result.results["orbit"].message
     assert xai_env.counters.generations_accepted == 1
-    xai_env.faults = Faults()
+    xai_env.faults = Faults(honour_idempotency=honour)
     again = build(small, only=["orbit"])
     assert again.results["orbit"].outcome == "ambiguous"
     assert xai_env.counters.generations_accepted == 1
     resent = build(small, only=["orbit"], resubmit=True)
     assert resent.results["orbit"].outcome == "generated"
-    assert xai_env.counters.generations_accepted == 2
+    # the resubmission carries the lost create's Idempotency-Key: an API that honours
+    # it answers with the job that create made, one that ignores it makes a second
+    assert xai_env.counters.generations_accepted == jobs
+    assert xai_env.counters.creates == 2
 
 
 def test_only_builds_a_scene_and_what_it_needs(small: Path, xai_env: XaiStandin) -> None:
@@ -326,3 +332,76 @@ def test_a_failed_write_mid_download_is_recovered_without_paying_again(
     again = build(small, only=["orbit"])
     assert again.results["orbit"].outcome == "generated"
     assert xai_env.counters.generations_accepted == 1  # collected, not paid again
+
+
+# -- every cent counted ---------------------------------------------------------------------
+
+
+def job_costs(root: Path) -> dict[str, tuple[str, float | None, int | None]]:
+    """scene -> (status, cost, estimated) of its last job."""
+    store = Store(root / ".storyboard")
+    try:
+        rows = store.db.query("SELECT scene_id, status, cost_usd, cost_estimated FROM jobs")
+        return {r["scene_id"]: (r["status"], r["cost_usd"], r["cost_estimated"]) for r in rows}
+    finally:
+        store.close()
+
+
+def test_failed_blocked_and_moderated_jobs_count_what_the_api_billed(
+    small: Path, xai_env: XaiStandin
+) -> None:
+    xai_env.faults = Faults(
+        outcomes={
+            "drinks coffee": ["blocked"],
+            "earth turns": ["failed:invalid_argument"],
+        }
+    )
+    result = build(small)
+    assert result.results["breakfast"].outcome == "refused"
+    assert "not retried" in result.results["breakfast"].message
+    costs = job_costs(small)
+    assert costs["breakfast"] == ("blocked", pytest.approx(0.10), 0)
+    assert costs["orbit"] == ("failed", pytest.approx(0.10), 0)
+    assert result.spent_usd == pytest.approx(0.20)
+
+
+def test_a_moderation_refusal_on_the_poll_is_billed_and_not_retried(
+    small: Path, xai_env: XaiStandin
+) -> None:
+    xai_env.faults = Faults(outcomes={"earth turns": ["moderated", "moderated"]})
+    result = build(small, only=["orbit"])
+    assert result.results["orbit"].outcome == "refused"
+    assert "moderation" in result.results["orbit"].message
+    assert xai_env.counters.generations_accepted == 1
+    assert job_costs(small)["orbit"] == ("blocked", pytest.approx(0.10), 0)
+
+
+def test_a_job_without_usage_records_the_estimate_and_says_so(
+    small: Path, xai_env: XaiStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STORYBOARD_PRICES", '{"grok-imagine-video": 0.5}')
+    xai_env.faults = Faults(report_usage=False)
+    result = build(small, only=["orbit"])
+    assert result.ok
+    assert job_costs(small)["orbit"] == ("done", pytest.approx(1.0), 1)
+    assert result.spent_usd == pytest.approx(1.0)
+
+
+def test_max_cost_holds_even_when_the_prices_say_free(
+    small: Path, xai_env: XaiStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STORYBOARD_PRICES", '{"grok-imagine-video": 0}')
+    result = build(small, max_cost=0.15, concurrency=4)
+    assert not result.ok
+    assert xai_env.counters.generations_accepted == 1
+    assert result.spent_usd <= 0.15
+
+
+def test_a_video_link_that_answers_403_is_polled_again_before_anything_is_resent(
+    small: Path, xai_env: XaiStandin
+) -> None:
+    xai_env.faults = Faults(video_403_first=True)
+    result = build(small, only=["orbit"])
+    assert result.ok, result.results
+    assert xai_env.counters.generations_accepted == 1
+    assert xai_env.counters.downloads == 2

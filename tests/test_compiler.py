@@ -158,6 +158,7 @@ scenes:
     duration: 8
     aspect_ratio: "1:1"
     resolution: 1080p
+    model: grok-imagine-video-1.5
 """,
     )
     a, b = compiled.scene("a"), compiled.scene("b")
@@ -209,20 +210,20 @@ def test_reference_scenes_last_at_most_10_seconds_and_text_scenes_15() -> None:
     assert LIMITS["text"].max_duration == 15
 
 
-@pytest.mark.parametrize(
-    ("mode", "allowed"),
-    [("reference", False), ("image", True), ("text", True)],
-)
-def test_1080p_only_without_references(tmp_path: Path, mode: str, allowed: bool) -> None:
+@pytest.mark.parametrize("mode", ["reference", "image", "text"])
+def test_grok_imagine_video_renders_480p_or_720p_only(tmp_path: Path, mode: str) -> None:
     body = f"scenes:\n  - id: s\n{PROMPTS[mode]}    resolution: 1080p\n"
-    compiled = compile_story(tmp_path, body)
-    if allowed:
-        assert compiled.problems == []
-    else:
-        problem = compiled.only_problem()
-        assert place(problem) == (6, 17)
-        assert "resolution 1080p is not available" in problem.message
-        assert "480p or 720p" in problem.message
+    problem = compile_story(tmp_path, body).only_problem()
+    assert place(problem) == (6, 17)
+    assert "resolution 1080p is not available" in problem.message
+    assert "480p or 720p" in problem.message
+
+
+@pytest.mark.parametrize("mode", ["image", "text"])
+def test_1080p_with_the_model_that_renders_it(tmp_path: Path, mode: str) -> None:
+    body = f"scenes:\n  - id: s\n{PROMPTS[mode]}    resolution: 1080p\n"
+    compiled = compile_story(tmp_path, body + "    model: grok-imagine-video-1.5\n")
+    assert compiled.problems == []
 
 
 def test_a_limit_broken_through_defaults_is_reported_at_defaults_naming_the_scene(
@@ -232,18 +233,18 @@ def test_a_limit_broken_through_defaults_is_reported_at_defaults_naming_the_scen
         tmp_path,
         """\
 defaults:
-  resolution: 1080p
+  duration: 12
 scenes:
   - id: text-scene
-    prompt: fine at 1080p.
+    prompt: fine at 12 s.
   - id: with-mug
-    prompt: "@mug at 1080p."
+    prompt: "@mug for 12 s."
 """,
     )
     problem = compiled.only_problem()
-    assert place(problem) == (4, 15)
+    assert place(problem) == (4, 13)
     assert 'scene "with-mug"' in problem.message
-    assert compiled.scene("text-scene").resolution == "1080p"
+    assert compiled.scene("text-scene").duration == 12
 
 
 def test_an_unknown_model_suggests_the_nearest(tmp_path: Path) -> None:

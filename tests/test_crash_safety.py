@@ -148,7 +148,10 @@ def test_killed_builds_lose_nothing_and_pay_once(
         assert code == 1 and "--resubmit" in output
         code, output = storyboard(root, api, "build", "--provider", "xai", "--resubmit").finish()
     assert code == 0, output
-    assert api.counters().generations_accepted == SCENES + ambiguous
+    # An ambiguous create may or may not have reached the stand-in before the kill; either
+    # way its resubmission carries the same Idempotency-Key, which the stand-in honours,
+    # so each scene is paid for exactly once.
+    assert api.counters().generations_accepted == SCENES
     assert ambiguous <= 2
     assert_cache_is_whole(root)
     assert (root / "out" / "film.mp4").stat().st_size > 0

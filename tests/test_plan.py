@@ -9,6 +9,7 @@ import pytest
 from clips import make_clip
 from conftest import MakeProject
 
+from storyboard._limits import price_per_second
 from storyboard._lockfile import LockFile, Selection
 from storyboard._plan import Planner
 from storyboard._project import Project
@@ -56,7 +57,8 @@ def test_fresh_project_is_missing_with_costs(project: Project) -> None:
     assert states["one"] == ("missing", "never generated")
     assert states["two"] == ("missing", "waits for @one, which has no clip yet")
     assert plan.all_scenes["two"].key is None
-    assert plan.estimated_cost_usd == pytest.approx(0.05 * (6 + 10 + 6))
+    per_second = price_per_second("grok-imagine-video", "720p")
+    assert plan.estimated_cost_usd == pytest.approx(per_second * (6 + 10 + 6))
     preview = Planner(project, None, LockFile(project.root), "preview").plan()
     assert preview.estimated_cost_usd == 0
 

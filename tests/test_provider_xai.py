@@ -31,6 +31,7 @@ from storyboard._errors import (
     StoreError,
     UsageError,
 )
+from storyboard._limits import max_clip_bytes
 from storyboard._media import check_clip
 from storyboard._providers import xai
 from storyboard._providers.base import (
@@ -45,6 +46,7 @@ from storyboard._providers.base import (
     VideoRequest,
 )
 from storyboard._providers.polling import settings_from_env, wait_for_job
+from storyboard._providers.retries import retry_after
 from storyboard._providers.xai import ApiKey, MemoryUploadMemo, RetryPolicy, XaiProvider
 from storyboard.testing.xai_standin import XaiStandin
 
@@ -193,19 +195,59 @@ def test_uploads_are_remembered_per_api_until_shortly_before_they_expire(
     cat = image(tmp_path / "cat.png")
     memo = MemoryUploadMemo()
 
+    accounts: set[str] = set()
+
     async def scenario() -> None:
         for _ in range(2):
             async with make_xai_provider(uploads=memo) as provider:
+                accounts.add(provider.account)
                 await provider.submit(request("image", start=cat))
 
     run(scenario())
     assert standin.counters.uploads == 1
-    file_id = memo.get(cat.sha256, standin.base_url)
+    (account,) = accounts
+    assert account.startswith(standin.base_url + " ")
+    file_id = memo.get(cat.sha256, account)
     assert file_id is not None
-    assert memo.get(cat.sha256, "https://api.x.ai/v1") is None
-    memo.put(cat.sha256, standin.base_url, file_id, expires_at=time.time() - 1)
+    assert memo.get(cat.sha256, standin.base_url) is None
+    memo.put(cat.sha256, account, file_id, expires_at=time.time() - 1)
     run(scenario())
     assert standin.counters.uploads == 2
+
+
+def test_uploads_belong_to_the_key_that_made_them(
+    standin: XaiStandin, make_xai_provider: MakeProvider, tmp_path: Path
+) -> None:
+    cat = image(tmp_path / "cat.png")
+    memo = MemoryUploadMemo()
+
+    async def scenario(salt: bytes) -> str:
+        async with make_xai_provider(uploads=memo, key_salt=salt) as provider:
+            await provider.submit(request("image", start=cat))
+            return provider.key_fingerprint
+
+    first, second = run(scenario(b"one")), run(scenario(b"two"))
+    assert first != second and standin.counters.uploads == 2
+    assert run(scenario(b"one")) == first and standin.counters.uploads == 2
+
+
+def test_a_create_refused_for_a_forgotten_file_uploads_again_and_is_sent_once_more(
+    standin: XaiStandin, make_xai_provider: MakeProvider, tmp_path: Path
+) -> None:
+    cat = image(tmp_path / "cat.png")
+    memo = MemoryUploadMemo()
+
+    async def scenario() -> None:
+        async with make_xai_provider(uploads=memo) as provider:
+            await provider.submit(request("image", start=cat))
+            standin.forget_files()
+            await provider.submit(request("image", start=cat))
+
+    run(scenario())
+    creates = [e.status for e in standin.requests if e.path.endswith("/generations")]
+    assert creates == [200, 400, 200]
+    assert standin.counters.uploads == 2
+    assert standin.counters.generations_accepted == 2
 
 
 def test_without_uploads_images_go_inline_as_data_uris(
@@ -317,22 +359,77 @@ def test_an_unknown_request_id_raises_job_unknown(make_xai_provider: MakeProvide
 # -- faults, one at a time ------------------------------------------------------------------
 
 
-def test_server_errors_on_create_are_retried_without_paying_twice(
+@pytest.mark.parametrize(
+    ("fault", "accepted"),
+    [("create_500_every", 0), ("create_502_every", 1), ("drop_create_response", 1)],
+)
+def test_a_create_failing_after_it_was_sent_is_ambiguous_and_never_resent(
+    standin: XaiStandin, make_xai_provider: MakeProvider, fault: str, accepted: int
+) -> None:
+    standin.faults.apply({fault: True if fault.startswith("drop") else 1})
+
+    async def scenario() -> None:
+        async with make_xai_provider() as provider:
+            await provider.submit(request())
+
+    with pytest.raises(AmbiguousSubmission, match="not resent"):
+        run(scenario())
+    assert standin.counters.creates == 1
+    assert standin.counters.generations_accepted == accepted
+
+
+def test_a_create_that_times_out_after_sending_is_ambiguous(
     standin: XaiStandin, make_xai_provider: MakeProvider
 ) -> None:
-    standin.faults.post_500_every = 2
+    standin.faults.create_answer_delay = 2.0
+
+    async def scenario() -> None:
+        async with make_xai_provider(timeout=0.5) as provider:
+            await provider.submit(request())
+
+    with pytest.raises(AmbiguousSubmission, match="answer was lost"):
+        run(scenario())
+    assert standin.counters.creates == 1
+
+
+def test_every_create_carries_a_stable_idempotency_key(
+    standin: XaiStandin, make_xai_provider: MakeProvider
+) -> None:
+    standin.faults.apply({"create_429_every": 2, "retry_after": 0.01})
 
     async def scenario() -> list[str]:
         async with make_xai_provider() as provider:
-            return [await provider.submit(request()) for _ in range(3)]
+            first = await provider.submit(request(), "job-key-1")
+            again = await provider.submit(request(), "job-key-1")
+            other = await provider.submit(request())
+            return [first, again, other]
 
-    assert len(set(run(scenario()))) == 3
-    assert standin.counters.generations_accepted == 3
-    assert standin.counters.posts == 5
+    first, again, other = run(scenario())
+    assert first == again != other
+    assert standin.counters.creates == 5  # every 2nd refused with 429 and resent, same key
+    assert standin.counters.generations_accepted == 2
+
+
+def test_uploads_are_retried_on_server_errors(
+    standin: XaiStandin, make_xai_provider: MakeProvider, tmp_path: Path
+) -> None:
+    standin.faults.upload_500_every = 1
+    cat = image(tmp_path / "cat.png")
+
+    async def scenario() -> None:
+        async with make_xai_provider(retry=RetryPolicy(base=0.001, max_attempts=3)) as provider:
+            await provider.submit(request("image", start=cat))
+
+    with pytest.raises(ApiError) as refused:
+        run(scenario())
+    assert refused.value.status == 500
+    uploads = [e.status for e in standin.requests if e.path.endswith("/files")]
+    assert uploads == [500, 500, 500]
+    assert standin.counters.creates == 0
 
 
 def test_rate_limits_are_honoured(standin: XaiStandin, make_xai_provider: MakeProvider) -> None:
-    standin.faults.apply({"post_429_every": 2, "retry_after": 0.4})
+    standin.faults.apply({"create_429_every": 2, "retry_after": 0.4})
 
     async def scenario() -> float:
         async with make_xai_provider() as provider:
@@ -349,7 +446,7 @@ def test_rate_limits_are_honoured(standin: XaiStandin, make_xai_provider: MakePr
 def test_unavailable_polls_are_retried(
     standin: XaiStandin, make_xai_provider: MakeProvider
 ) -> None:
-    standin.faults.poll_503_every = 2
+    standin.faults.poll_error_every = 2
 
     async def scenario() -> JobState:
         async with make_xai_provider() as provider:
@@ -357,7 +454,8 @@ def test_unavailable_polls_are_retried(
             return await wait_for_job(provider, request_id, provider.settings)
 
     assert isinstance(run(scenario()), Done)
-    assert [entry.status for entry in standin.requests].count(503) >= 1
+    statuses = [entry.status for entry in standin.requests]
+    assert statuses.count(503) + statuses.count(502) >= 1
 
 
 def test_a_download_cut_short_is_fetched_again_whole(
@@ -395,10 +493,10 @@ def test_every_fault_at_once_still_completes_every_job_exactly_once(
 ) -> None:
     standin.faults.apply(
         {
-            "post_500_every": 3,
-            "post_429_every": 4,
+            "create_429_every": 3,
+            "upload_500_every": 2,
             "retry_after": 0.05,
-            "poll_503_every": 5,
+            "poll_error_every": 5,
             "truncate_first_download": True,
             "request_latency": 0.01,
         }
@@ -423,7 +521,7 @@ def test_every_fault_at_once_still_completes_every_job_exactly_once(
 def test_retries_give_up_after_the_last_attempt(
     standin: XaiStandin, make_xai_provider: MakeProvider
 ) -> None:
-    standin.faults.post_500_every = 1
+    standin.faults.apply({"create_429_every": 1, "retry_after": 0.001})
 
     async def scenario() -> None:
         async with make_xai_provider(retry=RetryPolicy(base=0.001, max_attempts=3)) as provider:
@@ -431,7 +529,7 @@ def test_retries_give_up_after_the_last_attempt(
 
     with pytest.raises(ApiError) as refused:
         run(scenario())
-    assert refused.value.status == 500 and refused.value.retryable
+    assert refused.value.status == 429 and refused.value.retryable
     assert standin.counters.posts == 3
 
 
@@ -620,7 +718,7 @@ def test_the_key_never_shows(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     standin.faults.apply(
-        {"post_500_every": 2, "poll_503_every": 2, "truncate_first_download": True}
+        {"create_429_every": 2, "poll_error_every": 2, "truncate_first_download": True}
     )
     messages: list[str] = []
 
@@ -671,12 +769,12 @@ def test_a_plain_http_api_elsewhere_is_refused(xai_key: str) -> None:
 
 def test_retry_after_is_read_from_seconds_or_a_date() -> None:
     in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    seconds = xai._retry_after(httpx.Response(429, headers={"Retry-After": "3"}))
-    dated = xai._retry_after(httpx.Response(429, headers={"Retry-After": in_a_minute}))
+    seconds = retry_after(httpx.Response(429, headers={"Retry-After": "3"}))
+    dated = retry_after(httpx.Response(429, headers={"Retry-After": in_a_minute}))
     assert seconds == 3.0
     assert dated is not None and 25 < dated <= 30
-    assert xai._retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
-    assert xai._retry_after(httpx.Response(429)) is None
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
+    assert retry_after(httpx.Response(429)) is None
 
 
 def test_backoff_is_jittered_exponential_and_capped() -> None:
@@ -755,3 +853,114 @@ def test_settings_come_from_the_environment() -> None:
 def test_a_bad_setting_names_its_variable(value: str) -> None:
     with pytest.raises(UsageError, match="STORYBOARD_JOB_TIMEOUT"):
         settings_from_env({"STORYBOARD_JOB_TIMEOUT": value})
+
+
+# -- a hostile server -----------------------------------------------------------------------
+
+
+async def finished(provider: XaiProvider) -> Done:
+    request_id = await provider.submit(request())
+    state = await wait_for_job(provider, request_id, provider.settings)
+    assert isinstance(state, Done), state
+    return state
+
+
+def test_a_clip_larger_than_its_shape_explains_is_refused_and_not_kept(
+    standin: XaiStandin, make_xai_provider: MakeProvider, tmp_path: Path
+) -> None:
+    standin.faults.oversize_download_mb = 16
+    cap = max_clip_bytes("16:9", "480p", 1)
+    assert cap < 16 * 1024 * 1024
+
+    async def scenario() -> None:
+        async with make_xai_provider() as provider:
+            await provider.fetch(await finished(provider), tmp_path / "clip.mp4", 1, cap)
+
+    with pytest.raises(DownloadError, match="larger"):
+        run(scenario())
+    assert standin.counters.downloads == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trickling_download_stops_at_the_deadline(
+    standin: XaiStandin, make_xai_provider: MakeProvider, tmp_path: Path
+) -> None:
+    standin.faults.trickle_download = 0.1
+    settings = ProviderSettings(poll_interval=0.05, poll_max=0.1, job_timeout=0.5)
+
+    async def scenario() -> None:
+        async with make_xai_provider(settings=settings) as provider:
+            done = await finished(provider)
+            await provider.fetch(done, tmp_path / "clip.mp4", 1)
+
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="took longer"):
+        run(scenario())
+    assert time.monotonic() - started < 10
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_redirect_to_plain_http_is_refused_before_it_is_followed(
+    standin: XaiStandin, make_xai_provider: MakeProvider, tmp_path: Path
+) -> None:
+    standin.faults.redirect_video_to_http = True
+
+    async def scenario() -> None:
+        async with make_xai_provider() as provider:
+            await provider.fetch(await finished(provider), tmp_path / "clip.mp4", 1)
+
+    with pytest.raises(DownloadError, match="only fetched over https"):
+        run(scenario())
+    assert standin.counters.downloads == 1
+
+
+def test_a_huge_request_id_is_ambiguous_and_never_stored(
+    standin: XaiStandin, make_xai_provider: MakeProvider
+) -> None:
+    standin.faults.huge_request_id = True
+
+    async def scenario() -> None:
+        async with make_xai_provider() as provider:
+            await provider.submit(request())
+
+    with pytest.raises(AmbiguousSubmission, match="unusable request_id") as lost:
+        run(scenario())
+    assert len(str(lost.value)) < 300
+    assert standin.counters.creates == 1
+
+
+def test_a_huge_error_body_is_bounded(standin: XaiStandin, make_xai_provider: MakeProvider) -> None:
+    standin.faults.huge_error_body = True
+
+    async def scenario() -> None:
+        async with make_xai_provider() as provider:
+            await provider.submit(request(prompt=""))
+
+    with pytest.raises(ApiError) as refused:
+        run(scenario())
+    assert refused.value.api_message.startswith("prompt is required")
+    assert len(str(refused.value)) < 1000
+
+
+def test_a_moderation_refusal_on_the_poll_is_a_billed_block(
+    standin: XaiStandin, make_xai_provider: MakeProvider
+) -> None:
+    standin.faults.outcomes = {"moon": ["moderated"]}
+
+    async def scenario() -> JobState:
+        async with make_xai_provider() as provider:
+            request_id = await provider.submit(request())
+            return await wait_for_job(provider, request_id, provider.settings)
+
+    state = run(scenario())
+    assert isinstance(state, Blocked)
+    assert state.cost_usd == pytest.approx(0.05)
+    assert "moderation" in state.message
+
+
+@pytest.mark.parametrize("key", ["xai-abc\n", "xai abc", "xai-\x00abc", " xai-abc"])
+def test_a_key_with_whitespace_or_control_characters_is_refused_unseen(key: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        XaiProvider(key, "https://api.x.ai/v1")
+    assert key.strip() not in str(refused.value)
+    assert "XAI_API_KEY" in str(refused.value)

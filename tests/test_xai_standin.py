@@ -15,6 +15,7 @@ from storyboard._media import probe
 from storyboard.testing.xai_standin import Faults, StandinProcess, XaiStandin
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+BODY = {"model": "grok-imagine-video", "prompt": "a cat", "duration": 1}
 
 
 @pytest.fixture
@@ -25,8 +26,7 @@ def api(standin: XaiStandin, xai_key: str) -> Iterator[httpx.Client]:
 
 
 def create(api: httpx.Client, **fields: Any) -> httpx.Response:
-    body = {"model": "grok-imagine-video", "prompt": "a cat", "duration": 1, **fields}
-    return api.post("/videos/generations", json=body)
+    return api.post("/videos/generations", json={**BODY, **fields})
 
 
 def upload(api: httpx.Client, content: bytes = PNG) -> str:
@@ -125,8 +125,10 @@ def test_valid_requests_of_each_mode_are_accepted(standin: XaiStandin, api: http
     references = [{"url": "https://x/a.png"}, {"file_id": file_id}, {"url": png_uri}]
     assert create(api, reference_images=references, duration=10).status_code == 200
     assert create(api, image={"file_id": file_id}, prompt=None, duration=15).status_code == 200
-    assert create(api, resolution="1080p", aspect_ratio="3:2").status_code == 200
-    assert standin.counters.generations_accepted == 3
+    assert create(api, resolution="720p", aspect_ratio="3:2").status_code == 200
+    hd = create(api, model="grok-imagine-video-1.5", resolution="1080p", aspect_ratio="9:16")
+    assert hd.status_code == 200
+    assert standin.counters.generations_accepted == 4
 
 
 def test_uploads_need_expires_after_before_the_file(standin: XaiStandin, api: httpx.Client) -> None:
@@ -167,33 +169,86 @@ def test_uploads_can_be_switched_off(standin: XaiStandin, api: httpx.Client) -> 
     assert answer.status_code == 404
 
 
-def test_every_nth_post_fails_and_every_mth_is_rate_limited(
+def test_every_nth_create_fails_and_every_mth_is_rate_limited(
     standin: XaiStandin, api: httpx.Client
 ) -> None:
-    standin.faults.apply({"post_500_every": 3, "post_429_every": 2, "retry_after": 7})
+    standin.faults.apply({"create_500_every": 3, "create_429_every": 2, "retry_after": 7})
     statuses = [create(api).status_code for _ in range(6)]
     assert statuses == [200, 429, 500, 429, 200, 500]
-    rate_limited = create(api)
-    assert rate_limited.status_code == 200
+    assert create(api).status_code == 200
     assert standin.counters.generations_accepted == 3
-    standin.faults.post_500_every = 0
+    standin.faults.create_500_every = 0
     assert create(api).status_code == 429
     assert api.post("/files", files={"file": ("a.png", PNG, "image/png")}).status_code == 200
-    assert standin.counters.posts == 9
+    assert (standin.counters.posts, standin.counters.creates) == (9, 8)
+
+
+def test_uploads_fail_on_their_own_count(standin: XaiStandin, api: httpx.Client) -> None:
+    standin.faults.upload_500_every = 2
+    assert create(api).status_code == 200
+    files = {"file": ("a.png", PNG, "image/png")}
+    statuses = [api.post("/files", files=files).status_code for _ in range(4)]
+    assert statuses == [200, 500, 200, 500]
+
+
+def test_a_create_can_be_accepted_and_then_answered_502(
+    standin: XaiStandin, api: httpx.Client
+) -> None:
+    standin.faults.create_502_every = 1
+    assert create(api).status_code == 502
+    assert standin.counters.generations_accepted == 1
+
+
+@pytest.mark.parametrize(("honour", "jobs"), [(True, 1), (False, 2)])
+def test_idempotency_keys_are_honoured_or_ignored(
+    standin: XaiStandin, api: httpx.Client, honour: bool, jobs: int
+) -> None:
+    standin.faults.honour_idempotency = honour
+    headers = {"Idempotency-Key": "job-1"}
+    first = api.post("/videos/generations", json=BODY, headers=headers).json()["request_id"]
+    again = api.post("/videos/generations", json=BODY, headers=headers).json()["request_id"]
+    assert (first == again) is honour
+    assert standin.counters.generations_accepted == jobs
+    api.post("/videos/generations", json=BODY, headers={"Idempotency-Key": "job-2"})
+    assert standin.counters.generations_accepted == jobs + 1
+
+
+def test_forgotten_files_are_refused_by_the_create(standin: XaiStandin, api: httpx.Client) -> None:
+    file_id = upload(api)
+    standin.forget_files()
+    answer = create(api, image={"file_id": file_id}, prompt=None)
+    assert answer.status_code == 400
+    assert file_id in answer.json()["error"]["message"]
+
+
+def test_failed_blocked_and_moderated_answers_carry_usage(
+    standin: XaiStandin, api: httpx.Client
+) -> None:
+    standin.faults.outcomes = {"cat": ["failed:internal_error", "blocked", "moderated"]}
+    finals = [
+        poll_until_finished(api, create(api, prompt="a cat").json()["request_id"])[-1]
+        for _ in range(3)
+    ]
+    assert [final.status_code for final in finals] == [200, 200, 400]
+    assert finals[2].json()["code"] == "imagine:content-moderated"
+    assert all(final.json()["usage"]["cost_in_usd_ticks"] == 5 * 10**8 for final in finals)
+    standin.faults.report_usage = False
+    final = poll_until_finished(api, create(api).json()["request_id"])[-1]
+    assert "usage" not in final.json()
 
 
 def test_rate_limits_say_when_to_come_back(standin: XaiStandin, api: httpx.Client) -> None:
-    standin.faults.apply({"post_429_every": 1, "retry_after": 2.5})
+    standin.faults.apply({"create_429_every": 1, "retry_after": 2.5})
     answer = create(api)
     assert answer.status_code == 429
     assert answer.headers["retry-after"] == "2.5"
 
 
 def test_every_kth_poll_is_unavailable(standin: XaiStandin, api: httpx.Client) -> None:
-    standin.faults.poll_503_every = 2
+    standin.faults.poll_error_every = 2
     request_id = create(api).json()["request_id"]
     statuses = [api.get(f"/videos/{request_id}").status_code for _ in range(4)]
-    assert statuses[1] == statuses[3] == 503
+    assert (statuses[1], statuses[3]) == (503, 502)
     assert statuses[0] in (200, 202)
 
 
@@ -272,18 +327,18 @@ def test_held_jobs_stay_pending_until_let_go(xai_key: str, standin_clip_dir: Pat
 def test_faults_and_stats_work_over_http(standin: XaiStandin) -> None:
     changed = httpx.post(
         f"{standin.origin}/_standin/faults",
-        json={"post_500_every": 2, "outcomes": {"x": ["expired"]}},
+        json={"create_500_every": 2, "outcomes": {"x": ["expired"]}},
     )
     assert changed.status_code == 200
-    assert standin.faults.post_500_every == 2
+    assert standin.faults.create_500_every == 2
     assert standin.faults.outcomes == {"x": ["expired"]}
-    refused = httpx.post(f"{standin.origin}/_standin/faults", json={"post_500_every": "often"})
+    refused = httpx.post(f"{standin.origin}/_standin/faults", json={"create_500_every": "often"})
     assert refused.status_code == 400
     refused = httpx.post(f"{standin.origin}/_standin/faults", json={"outcomes": {"x": ["meh"]}})
     assert refused.status_code == 400
     stats = httpx.get(f"{standin.origin}/_standin/stats").json()
     assert stats["counters"]["posts"] == 0
-    assert stats["faults"]["post_500_every"] == 2
+    assert stats["faults"]["create_500_every"] == 2
     httpx.post(f"{standin.origin}/_standin/reset")
 
 
@@ -299,14 +354,17 @@ def test_faults_check_their_values() -> None:
 
 @pytest.mark.slow
 def test_the_standin_runs_as_a_process(xai_key: str) -> None:
-    with StandinProcess(key=xai_key, latency=0.1, args=["--post-500-every", "2"]) as process:
+    args = ["--create-500-every", "2", "--no-honour-idempotency"]
+    with StandinProcess(key=xai_key, latency=0.1, args=args) as process:
         assert process.base_url.startswith("http://127.0.0.1:")
         headers = {"Authorization": f"Bearer {xai_key}"}
         with httpx.Client(base_url=process.base_url, headers=headers) as client:
             assert create(client).status_code == 200
             assert create(client).status_code == 500
-        process.set_faults(post_500_every=0)
-        assert process.stats()["faults"]["post_500_every"] == 0
+        process.set_faults(create_500_every=0)
+        stats = process.stats()
+        assert stats["faults"]["create_500_every"] == 0
+        assert stats["faults"]["honour_idempotency"] is False
         assert process.counters().generations_accepted == 1
 
 

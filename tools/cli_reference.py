@@ -110,7 +110,7 @@ See [providers.md](providers.md).
 | `STORYBOARD_POLL_INTERVAL` | `2` | seconds before the first poll of a job; each later wait is 1.5 times longer, up to `STORYBOARD_POLL_MAX` |
 | `STORYBOARD_POLL_MAX` | `15` | the longest wait between two polls, in seconds |
 | `STORYBOARD_JOB_TIMEOUT` | `900` | seconds after which a job that is still pending is given up for this build. It stays recorded, and the next build resumes it (nothing is paid twice). |
-| `STORYBOARD_PRICES` | the built-in table | a JSON object that overrides prices in US dollars per second of video, for estimates and `--max-cost`: `{"grok-imagine-video": 0.07}` (every resolution) or `{"grok-imagine-video": {"720p": 0.07, "1080p": 0.1}}`. Models and resolutions it does not name keep the built-in price. |
+| `STORYBOARD_PRICES` | the built-in table | a JSON object that overrides prices in US dollars per second of video, for estimates and `--max-cost`: `{"grok-imagine-video": 0.07}` (every resolution) or `{"grok-imagine-video-1.5": {"720p": 0.14, "1080p": 0.3}}`. Models and resolutions it does not name keep the built-in price; a price that is not a finite number, zero or more, is refused. |
 
 The three timing variables take positive numbers of seconds; fractions are
 allowed (`0.05`). An empty variable counts as unset; anything that is not a

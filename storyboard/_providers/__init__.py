@@ -50,11 +50,12 @@ def make_provider(
     settings: ProviderSettings,
     uploads: UploadMemo | None = None,
     environ: Mapping[str, str] = os.environ,
+    key_salt: bytes = b"",
 ) -> Provider:
     """Make provider ``name``; a UsageError when the environment it needs is missing."""
     spec = provider_spec(name)
     memo = uploads if spec.remembers_uploads else None
-    return spec.create(ProviderContext(cache_dir, settings, memo, environ))
+    return spec.create(ProviderContext(cache_dir, settings, memo, environ, key_salt))
 
 
 __all__ = [

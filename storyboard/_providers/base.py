@@ -93,8 +93,11 @@ class Done:
 
 @dataclass(frozen=True)
 class Failed:
+    """The job ended ``failed``; ``cost_usd`` is what the API says it billed, if it says."""
+
     code: str
     message: str
+    cost_usd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,10 @@ class Expired:
 
 @dataclass(frozen=True)
 class Blocked:
+    """Moderation refused the video (billed); ``cost_usd`` as the API reported it."""
+
     message: str = "the video was blocked by moderation"
+    cost_usd: float | None = None
 
 
 JobState = Pending | Done | Failed | Expired | Blocked
@@ -120,20 +126,33 @@ class ProviderSettings:
 
 
 class Provider(Protocol):
-    """A maker of clips."""
+    """A maker of clips.
+
+    ``api_base`` and ``key_fingerprint`` name the account a job belongs to
+    (empty for a local provider): a job is only polled by the account that
+    made it.
+    """
 
     name: str
+    api_base: str
+    key_fingerprint: str
+
+    def at(self, api_base: str) -> Provider | None:
+        """The same account at another API base, to finish a job sent there; None if not."""
+        ...
 
     async def prepare(self, request: VideoRequest) -> None:
         """Do the free, repeatable work a submission needs (uploading images), so that
         ``submit`` sends nothing but the paid create itself."""
         ...
 
-    async def submit(self, request: VideoRequest) -> str:
+    async def submit(self, request: VideoRequest, idempotency_key: str | None = None) -> str:
         """Start a job and return its request id.
 
-        Raises ApiError for a refusal, AmbiguousSubmission when the request
-        was sent but its answer was lost.
+        ``idempotency_key`` is stable for the job: sending it again lets an
+        API that honours it answer with the same job. Raises ApiError for a
+        refusal, AmbiguousSubmission when the request was sent but its answer
+        was lost or unclear.
         """
         ...
 
@@ -141,11 +160,18 @@ class Provider(Protocol):
         """The job's state now. Raises JobUnknown for an id the provider does not know."""
         ...
 
-    async def fetch(self, done: Done, destination: Path, expected_duration: float) -> None:
+    async def fetch(
+        self,
+        done: Done,
+        destination: Path,
+        expected_duration: float,
+        max_bytes: int | None = None,
+    ) -> None:
         """Download the clip to ``destination`` whole or not at all.
 
-        Streams to a temporary file beside it, checks that it is a decodable
-        MP4 about ``expected_duration`` long, then renames it into place.
+        Streams to a temporary file beside it (refusing more than
+        ``max_bytes``), checks that it is a decodable MP4 about
+        ``expected_duration`` long, then renames it into place.
         """
         ...
 

@@ -41,6 +41,8 @@ class ProviderContext:
     uploads: UploadMemo | None
     """Where uploaded images are remembered (the cache), for providers that upload."""
     environ: Mapping[str, str]
+    key_salt: bytes = b""
+    """This cache's salt for fingerprints of API keys (a job belongs to its key)."""
 
 
 def model_price(request: SceneRequest) -> float:

@@ -5,15 +5,18 @@ the constants at the top of this module. What this client promises:
 
 - request bodies carry exactly the documented fields of the request's mode;
 - local images are uploaded once through ``POST /files`` and reused by
-  content hash (:class:`UploadMemo`), or sent inline as data URIs when the
-  API offers no uploads;
-- 429, 500, 502, 503, 504 and connection failures are retried with
-  exponential backoff and full jitter, honouring ``Retry-After``; other
-  refusals raise :class:`~storyboard._errors.ApiError` with the API's message;
-- a create whose answer was lost after it was sent raises
-  :class:`~storyboard._errors.AmbiguousSubmission` and is never resent here;
-- a clip is downloaded to a temporary file, checked, and renamed into place,
-  or nothing is left behind;
+  content hash per API base and key (:class:`UploadMemo`), or sent inline as
+  data URIs when the API offers no uploads; a create refused for an unknown
+  file id forgets it, uploads again and is sent once more;
+- a create (paid work) carries an ``Idempotency-Key`` and is resent only
+  after a 429 or a failure before it left; a 5xx, a timeout or a dropped
+  connection after it was sent raises
+  :class:`~storyboard._errors.AmbiguousSubmission`, never a resend;
+- free calls (polls, uploads, downloads) retry the statuses of
+  :mod:`.retries` with backoff, honouring ``Retry-After``; other refusals
+  raise :class:`~storyboard._errors.ApiError` with the API's message, bounded;
+- a clip is downloaded to a temporary file within a size cap and a deadline,
+  never over plain http, checked, and renamed into place, or nothing is left;
 - the API key is held by :class:`ApiKey`, which never shows it.
 """
 
@@ -21,18 +24,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import email.utils
 import ipaddress
 import logging
-import math
-import random
+import re
 import time
+import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Generator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Generator
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
 from urllib.parse import quote
 
 import httpx
@@ -51,6 +51,7 @@ from .._errors import (
 from .._fileops import atomic_write
 from .._media import check_clip
 from .._version import __version__
+from .apikey import ApiKey, checked_key
 from .base import (
     Blocked,
     Done,
@@ -63,11 +64,18 @@ from .base import (
     VideoRequest,
 )
 from .registry import NO_PROVIDER_MESSAGE, ProviderContext
+from .retries import (
+    CREATE_RETRY_STATUSES,
+    RETRY_STATUSES,
+    Retry,
+    RetryPolicy,
+    retry_after,
+    retrying,
+)
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
 GONE_STATUSES = frozenset({403, 404, 410})
-"""A video URL answering these has expired: the result is gone and must be made again."""
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""A video URL answering these has expired: poll again for a fresh one, else make it again."""
 UPLOADS_UNAVAILABLE = frozenset({404, 405, 415, 501})
 """Answers from ``POST /files`` meaning "no uploads here": send data URIs instead."""
 UPLOAD_EXPIRES_AFTER = 86_400
@@ -76,6 +84,19 @@ UPLOAD_REUSE_MARGIN = 3_600.0
 """An uploaded image is not reused in the last hour before it expires."""
 USD_TICKS = 1e10
 """``usage.cost_in_usd_ticks`` per US dollar."""
+MODERATION_CODE = "imagine:content-moderated"
+"""The code of a moderation refusal answered as HTTP 400 on the poll (billed)."""
+MAX_ANSWER_BYTES = 256 * 1024
+"""The most of an API answer read; the rest of a hostile one is never held."""
+MAX_MESSAGE_CHARS = 500
+"""An error message or code from the server is cut to this before it is shown or stored."""
+MAX_REDIRECTS = 5
+FILE_REFUSAL_STATUSES = frozenset({400, 404, 422})
+"""Statuses with which a create may refuse an unknown or expired file id."""
+_MESSAGE_IN_TEXT = re.compile(r'"(?:message|error)"\s*:\s*"((?:[^"\\]|\\.)*)')
+"""The message of an error body too long to parse whole."""
+_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,256}")
+"""A usable request id: printable ASCII without spaces, at most 256 characters."""
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Transport failures that happen before a request leaves: always safe to retry."""
@@ -85,28 +106,6 @@ _IMAGE_SIGNATURES = (
 )
 
 _log = logging.getLogger(__name__)
-_T = TypeVar("_T")
-
-
-class ApiKey:
-    """An API key that never shows itself in a repr, a str, or a log line."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def scrub(self, text: str) -> str:
-        """``text`` with any copy of the key replaced by ``***``."""
-        return text.replace(self._value, "***") if self._value else text
-
-    def __repr__(self) -> str:
-        return "ApiKey('***')"
-
-    __str__ = __repr__
 
 
 class _BearerAuth(httpx.Auth):
@@ -121,10 +120,17 @@ class _BearerAuth(httpx.Auth):
 
 
 class UploadMemo(Protocol):
-    """Where uploaded images are remembered, by content hash and API base URL."""
+    """Where uploaded images are remembered, by content hash and account.
+
+    ``base_url`` names the account: the API base and the key's fingerprint.
+    """
 
     def get(self, sha256: str, base_url: str) -> str | None:
         """The file id of this image at this API, if it may still be used."""
+        ...
+
+    def forget(self, file_id: str) -> None:
+        """Stop answering with a file id the API no longer knows."""
         ...
 
     def put(self, sha256: str, base_url: str, file_id: str, expires_at: float) -> None:
@@ -151,36 +157,10 @@ class MemoryUploadMemo:
     def put(self, sha256: str, base_url: str, file_id: str, expires_at: float) -> None:
         self._entries[(sha256, base_url)] = (file_id, expires_at)
 
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently transient failures are retried.
-
-    Waits grow as ``base * 2**(attempt-1)`` up to ``cap``, each drawn uniformly
-    from zero to that bound ("full jitter"); a ``Retry-After`` answer is
-    waited for instead, up to ``retry_after_cap``.
-    """
-
-    base: float = 0.5
-    cap: float = 15.0
-    max_attempts: int = 10
-    download_attempts: int = 4
-    retry_after_cap: float = 60.0
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (counted from 1)."""
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.retry_after_cap)
-        return random.uniform(0.0, min(self.cap, self.base * 2 ** (attempt - 1)))
-
-
-class _Retry(Exception):
-    """An attempt failed in a way worth another try; ``error`` is raised when none are left."""
-
-    def __init__(self, error: ProviderError, retry_after: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retry_after = retry_after
+    def forget(self, file_id: str) -> None:
+        for place, (known, _) in list(self._entries.items()):
+            if known == file_id:
+                del self._entries[place]
 
 
 class XaiProvider:
@@ -197,12 +177,19 @@ class XaiProvider:
         *,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,
+        key_salt: bytes = b"",
     ) -> None:
-        self._key = ApiKey(api_key)
+        self._key = checked_key(api_key)
         self._auth = _BearerAuth(self._key)
         self.base_url = base_url.rstrip("/")
+        self.api_base = self.base_url
         self._api_origin = httpx.URL(self.base_url)
         self._loopback_api = _check_base_url(self._api_origin)
+        self._key_salt = key_salt
+        self.key_fingerprint = self._key.fingerprint(key_salt)
+        self.account = f"{self.base_url} {self.key_fingerprint}"
+        """Where jobs and uploaded files belong: the API base and the key's fingerprint."""
+        self._timeout = timeout
         self.settings = settings or ProviderSettings()
         self._uploads: UploadMemo = uploads if uploads is not None else MemoryUploadMemo()
         self._uploads_unavailable = False
@@ -222,32 +209,70 @@ class XaiProvider:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
+    def at(self, api_base: str) -> XaiProvider | None:
+        """The same account at another API base (to finish a job sent there), if allowed."""
+        try:
+            return XaiProvider(
+                self._key.reveal(),
+                api_base,
+                self.settings,
+                self._uploads,
+                retry=self._retry,
+                timeout=self._timeout,
+                key_salt=self._key_salt,
+            )
+        except UsageError:
+            return None
+
     async def prepare(self, request: VideoRequest) -> None:
         """Upload the request's local images now; ``submit`` then finds their file ids."""
         await self._generation_body(request)
 
-    async def submit(self, request: VideoRequest) -> str:
+    async def submit(self, request: VideoRequest, idempotency_key: str | None = None) -> str:
+        """Send the create once (resent only after 429 or before it left).
+
+        ``idempotency_key`` should be stable for the job, so that sending it
+        again (``build --resubmit``) lets an API that honours it answer with
+        the same job; without one, a fresh key is made for this call.
+        """
+        key = idempotency_key or uuid.uuid4().hex
         body = await self._generation_body(request)
-        response = await self._call("POST", "/videos/generations", json=body, create=True)
-        request_id = _json_object(response).get("request_id")
-        if not isinstance(request_id, str) or not request_id:
-            raise AmbiguousSubmission(
-                "the API accepted the request but sent no request_id;"
-                " a paid job may have started, so it is not resent"
-            )
-        return request_id
+        try:
+            response = await self._create(body, key)
+        except ApiError as refused:
+            stale = _refused_file_ids(refused, body)
+            if not stale:
+                raise
+            # A refused create started nothing: forget the ids, upload again, send once more.
+            _log.info("the API no longer knows %d uploaded image(s); uploading again", len(stale))
+            for file_id in stale:
+                self._uploads.forget(file_id)
+            response = await self._create(await self._generation_body(request), key)
+        return _request_id_of(response)
 
     async def poll(self, request_id: str) -> JobState:
         path = f"/videos/{quote(request_id, safe='')}"
-        response = await self._call("GET", path, passthrough=frozenset({404}))
+        response = await self._call("GET", path, passthrough=frozenset({400, 404}))
         if response.status_code == 404:
             raise JobUnknown(f"the API does not know request {request_id}")
         payload = _json_object(response)
+        if response.status_code == 400:
+            if payload.get("code") != MODERATION_CODE:
+                raise _api_error(response, self._key)
+            message = _bounded(_error_message(payload) or "the video was refused by moderation")
+            return Blocked(f"moderation refused the video: {message}", _cost_usd(payload))
         if response.status_code != 200:
             return Pending(_progress(payload))
         return _job_state(payload)
 
-    async def fetch(self, done: Done, destination: Path, expected_duration: float) -> None:
+    async def fetch(
+        self,
+        done: Done,
+        destination: Path,
+        expected_duration: float,
+        max_bytes: int | None = None,
+    ) -> None:
+        """Download within ``max_bytes`` and ``settings.job_timeout``, or raise DownloadError."""
         try:
             url = httpx.URL(done.video_url)
         except httpx.InvalidURL as problem:
@@ -255,9 +280,16 @@ class XaiProvider:
         self._check_download_url(url)
 
         async def attempt() -> None:
-            await self._download(url, destination, expected_duration)
+            await self._download(url, destination, expected_duration, max_bytes)
 
-        await self._retrying(attempt, self._retry.download_attempts)
+        deadline = self.settings.job_timeout
+        try:
+            async with asyncio.timeout(deadline):
+                await retrying(attempt, self._retry.download_attempts, self._retry)
+        except TimeoutError as problem:
+            raise DownloadError(
+                f"the download took longer than {deadline:g} s (STORYBOARD_JOB_TIMEOUT)"
+            ) from problem
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -292,7 +324,7 @@ class XaiProvider:
         async with self._upload_locks[sha256]:
             if self._uploads_unavailable:
                 return None
-            return self._uploads.get(sha256, self.base_url) or await self._upload(sha256, path)
+            return self._uploads.get(sha256, self.account) or await self._upload(sha256, path)
 
     async def _upload(self, sha256: str, path: Path) -> str | None:
         content = _read_image(path)
@@ -314,8 +346,12 @@ class XaiProvider:
         expires_at = payload.get("expires_at")
         if not isinstance(expires_at, int | float):
             expires_at = time.time() + UPLOAD_EXPIRES_AFTER
-        self._uploads.put(sha256, self.base_url, file_id, expires_at - UPLOAD_REUSE_MARGIN)
+        self._uploads.put(sha256, self.account, file_id, expires_at - UPLOAD_REUSE_MARGIN)
         return file_id
+
+    async def _create(self, body: dict[str, object], idempotency_key: str) -> httpx.Response:
+        headers = {"Idempotency-Key": idempotency_key}
+        return await self._call("POST", "/videos/generations", json=body, create=headers)
 
     async def _call(
         self,
@@ -326,53 +362,63 @@ class XaiProvider:
         data: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
         passthrough: frozenset[int] = frozenset(),
-        create: bool = False,
+        create: dict[str, str] | None = None,
     ) -> httpx.Response:
         """One API call with retries; returns a 2xx answer or one of ``passthrough``.
 
-        ``create`` marks a request that may start a paid job: once it has been
-        sent, a lost answer raises AmbiguousSubmission instead of a retry.
+        ``create`` (the create's extra headers) marks a request that may start
+        a paid job: it is resent only after a 429 or a failure before it left;
+        any other failure once it was sent raises AmbiguousSubmission.
         """
         url = self.base_url + path
+        retry_statuses = CREATE_RETRY_STATUSES if create is not None else RETRY_STATUSES
 
         async def attempt() -> httpx.Response:
+            request = self._client.build_request(
+                method, url, json=json, data=data, files=files, headers=create
+            )
             try:
-                response = await self._client.request(
-                    method, url, json=json, data=data, files=files, auth=self._auth
-                )
+                response = await self._send_bounded(request)
             except _NOT_SENT as problem:
                 error = ProviderError(f"could not reach the API: {_describe(problem)}")
-                raise _Retry(error) from problem
+                raise Retry(error) from problem
             except httpx.TransportError as problem:
-                if create:
-                    raise AmbiguousSubmission(
-                        f"the answer to {method} {path} was lost ({_describe(problem)});"
-                        " a paid job may have started, so it is not resent"
-                    ) from problem
+                if create is not None:
+                    lost = f"its answer was lost ({_describe(problem)})"
+                    raise _ambiguous(method, path, lost) from problem
                 error = ProviderError(f"{method} {path} failed: {_describe(problem)}")
-                raise _Retry(error) from problem
-            if response.is_success or response.status_code in passthrough:
+                raise Retry(error) from problem
+            status = response.status_code
+            if response.is_success or status in passthrough:
                 return response
             refusal = _api_error(response, self._key)
-            if response.status_code in RETRY_STATUSES:
-                raise _Retry(refusal, _retry_after(response))
+            if status in retry_statuses:
+                raise Retry(refusal, retry_after(response))
+            if create is not None and (status >= 500 or status in RETRY_STATUSES):
+                raise _ambiguous(method, path, f"it was answered {refusal}")
             raise refusal
 
-        return await self._retrying(attempt, self._retry.max_attempts)
+        return await retrying(attempt, self._retry.max_attempts, self._retry)
 
-    async def _retrying(self, attempt: Callable[[], Awaitable[_T]], attempts: int) -> _T:
-        """Run ``attempt`` until it succeeds, raises a final error, or runs out of tries."""
-        number = 1
-        while True:
-            try:
-                return await attempt()
-            except _Retry as retry:
-                if number >= attempts:
-                    raise retry.error from retry.__cause__
-                delay = self._retry.delay(number, retry.retry_after)
-                _log.info("%s; try %d of %d in %.2f s", retry.error, number + 1, attempts, delay)
-                await asyncio.sleep(delay)
-            number += 1
+    async def _send_bounded(self, request: httpx.Request) -> httpx.Response:
+        """Send, and read at most MAX_ANSWER_BYTES of the answer."""
+        response = await self._client.send(request, auth=self._auth, stream=True)
+        try:
+            content = bytearray()
+            async for chunk in response.aiter_bytes():
+                content += chunk[: MAX_ANSWER_BYTES - len(content)]
+                if len(content) >= MAX_ANSWER_BYTES:
+                    break
+        finally:
+            await response.aclose()
+        headers = {
+            name: value
+            for name, value in response.headers.items()
+            if name.lower() not in {"content-encoding", "content-length", "transfer-encoding"}
+        }
+        return httpx.Response(
+            response.status_code, headers=headers, content=bytes(content), request=request
+        )
 
     def _check_download_url(self, url: httpx.URL) -> None:
         """Refuse plain http, except from a loopback API to a loopback host."""
@@ -394,30 +440,35 @@ class XaiProvider:
         )
         return self._auth if same_origin else None
 
-    async def _download(self, url: httpx.URL, destination: Path, expected: float) -> None:
+    async def _download(
+        self, url: httpx.URL, destination: Path, expected: float, max_bytes: int | None
+    ) -> None:
         """One download attempt: stream, check, rename; a failed attempt leaves nothing."""
         try:
             with atomic_write(destination) as partial:
-                await self._stream_to(url, partial)
+                await self._stream_to(url, partial, max_bytes)
                 await _check_video(partial, expected)
         except OSError as problem:
             raise StoreError(f"could not write {destination}: {_describe(problem)}") from problem
 
-    async def _stream_to(self, url: httpx.URL, partial: Path) -> None:
+    async def _stream_to(self, url: httpx.URL, partial: Path, max_bytes: int | None) -> None:
+        """Follow redirects one hop at a time, refusing plain http before it is asked."""
         try:
-            async with self._client.stream(
-                "GET", url, auth=self._download_auth(url), follow_redirects=True
-            ) as response:
-                for hop in (*response.history, response):
-                    self._check_download_url(hop.url)
-                _raise_for_download_status(response)
-                with open(partial, "wb") as sink:
-                    async for chunk in response.aiter_bytes():
-                        sink.write(chunk)
-                _check_complete(response)
+            for _ in range(MAX_REDIRECTS + 1):
+                self._check_download_url(url)
+                async with self._client.stream(
+                    "GET", url, auth=self._download_auth(url)
+                ) as response:
+                    if response.is_redirect:
+                        url = url.join(response.headers.get("location", ""))
+                        continue
+                    _raise_for_download_status(response)
+                    await _save_bounded(response, partial, max_bytes)
+                    return
         except httpx.TransportError as problem:
             error = DownloadError(f"the download broke off: {_describe(problem)}")
-            raise _Retry(error) from problem
+            raise Retry(error) from problem
+        raise DownloadError(f"the video URL redirected more than {MAX_REDIRECTS} times")
 
 
 def _check_base_url(url: httpx.URL) -> bool:
@@ -453,42 +504,85 @@ def _json_object(response: httpx.Response) -> dict[str, object]:
 
 
 def _api_error(response: httpx.Response, key: ApiKey) -> ApiError:
-    """An ApiError carrying the API's own message, from any documented error shape."""
+    """An ApiError carrying the API's own message (bounded), from any documented shape."""
     payload = _json_object(response)
     error = payload.get("error")
-    message: object = None
     code: object = payload.get("code")
     if isinstance(error, dict):
-        message = error.get("message")
         code = error.get("code") or error.get("type") or code
-    elif isinstance(error, str):
-        message = error
-    if not isinstance(message, str) or not message:
-        message = response.text.strip()[:500] or response.reason_phrase or "no message"
+    message = _error_message(payload)
+    if not message:  # not JSON, or cut at MAX_ANSWER_BYTES: find the message in the text
+        found = _MESSAGE_IN_TEXT.search(response.text)
+        message = found[1] if found else response.text.strip()
+        message = message or response.reason_phrase or "no message"
+    request_id = response.headers.get("x-request-id")
     return ApiError(
         response.status_code,
-        key.scrub(message),
-        key.scrub(str(code)) if code else None,
-        response.headers.get("x-request-id"),
+        _bounded(key.scrub(message)),
+        _bounded(key.scrub(str(code)), 64) if code else None,
+        _bounded(request_id, 128) if request_id else None,
     )
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds, from a number of seconds or an HTTP date."""
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(seconds, 0.0) if math.isfinite(seconds) else None
+def _error_message(payload: dict[str, object]) -> str:
+    error = payload.get("error")
+    message = error.get("message") if isinstance(error, dict) else error
+    return message if isinstance(message, str) else ""
+
+
+def _bounded(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def _ambiguous(method: str, path: str, what: str) -> AmbiguousSubmission:
+    return AmbiguousSubmission(
+        f"{method} {path} was sent, but {what}; a paid job may have started, so it is not resent"
+    )
+
+
+def _request_id_of(response: httpx.Response) -> str:
+    request_id = _json_object(response).get("request_id")
+    if isinstance(request_id, str) and _REQUEST_ID.fullmatch(request_id):
+        return request_id
+    what = (
+        f"an unusable request_id ({len(request_id)} characters)"
+        if isinstance(request_id, str) and request_id
+        else "no request_id"
+    )
+    raise AmbiguousSubmission(
+        f"the API accepted the request but sent {what}; a paid job may have started,"
+        " so it is not resent"
+    )
+
+
+def _refused_file_ids(refused: ApiError, body: dict[str, object]) -> list[str]:
+    """The file ids a refused create sent, when the refusal is about a file."""
+    if refused.status not in FILE_REFUSAL_STATUSES:
+        return []
+    sent = _file_ids(body)
+    named = [file_id for file_id in sent if file_id in refused.api_message]
+    about_files = "file" in refused.api_message.lower()
+    return named or (sent if about_files else [])
+
+
+def _file_ids(body: dict[str, object]) -> list[str]:
+    entries = body.get("reference_images")
+    images = [*entries] if isinstance(entries, list) else []
+    images.append(body.get("image"))
+    return [
+        entry["file_id"]
+        for entry in images
+        if isinstance(entry, dict) and isinstance(entry.get("file_id"), str)
+    ]
+
+
+def _cost_usd(payload: dict[str, object]) -> float | None:
+    """``usage.cost_in_usd_ticks`` in US dollars, when the answer carries a sane one."""
+    usage = payload.get("usage")
+    ticks = usage.get("cost_in_usd_ticks") if isinstance(usage, dict) else None
+    if isinstance(ticks, int | float) and not isinstance(ticks, bool) and 0 <= ticks < 1e15:
+        return ticks / USD_TICKS
+    return None
 
 
 def _progress(payload: dict[str, object]) -> int | None:
@@ -509,8 +603,9 @@ def _job_state(payload: dict[str, object]) -> JobState:
         code = details.get("code")
         message = details.get("message")
         return Failed(
-            code=str(code) if code else "unknown",
-            message=str(message) if message else "the job failed without a message",
+            code=_bounded(str(code), 64) if code else "unknown",
+            message=_bounded(str(message)) if message else "the job failed without a message",
+            cost_usd=_cost_usd(payload),
         )
     if status == "expired":
         return Expired()
@@ -521,17 +616,21 @@ def _done_state(payload: dict[str, object]) -> JobState:
     video = payload.get("video")
     video = video if isinstance(video, dict) else {}
     if video.get("respect_moderation") is False:
-        return Blocked()
+        return Blocked(cost_usd=_cost_usd(payload))
     url = video.get("url")
     if not isinstance(url, str) or not url:
-        return Failed("internal_error", "the API reported the job done without a video URL")
+        return Failed(
+            "internal_error",
+            "the API reported the job done without a video URL",
+            _cost_usd(payload),
+        )
     duration = video.get("duration")
-    usage = payload.get("usage")
-    ticks = usage.get("cost_in_usd_ticks") if isinstance(usage, dict) else None
     return Done(
         video_url=url,
-        duration=float(duration) if isinstance(duration, int | float) else None,
-        cost_usd=ticks / USD_TICKS if isinstance(ticks, int | float) else None,
+        duration=float(duration)
+        if isinstance(duration, int | float) and 0 < duration < 3600
+        else None,
+        cost_usd=_cost_usd(payload),
     )
 
 
@@ -542,25 +641,38 @@ def _raise_for_download_status(response: httpx.Response) -> None:
         raise VideoGone(f"the video URL answered HTTP {response.status_code}: the clip is gone")
     error = DownloadError(f"the video URL answered HTTP {response.status_code}")
     if response.status_code in RETRY_STATUSES:
-        raise _Retry(error, _retry_after(response))
+        raise Retry(error, retry_after(response))
     raise error
 
 
-def _check_complete(response: httpx.Response) -> None:
+async def _save_bounded(response: httpx.Response, partial: Path, max_bytes: int | None) -> None:
+    """Write the body to ``partial``; refuse one larger than ``max_bytes`` (never retried)."""
     length = response.headers.get("content-length")
-    if length and length.isdigit() and response.num_bytes_downloaded != int(length):
-        raise _Retry(
-            DownloadError(
-                f"the download was cut short: {response.num_bytes_downloaded} of {length} bytes"
-            )
-        )
+    announced = int(length) if length and length.isdigit() else None
+    if max_bytes is not None and announced is not None and announced > max_bytes:
+        raise _too_large(announced, max_bytes)
+    with open(partial, "wb") as sink:
+        async for chunk in response.aiter_bytes():
+            sink.write(chunk)
+            if max_bytes is not None and response.num_bytes_downloaded > max_bytes:
+                raise _too_large(response.num_bytes_downloaded, max_bytes)
+    if announced is not None and response.num_bytes_downloaded != announced:
+        got = response.num_bytes_downloaded
+        raise Retry(DownloadError(f"the download was cut short: {got} of {announced} bytes"))
+
+
+def _too_large(size: int, max_bytes: int) -> DownloadError:
+    return DownloadError(
+        f"the video is larger ({size} bytes or more) than its duration and resolution"
+        f" can explain (at most {max_bytes}); it was not kept"
+    )
 
 
 async def _check_video(path: Path, expected_duration: float) -> None:
     try:
         await asyncio.to_thread(check_clip, path, expected_duration)
     except MediaError as problem:
-        raise _Retry(DownloadError(f"the downloaded video is not usable: {problem}")) from problem
+        raise Retry(DownloadError(f"the downloaded video is not usable: {problem}")) from problem
 
 
 def _read_image(path: Path) -> bytes:
@@ -586,9 +698,10 @@ def _data_uri(path: Path) -> str:
 
 
 def from_context(context: ProviderContext) -> XaiProvider:
-    """The xAI provider for the registry: XAI_API_KEY, and XAI_BASE_URL if set."""
-    key = context.environ.get("XAI_API_KEY", "").strip()
-    if not key:
+    """The xAI provider for the registry: XAI_API_KEY (refused if it holds whitespace),
+    and XAI_BASE_URL if set."""
+    key = context.environ.get("XAI_API_KEY", "")
+    if not key.strip():
         raise UsageError(NO_PROVIDER_MESSAGE)
     base_url = context.environ.get("XAI_BASE_URL", "").strip() or DEFAULT_BASE_URL
-    return XaiProvider(key, base_url, context.settings, context.uploads)
+    return XaiProvider(key, base_url, context.settings, context.uploads, key_salt=context.key_salt)

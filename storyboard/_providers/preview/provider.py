@@ -48,6 +48,8 @@ class PreviewProvider:
     """Renders each request as an animatic MP4 in ``workdir``."""
 
     name = "preview"
+    api_base = ""
+    key_fingerprint = ""
 
     def __init__(
         self, workdir: Path, settings: ProviderSettings | None = None, *, workers: int = WORKERS
@@ -58,10 +60,14 @@ class PreviewProvider:
         self._jobs: dict[str, _Job] = {}
         self._swept = False
 
+    def at(self, api_base: str) -> None:
+        """Previews live in this process only: there is no other place to reach."""
+        return None
+
     async def prepare(self, request: VideoRequest) -> None:
         """Nothing to upload: previews read their images from disk."""
 
-    async def submit(self, request: VideoRequest) -> str:
+    async def submit(self, request: VideoRequest, idempotency_key: str | None = None) -> str:
         """Queue a render and return its id; refuse what cannot be drawn (RequestRefused)."""
         _check(request)
         self._sweep_once()
@@ -89,7 +95,13 @@ class PreviewProvider:
             video_url=job.output.as_uri(), duration=float(job.request.duration), cost_usd=0.0
         )
 
-    async def fetch(self, done: Done, destination: Path, expected_duration: float) -> None:
+    async def fetch(
+        self,
+        done: Done,
+        destination: Path,
+        expected_duration: float,
+        max_bytes: int | None = None,
+    ) -> None:
         """Check the render and move it to ``destination``, whole or not at all.
 
         The job is forgotten once its clip is delivered; a later poll of its id

@@ -7,9 +7,14 @@ enough that the real client runs against it unchanged:
   answers ``{"request_id"}``;
 - ``GET /v1/videos/{id}`` answers 202 (alternately empty and
   ``{"status": "pending", "progress"}``) for ``latency`` seconds, then 200
-  with ``done`` / ``failed`` / ``expired`` / blocked;
+  with ``done`` / ``failed`` / ``expired`` / blocked (usage on each that
+  bills), or 400 ``imagine:content-moderated``;
 - ``POST /v1/files`` takes a multipart upload (``expires_after`` before
   ``file``);
+- a create's ``Idempotency-Key`` names its job: sent again, it answers the
+  same job (unless ``honour_idempotency`` is off);
+- its limits come from its own transcription of the docs (:mod:`.documented`),
+  never from storyboard's table;
 - the video URL points back at the stand-in, which serves a real MP4 made
   by ffmpeg with the requested duration and aspect ratio.
 
@@ -19,19 +24,20 @@ Both are also served over HTTP for builds running in another process::
 
     GET  /_standin/stats     counters, faults and the request log
     GET  /_standin/faults    the faults now
-    POST /_standin/faults    change some faults: {"post_500_every": 3, ...}
+    POST /_standin/faults    change some faults: {"create_429_every": 3, ...}
+    POST /_standin/forget-files   forget every uploaded file id
     POST /_standin/reset     zero the counters and clear the log
 
 In a test::
 
-    with XaiStandin(key="test-key", latency=0.2, faults=Faults(post_500_every=3)) as api:
+    with XaiStandin(key="test-key", latency=0.2, faults=Faults(create_429_every=3)) as api:
         provider = XaiProvider("test-key", base_url=api.base_url)
         ...
         assert api.counters.generations_accepted == 1
 
 As a process (prints its base URL as the first line, serves until killed)::
 
-    python -m storyboard.testing.xai_standin --port 0 --key KEY --latency 2 --post-500-every 3
+    python -m storyboard.testing.xai_standin --port 0 --key KEY --latency 2 --create-429-every 3
 """
 
 from __future__ import annotations

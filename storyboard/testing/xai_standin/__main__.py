@@ -3,7 +3,7 @@
 It prints the base URL as the first line of stdout, then serves until killed
 (SIGTERM or Ctrl-C); every fault has a flag::
 
-    python -m storyboard.testing.xai_standin --port 0 --key KEY --latency 2 --post-500-every 3
+    python -m storyboard.testing.xai_standin --port 0 --key KEY --latency 2 --create-500-every 3
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _argument_parser() -> argparse.ArgumentParser:
     for name, default in FAULT_DEFAULTS.items():
         option = "--" + name.replace("_", "-")
         if isinstance(default, bool):
-            parser.add_argument(option, action="store_true")
+            parser.add_argument(option, action=argparse.BooleanOptionalAction, default=default)
         else:
             parser.add_argument(option, type=type(default), default=default)
     parser.add_argument(

@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from email.message import Message
 from typing import Any, cast
 
-from ..._limits import MODELS
-from ..._vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS, Mode
+from ..._vocabulary import Mode
+from . import _documented as documented
 from ._clips import ClipMaker
 from ._faults import Counters, Faults, LoggedRequest
 
@@ -31,7 +31,8 @@ GENERATION_FIELDS = frozenset(
 )
 EXPIRES_AFTER_RANGE = (3600, 2_592_000)
 DEFAULT_FILE_LIFETIME = 2_592_000
-USD_TICKS_PER_SECOND = int(0.05 * 1e10)
+HTTP_VIDEO_ELSEWHERE = "http://videos.example.invalid/clip.mp4"
+MODERATION_CODE = "imagine:content-moderated"
 _DATA_URI = re.compile(r"data:image/(png|jpeg|webp);base64,[A-Za-z0-9+/=\s]+")
 _POLL_PATH = re.compile(r"/v1/videos/(?P<id>[^/]+)")
 _VIDEO_PATH = re.compile(r"/_standin/videos/(?P<id>[^/]+)\.mp4")
@@ -47,6 +48,10 @@ class Reply:
     """Close the connection without answering."""
     cut_at: int | None = None
     """Announce the whole body but send only this many bytes, then close."""
+    padding: int = 0
+    """Zero bytes sent after the body (and counted in its length)."""
+    trickle: float = 0.0
+    """Seconds to wait between 4 KiB pieces of the body."""
 
 
 class _Refusal(Exception):
@@ -72,6 +77,7 @@ class _Job:
     """A digest of the request: like a real model, a different request gives a different clip."""
     polls: int = 0
     downloads: int = 0
+    served: int = 0
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class FakeApi:
         self.video_origin = ""
         self._jobs: dict[str, _Job] = {}
         self._files: dict[str, _StoredFile] = {}
+        self._idempotent: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def handle(self, method: str, path: str, headers: Message, body: bytes | None) -> Reply:
@@ -130,9 +137,9 @@ class FakeApi:
 
     def _route(self, method: str, path: str, headers: Message, body: bytes, auth: str) -> Reply:
         if method == "POST" and path == f"{API_PREFIX}/videos/generations":
-            return self._post(auth, lambda: self._create(body))
+            return self._create_post(auth, headers, body)
         if method == "POST" and path == f"{API_PREFIX}/files":
-            return self._post(auth, lambda: self._upload(headers, body))
+            return self._upload_post(auth, headers, body)
         poll = _POLL_PATH.fullmatch(path)
         if method == "GET" and poll:
             return self._poll(poll["id"], auth)
@@ -141,16 +148,28 @@ class FakeApi:
             return self._download(video["id"])
         return self._error(_Refusal(404, f"no such endpoint: {method} {path}", "not_found"))
 
-    def _post(self, auth: str, answer: Callable[[], Reply]) -> Reply:
+    def _create_post(self, auth: str, headers: Message, body: bytes) -> Reply:
         with self._lock:
             self.counters.posts += 1
-            number = self.counters.posts
-        if _every(number, self.faults.post_500_every):
+            self.counters.creates += 1
+            number = self.counters.creates
+        if _every(number, self.faults.create_500_every):
             return self._error(_Refusal(500, "the stand-in failed on purpose", "internal_error"))
-        if _every(number, self.faults.post_429_every):
+        if _every(number, self.faults.create_429_every):
             reply = self._error(_Refusal(429, "too many requests", "rate_limited"))
             reply.headers["Retry-After"] = f"{self.faults.retry_after:g}"
             return reply
+        return self._answer(auth, lambda: self._create(body, headers, number))
+
+    def _upload_post(self, auth: str, headers: Message, body: bytes) -> Reply:
+        with self._lock:
+            self.counters.posts += 1
+            number = self.counters.posts - self.counters.creates
+        if _every(number, self.faults.upload_500_every):
+            return self._error(_Refusal(500, "the stand-in failed on purpose", "internal_error"))
+        return self._answer(auth, lambda: self._upload(headers, body))
+
+    def _answer(self, auth: str, answer: Callable[[], Reply]) -> Reply:
         try:
             self._authorise(auth)
             return answer()
@@ -161,15 +180,33 @@ class FakeApi:
         if auth != "correct":
             raise _Refusal(401, "Incorrect API key provided", "invalid_api_key")
 
-    def _create(self, body: bytes) -> Reply:
+    def _create(self, body: bytes, headers: Message, number: int) -> Reply:
         request = _json_object(body)
         self._validate_generation(request)
+        key = headers.get("Idempotency-Key")
+        with self._lock:
+            known = self._idempotent.get(key) if key and self.faults.honour_idempotency else None
+        job_id = known or self._start_job(request)
+        if key:
+            with self._lock:
+                self._idempotent.setdefault(key, job_id)
+        if _every(number, self.faults.create_502_every):
+            return self._error(_Refusal(502, "bad gateway", "bad_gateway"))
+        if self.faults.drop_create_response:
+            return Reply(200, drop=True)
+        time.sleep(self.faults.create_answer_delay)
+        if self.faults.huge_request_id:
+            job_id = "r" * 100_000
+        return _json_reply(200, {"request_id": job_id})
+
+    def _start_job(self, request: dict[str, Any]) -> str:
+        """A new job for a validated request: what the account pays for."""
         job = _Job(
             id=secrets.token_hex(12),
             model=str(request["model"]),
-            duration=cast(int, request.get("duration", 8)),
-            aspect_ratio=str(request.get("aspect_ratio", "16:9")),
-            resolution=str(request.get("resolution", "480p")),
+            duration=cast(int, request.get("duration", documented.DEFAULT_DURATION)),
+            aspect_ratio=str(request.get("aspect_ratio", documented.DEFAULT_ASPECT_RATIO)),
+            resolution=str(request.get("resolution", documented.DEFAULT_RESOLUTION)),
             outcome=self._next_outcome(str(request.get("prompt", ""))),
             started=time.monotonic(),
             variant=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:12],
@@ -180,9 +217,7 @@ class FakeApi:
         # Render while the job "runs", so the download is only a transfer, as with the real API.
         shape = (job.duration, job.aspect_ratio, job.resolution, job.variant)
         threading.Thread(target=self.clips.clip, args=shape, daemon=True).start()
-        if self.faults.drop_create_response:
-            return Reply(200, drop=True)
-        return _json_reply(200, {"request_id": job.id})
+        return job.id
 
     def _validate_generation(self, request: dict[str, Any]) -> None:
         unknown = sorted(set(request) - GENERATION_FIELDS)
@@ -191,7 +226,7 @@ class FakeApi:
         model = request.get("model")
         if not isinstance(model, str):
             raise _Refusal(400, "model is required")
-        if model not in MODELS:
+        if model not in documented.MODELS:
             raise _Refusal(404, f"The model {model} does not exist", "model_not_found")
         if "reference_images" in request and "image" in request:
             raise _Refusal(400, "reference_images and image cannot be used together")
@@ -212,8 +247,10 @@ class FakeApi:
         references = request["reference_images"]
         if not isinstance(references, list) or not references:
             raise _Refusal(400, "reference_images must be a non-empty list")
-        if len(references) > 7:
-            raise _Refusal(400, "at most 7 reference_images are allowed")
+        if len(references) > documented.MAX_REFERENCE_IMAGES:
+            raise _Refusal(
+                400, f"at most {documented.MAX_REFERENCE_IMAGES} reference_images are allowed"
+            )
         for index, entry in enumerate(references):
             self._validate_image_entry(entry, f"reference_images[{index}]")
 
@@ -243,8 +280,10 @@ class FakeApi:
             self.counters.polls += 1
             number = self.counters.polls
             job = self._jobs.get(request_id)
-        if _every(number, self.faults.poll_503_every):
-            return self._error(_Refusal(503, "service unavailable", "service_unavailable"))
+        if _every(number, self.faults.poll_error_every):
+            if (number // self.faults.poll_error_every) % 2:
+                return self._error(_Refusal(503, "service unavailable", "service_unavailable"))
+            return self._error(_Refusal(502, "bad gateway", "bad_gateway"))
         try:
             self._authorise(auth)
         except _Refusal as refusal:
@@ -254,7 +293,16 @@ class FakeApi:
         elapsed = time.monotonic() - job.started
         if elapsed < self.latency or self.faults.hold_jobs:
             return _pending_reply(job, elapsed / self.latency if self.latency else 0.0)
+        if job.outcome == "moderated":
+            moderation = {"code": MODERATION_CODE, "error": "the video was refused by moderation"}
+            return _json_reply(400, {**moderation, **self._usage(job)})
         return _json_reply(200, self._finished_body(job))
+
+    def _usage(self, job: _Job) -> dict[str, object]:
+        if not self.faults.report_usage:
+            return {}
+        ticks = documented.cost_in_ticks(job.model, job.resolution, job.duration)
+        return {"usage": {"cost_in_usd_ticks": ticks}}
 
     def _finished_body(self, job: _Job) -> dict[str, object]:
         if job.outcome == "expired":
@@ -262,14 +310,15 @@ class FakeApi:
         if job.outcome.startswith("failed:"):
             code = job.outcome.removeprefix("failed:")
             message = f"the stand-in was told to fail this job ({code})"
-            return {"status": "failed", "error": {"code": code, "message": message}}
+            error = {"code": code, "message": message}
+            return {"status": "failed", "error": error, **self._usage(job)}
         blocked = job.outcome == "blocked"
         url = "" if blocked else f"{self.video_origin}/_standin/videos/{job.id}.mp4"
         return {
             "status": "done",
             "video": {"url": url, "duration": job.duration, "respect_moderation": not blocked},
             "model": job.model,
-            "usage": {"cost_in_usd_ticks": job.duration * USD_TICKS_PER_SECOND},
+            **self._usage(job),
         }
 
     def _download(self, request_id: str) -> Reply:
@@ -280,12 +329,24 @@ class FakeApi:
             if job is None or not finished or job.outcome != "done":
                 return self._error(_Refusal(404, "no such video", "not_found"))
             job.downloads += 1
-            first = job.downloads == 1
+            if self.faults.video_403_first and job.downloads == 1:
+                return self._error(_Refusal(403, "the link has expired", "forbidden"))
+            if self.faults.redirect_video_to_http:
+                return Reply(302, headers={"Location": HTTP_VIDEO_ELSEWHERE})
+            job.served += 1
+            first = job.served == 1
         content = self.clips.clip(
             job.duration, job.aspect_ratio, job.resolution, job.variant
         ).read_bytes()
         cut_at = len(content) // 2 if first and self.faults.truncate_first_download else None
-        return Reply(200, content, content_type="video/mp4", cut_at=cut_at)
+        return Reply(
+            200,
+            content,
+            content_type="video/mp4",
+            cut_at=cut_at,
+            padding=self.faults.oversize_download_mb * 1024 * 1024,
+            trickle=self.faults.trickle_download,
+        )
 
     def _upload(self, headers: Message, body: bytes) -> Reply:
         if self.faults.uploads_unavailable:
@@ -316,6 +377,8 @@ class FakeApi:
         )
 
     def _error(self, refusal: _Refusal) -> Reply:
+        if self.faults.huge_error_body:
+            refusal.message = refusal.message + " " + "x" * (1 << 20)
         body: dict[str, object]
         if self.faults.error_shape == "code":
             body = {"code": refusal.code, "error": refusal.message}
@@ -337,6 +400,10 @@ class FakeApi:
             except (ValueError, _Refusal) as problem:
                 return _json_reply(400, {"error": str(problem)})
             return _json_reply(200, asdict(self.faults))
+        if method == "POST" and path == "/_standin/forget-files":
+            with self._lock:
+                self._files.clear()
+            return _json_reply(200, {"forgotten": True})
         if method == "POST" and path == "/_standin/reset":
             self.reset()
             return _json_reply(200, {"reset": True})
@@ -354,21 +421,22 @@ def _mode_of(request: Mapping[str, object]) -> Mode:
 
 
 def _validate_shape(request: Mapping[str, object], model: str, mode: Mode) -> None:
-    limits = MODELS[model].modes.get(mode)
+    limits = documented.MODES.get((model, mode))
     if limits is None:
         raise _Refusal(400, f"{model} does not support {mode}-to-video")
-    duration = request.get("duration", 8)
+    duration = request.get("duration", documented.DEFAULT_DURATION)
     if not isinstance(duration, int) or isinstance(duration, bool):
         raise _Refusal(400, "duration must be an integer number of seconds")
-    if not limits.min_duration <= duration <= limits.max_duration:
-        raise _Refusal(
-            422, f"duration must be {limits.min_duration}..{limits.max_duration} s for {mode}"
-        )
-    if request.get("aspect_ratio", "16:9") not in ASPECT_RATIOS:
-        raise _Refusal(422, f"aspect_ratio must be one of {', '.join(ASPECT_RATIOS)}")
-    resolution = request.get("resolution", "480p")
-    if resolution not in RESOLUTION_HEIGHTS or resolution not in limits.resolutions:
-        raise _Refusal(422, f"resolution must be one of {', '.join(limits.resolutions)}")
+    if duration not in limits.seconds:
+        low, high = limits.seconds[0], limits.seconds[-1]
+        raise _Refusal(422, f"duration must be {low}..{high} s for {mode}")
+    if request.get("aspect_ratio", documented.DEFAULT_ASPECT_RATIO) not in documented.ASPECT_RATIOS:
+        ratios = ", ".join(sorted(documented.ASPECT_RATIOS))
+        raise _Refusal(422, f"aspect_ratio must be one of {ratios}")
+    resolution = request.get("resolution", documented.DEFAULT_RESOLUTION)
+    if resolution not in limits.resolutions:
+        allowed = ", ".join(sorted(limits.resolutions))
+        raise _Refusal(422, f"{model} renders {mode}-to-video at {allowed} only")
 
 
 def _pending_reply(job: _Job, fraction: float) -> Reply:

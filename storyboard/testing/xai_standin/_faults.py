@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-OUTCOMES = ("done", "expired", "blocked", "failed:<code>")
+OUTCOMES = ("done", "expired", "blocked", "moderated", "failed:<code>")
 _FAILURE_CODES = frozenset(
     {
         "invalid_argument",
@@ -27,21 +27,47 @@ _FAILURE_CODES = frozenset(
 class Faults:
     """Trouble the stand-in makes on purpose; change any field while it runs.
 
-    Counts are "every Nth", 0 meaning never. POST faults count generations
-    and file uploads together; a POST that is both a 500 and a 429 is a 500.
-    ``outcomes`` maps a prompt substring to outcomes consumed one per
-    accepted submission whose prompt contains it (``done``, ``expired``,
-    ``blocked`` or ``failed:<code>``); a job is ``done`` once its list is used up.
+    Counts are "every Nth", 0 meaning never, and each kind of request counts
+    its own: creates (``POST /videos/generations``), uploads and polls. A
+    create that is both a 500 and a 429 is a 500. ``outcomes`` maps a prompt
+    substring to outcomes consumed one per accepted submission whose prompt
+    contains it (``done``, ``expired``, ``blocked`` (``respect_moderation``
+    false), ``moderated`` (HTTP 400 on the poll) or ``failed:<code>``); a job
+    is ``done`` once its list is used up.
     """
 
-    post_500_every: int = 0
-    post_429_every: int = 0
+    create_429_every: int = 0
+    """Refuse the create with 429 and ``Retry-After`` before accepting it."""
+    create_500_every: int = 0
+    """Answer the create with 500 before accepting it (the client cannot know)."""
+    create_502_every: int = 0
+    """Accept the create (a job exists and bills) and then answer 502."""
+    upload_500_every: int = 0
     retry_after: float = 1.0
-    poll_503_every: int = 0
+    poll_error_every: int = 0
+    """Answer every Nth poll with 503, the next such one with 502, and so on."""
     truncate_first_download: bool = False
     request_latency: float = 0.0
     drop_create_response: bool = False
+    create_answer_delay: float = 0.0
+    """Accept the create, then wait this long before answering (a read timeout)."""
+    honour_idempotency: bool = True
+    """Answer a create whose ``Idempotency-Key`` was seen with the same job, not a new one."""
     uploads_unavailable: bool = False
+    video_403_first: bool = False
+    """The first download of each video answers 403, as an expired link does."""
+    trickle_download: float = 0.0
+    """Seconds to wait between 4 KiB pieces of a download."""
+    oversize_download_mb: int = 0
+    """Pad every video with this many MiB of zeros."""
+    redirect_video_to_http: bool = False
+    """Videos answer 302 to a plain-http address elsewhere."""
+    huge_request_id: bool = False
+    """Request ids of 100 000 characters."""
+    huge_error_body: bool = False
+    """Error messages of 1 MiB."""
+    report_usage: bool = True
+    """Finished, failed and moderated answers carry ``usage.cost_in_usd_ticks``."""
     error_shape: str = "object"
     """Which documented error body to answer with: ``object``, ``code`` or ``string``."""
     hold_jobs: bool = False
@@ -94,7 +120,7 @@ def _checked_outcomes(value: object) -> dict[str, list[str]]:
 
 
 def _is_outcome(outcome: object) -> bool:
-    if outcome in ("done", "expired", "blocked"):
+    if outcome in ("done", "expired", "blocked", "moderated"):
         return True
     return isinstance(outcome, str) and outcome.removeprefix("failed:") in _FAILURE_CODES
 
@@ -104,6 +130,8 @@ class Counters:
     """What the stand-in has seen since it started (or was reset)."""
 
     generations_accepted: int = 0
+    """Jobs made: what the account is billed for."""
+    creates: int = 0
     posts: int = 0
     polls: int = 0
     downloads: int = 0

@@ -16,7 +16,7 @@ from ._faults import Counters
 class StandinProcess:
     """The stand-in as a child process, for builds and benchmarks run in a subprocess.
 
-    ``StandinProcess(key="k", latency=2, args=["--post-500-every", "3"])``;
+    ``StandinProcess(key="k", latency=2, args=["--create-429-every", "3"])``;
     the key goes to the child through its environment, not its command line.
     """
 
@@ -46,6 +46,9 @@ class StandinProcess:
     def set_faults(self, **changes: object) -> None:
         response = httpx.post(f"{self.origin}/_standin/faults", json=changes)
         response.raise_for_status()
+
+    def forget_files(self) -> None:
+        httpx.post(f"{self.origin}/_standin/forget-files").raise_for_status()
 
     def stop(self) -> None:
         if self._process.poll() is None:

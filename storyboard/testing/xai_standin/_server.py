@@ -6,6 +6,8 @@ import dataclasses
 import shutil
 import tempfile
 import threading
+import time
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -16,6 +18,7 @@ from ._api import API_PREFIX, FakeApi, Reply
 from ._clips import ClipMaker
 from ._faults import Counters, Faults, LoggedRequest
 
+TRICKLE_PIECE = 4096
 MAX_REQUEST_BYTES = 50 * 1024 * 1024 + 64 * 1024
 """The largest body read: a 50 MB file plus its multipart framing."""
 
@@ -50,15 +53,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         if reply.content_type:
             self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
+        self.send_header("Content-Length", str(len(reply.body) + reply.padding))
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if reply.cut_at is None:
-            self.wfile.write(reply.body)
+        try:
+            self._write_body(reply)
+        except OSError:  # the client hung up, as a careful one does on a bad download
+            self.close_connection = True
+
+    def _write_body(self, reply: Reply) -> None:
+        body = reply.body if reply.cut_at is None else reply.body[: reply.cut_at]
+        if reply.trickle:
+            for start in range(0, len(body), TRICKLE_PIECE):
+                self.wfile.write(body[start : start + TRICKLE_PIECE])
+                self.wfile.flush()
+                time.sleep(reply.trickle)
+        else:
+            self.wfile.write(body)
+        if reply.cut_at is not None:
+            self.close_connection = True
             return
-        self.wfile.write(reply.body[: reply.cut_at])
-        self.close_connection = True
+        zeros = bytes(TRICKLE_PIECE * 16)
+        for start in range(0, reply.padding, len(zeros)):
+            self.wfile.write(zeros[: reply.padding - start])
 
 
 class _Server(ThreadingHTTPServer):
@@ -137,6 +155,10 @@ class XaiStandin:
 
     def reset(self) -> None:
         self._api.reset()
+
+    def forget_files(self) -> None:
+        """Forget every uploaded file id, as the API does when files expire."""
+        self._api.handle("POST", "/_standin/forget-files", Message(), b"")
 
     def start(self) -> XaiStandin:
         self._thread.start()

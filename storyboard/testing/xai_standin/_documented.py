@@ -1,0 +1,58 @@
+"""What xAI's documentation says the video API accepts, transcribed for the stand-in.
+
+This is the stand-in's own copy, written from the documentation (see
+``xai-video-api.md``) and deliberately not imported from ``storyboard.limits``:
+the two are independent witnesses, so a wrong figure in either fails a test.
+
+Sources: docs.x.ai "Video generation" (fields, durations, the 7 reference
+images, "Resolutions: 480p or 720p" for grok-imagine-video), xAI's OpenAPI
+schema (aspect ratios, the 1..15 s range), the Vercel AI SDK's xAI provider
+(grok-imagine-video rejects 1080p; reference images at most 10 s and 720p).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ASPECT_RATIOS = frozenset({"1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3"})
+MAX_REFERENCE_IMAGES = 7
+DEFAULT_DURATION = 8
+DEFAULT_RESOLUTION = "480p"
+DEFAULT_ASPECT_RATIO = "16:9"
+USD_TICKS = 10_000_000_000
+
+
+@dataclass(frozen=True)
+class Documented:
+    """One model in one mode: its seconds and resolutions."""
+
+    seconds: range
+    resolutions: frozenset[str]
+
+
+_SD = frozenset({"480p", "720p"})
+_HD = frozenset({"480p", "720p", "1080p"})
+
+MODES: dict[tuple[str, str], Documented] = {
+    ("grok-imagine-video", "text"): Documented(range(1, 16), _SD),
+    ("grok-imagine-video", "image"): Documented(range(1, 16), _SD),
+    ("grok-imagine-video", "reference"): Documented(range(1, 11), _SD),
+    ("grok-imagine-video-1.5", "text"): Documented(range(1, 16), _HD),
+    ("grok-imagine-video-1.5", "image"): Documented(range(1, 16), _HD),
+}
+"""(model, mode) -> limits; a pair missing here is a mode the model does not offer."""
+
+MODELS = frozenset(model for model, _ in MODES)
+
+USD_PER_SECOND: dict[tuple[str, str], float] = {
+    ("grok-imagine-video", "480p"): 0.05,
+    ("grok-imagine-video", "720p"): 0.07,
+    ("grok-imagine-video-1.5", "480p"): 0.08,
+    ("grok-imagine-video-1.5", "720p"): 0.14,
+    ("grok-imagine-video-1.5", "1080p"): 0.14,
+}
+"""What the stand-in bills, from third-party quotes of xAI's model pages."""
+
+
+def cost_in_ticks(model: str, resolution: str, seconds: int) -> int:
+    return round(USD_PER_SECOND.get((model, resolution), 0.05) * seconds * USD_TICKS)
