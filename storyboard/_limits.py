@@ -51,8 +51,14 @@ class ModelLimits:
     """`<IMAGE_n>` counts from this number (xAI's own example counts from 1)."""
     usd_per_second: dict[str, float] = field(default_factory=dict)
     """Price by resolution."""
-    sources: dict[str, str] = field(default_factory=dict)
-    """Which entry of :data:`SOURCES` each figure comes from."""
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Which entries of :data:`SOURCES` each figure comes from."""
+
+    def __post_init__(self) -> None:
+        cited = {name for names in self.sources.values() for name in names}
+        unknown = sorted(cited - set(SOURCES))
+        if unknown:
+            raise ValueError(f"{self.name}: no such source: {', '.join(unknown)}")
 
 
 _UP_TO_720 = tuple(name for name in RESOLUTIONS if RESOLUTION_HEIGHTS[name] <= 720)
@@ -68,11 +74,11 @@ MODELS: dict[str, ModelLimits] = {
         },
         usd_per_second={"480p": 0.05, "720p": 0.07},
         sources={
-            "modes": "video-docs",
-            "resolutions": "video-docs, vercel",
-            "max_references": "video-docs",
-            "aspect_ratios": "openapi",
-            "usd_per_second": "prices",
+            "modes": ("video-docs",),
+            "resolutions": ("video-docs", "vercel"),
+            "max_references": ("video-docs",),
+            "aspect_ratios": ("openapi",),
+            "usd_per_second": ("prices",),
         },
     ),
     # Reference images are contradictory in the sources for 1.5: unsupported until shown.
@@ -83,11 +89,12 @@ MODELS: dict[str, ModelLimits] = {
             "text": ModeLimits(1, 15, _UP_TO_1080),
         },
         usd_per_second={"480p": 0.08, "720p": 0.14, "1080p": 0.32},
+        # 1080p has no quoted price: the 720p one times the pixel ratio (2.25), rounded up.
         sources={
-            "modes": "video-docs, vercel",
-            "resolutions": "vercel, openapi",
-            "aspect_ratios": "openapi",
-            "usd_per_second": "prices; 1080p: assumed (720p price times its pixel ratio)",
+            "modes": ("video-docs", "vercel"),
+            "resolutions": ("vercel", "openapi"),
+            "aspect_ratios": ("openapi",),
+            "usd_per_second": ("prices", "assumed"),
         },
     ),
 }

@@ -105,6 +105,7 @@ def send(api: httpx.Client, fields: dict[str, Any]) -> httpx.Response:
     return api.post("/videos/generations", json=body)
 
 
+@pytest.mark.slow
 def test_check_refuses_every_documented_limit_at_its_line(make_project: MakeProject) -> None:
     text = story([scene for scene, _, _ in REFUSED])
     root = make_project(text, IMAGES)
@@ -123,6 +124,7 @@ def test_check_refuses_every_documented_limit_at_its_line(make_project: MakeProj
         )
 
 
+@pytest.mark.slow
 def test_check_allows_the_documented_edges(make_project: MakeProject) -> None:
     root = make_project(story([scene for scene, _ in ALLOWED]), IMAGES)
     code, output = check(root)

@@ -18,6 +18,8 @@ from conftest import MakeProject
 
 from storyboard.testing.xai_standin import StandinProcess
 
+pytestmark = pytest.mark.slow  # every test runs builds in subprocesses
+
 KEY = "xai-money-test-key-7c41d2"
 OTHER_KEY = "xai-money-test-key-other-19ab"
 IMAGES = {"cat.png": (200, 120, 40)}

@@ -56,6 +56,8 @@ unused_parameters.exc_info  # of __exit__ and __aexit__
 xai_standin.Counters.generations_accepted
 xai_standin.XaiStandin.requests
 process.StandinProcess.set_faults
+process.StandinProcess.forget_files
+server.XaiStandin.forget_files
 
 # The exceptions are public (storyboard.ApiError): what callers may read of them.
 errors.ApiError.retryable
