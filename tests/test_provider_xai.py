@@ -446,12 +446,16 @@ def test_rate_limits_are_honoured(standin: XaiStandin, make_xai_provider: MakePr
 def test_unavailable_polls_are_retried(
     standin: XaiStandin, make_xai_provider: MakeProvider
 ) -> None:
-    standin.faults.poll_error_every = 2
+    standin.faults.apply({"poll_error_every": 2, "hold_jobs": True})
+
+    def heard(value: int | None) -> None:
+        if standin.counters.polls >= 3:  # the 2nd poll was answered 503: let the job finish
+            standin.faults.hold_jobs = False
 
     async def scenario() -> JobState:
         async with make_xai_provider() as provider:
             request_id = await provider.submit(request())
-            return await wait_for_job(provider, request_id, provider.settings)
+            return await wait_for_job(provider, request_id, provider.settings, heard)
 
     assert isinstance(run(scenario()), Done)
     statuses = [entry.status for entry in standin.requests]

@@ -8,15 +8,11 @@ grow exponentially with full jitter, or follow ``Retry-After``.
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
-import logging
 import math
 import random
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import httpx
 
@@ -26,9 +22,6 @@ RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 """Answers to a free call worth another try (xAI's REST client retries these)."""
 CREATE_RETRY_STATUSES = frozenset({429})
 """Answers to a create that say the work was refused before it began: safe to resend."""
-
-_log = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -60,21 +53,6 @@ class Retry(Exception):
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
-
-
-async def retrying(attempt: Callable[[], Awaitable[_T]], attempts: int, policy: RetryPolicy) -> _T:
-    """Run ``attempt`` until it succeeds, raises a final error, or runs out of tries."""
-    number = 1
-    while True:
-        try:
-            return await attempt()
-        except Retry as retry:
-            if number >= attempts:
-                raise retry.error from retry.__cause__
-            delay = policy.delay(number, retry.retry_after)
-            _log.info("%s; try %d of %d in %.2f s", retry.error, number + 1, attempts, delay)
-            await asyncio.sleep(delay)
-        number += 1
 
 
 def retry_after(response: httpx.Response) -> float | None:

@@ -30,9 +30,9 @@ import re
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -70,7 +70,6 @@ from .retries import (
     Retry,
     RetryPolicy,
     retry_after,
-    retrying,
 )
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
@@ -106,6 +105,7 @@ _IMAGE_SIGNATURES = (
 )
 
 _log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 class _BearerAuth(httpx.Auth):
@@ -285,7 +285,7 @@ class XaiProvider:
         deadline = self.settings.job_timeout
         try:
             async with asyncio.timeout(deadline):
-                await retrying(attempt, self._retry.download_attempts, self._retry)
+                await _retrying(attempt, self._retry.download_attempts, self._retry)
         except TimeoutError as problem:
             raise DownloadError(
                 f"the download took longer than {deadline:g} s (STORYBOARD_JOB_TIMEOUT)"
@@ -398,7 +398,7 @@ class XaiProvider:
                 raise _ambiguous(method, path, f"it was answered {refusal}")
             raise refusal
 
-        return await retrying(attempt, self._retry.max_attempts, self._retry)
+        return await _retrying(attempt, self._retry.max_attempts, self._retry)
 
     async def _send_bounded(self, request: httpx.Request) -> httpx.Response:
         """Send, and read at most MAX_ANSWER_BYTES of the answer."""
@@ -469,6 +469,21 @@ class XaiProvider:
             error = DownloadError(f"the download broke off: {_describe(problem)}")
             raise Retry(error) from problem
         raise DownloadError(f"the video URL redirected more than {MAX_REDIRECTS} times")
+
+
+async def _retrying(attempt: Callable[[], Awaitable[_T]], attempts: int, policy: RetryPolicy) -> _T:
+    """Run ``attempt`` until it succeeds, raises a final error, or runs out of tries."""
+    number = 1
+    while True:
+        try:
+            return await attempt()
+        except Retry as retry:
+            if number >= attempts:
+                raise retry.error from retry.__cause__
+            delay = policy.delay(number, retry.retry_after)
+            _log.info("%s; try %d of %d in %.2f s", retry.error, number + 1, attempts, delay)
+            await asyncio.sleep(delay)
+        number += 1
 
 
 def _check_base_url(url: httpx.URL) -> bool:
