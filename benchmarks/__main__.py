@@ -1,7 +1,7 @@
 """Run the benchmarks and gather their figures into docs/benchmarks.md.
 
 python -m benchmarks                 every benchmark (several minutes)
-python -m benchmarks check_plan      only the named ones (check_plan build preview export)
+python -m benchmarks check_plan      only the named ones (startup check_plan build preview export)
 python -m benchmarks --collect       only rebuild docs/benchmarks.md from benchmarks/results/
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS
 
-ORDER = ["check_plan", "build", "preview", "export"]
+ORDER = ["startup", "check_plan", "build", "preview", "export"]
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 INTRODUCTION = """\
 # Benchmarks
@@ -34,6 +34,9 @@ same script. Benchmarks are not part of the test run; regenerate this page with
 | P6 | memory for 96 clips against 24 | at most 1.2 x |
 | P7 | preview provider at 720p | at least 4 x faster than real time |
 | P8 | check + plan of 1,000 scenes | under 3 s and 300 MB |
+| P11 | `--version`; `--help`; `check`, `plan`, `status` | 0.15 s; 0.3 s; 0.45 s |
+| P12 | check + plan of 10,000 scenes, 100 assets | under 3 s, 500 MB; 10 x 1,000 scenes |
+| P13 | 200 scenes, jobs of 2 s, concurrency 50 | 1.15 x ideal + 1.5 s; 50 in flight |
 """
 
 

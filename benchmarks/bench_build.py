@@ -3,6 +3,8 @@
 P1: 24 independent scenes, jobs of L = 2 s, concurrency 8; ideal ceil(24/8) x L.
 P2: a chain of 4 scenes, each mentioning the one before; ideal 4 x L.
 P3: a second build of 100 cached scenes: no HTTP request, at most 3 x `--version`.
+P13: 200 independent scenes, L = 2 s, concurrency 50; ideal ceil(200/50) x L, and never
+more than 50 jobs in flight (the stand-in counts them).
 """
 
 from __future__ import annotations
@@ -45,6 +47,14 @@ def independent(root: Path, count: int) -> Path:
     return _project(root, scenes)
 
 
+def text_only(root: Path, count: int) -> Path:
+    """Scenes without pictures: their requests, so the stand-in's clips, are the same in
+    every run."""
+    return _project(
+        root, [f'  - {{id: t{i:03d}, prompt: "shot {i} of the sea"}}' for i in range(count)]
+    )
+
+
 def chain(root: Path, count: int) -> Path:
     scenes = ['  - {id: c0, prompt: "@hero wakes"}']
     scenes += [
@@ -61,6 +71,25 @@ def build(root: Path, api: StandinProcess, *args: str) -> Run:
     if run.code != 0:
         raise RuntimeError(f"build failed with exit code {run.code}")
     return run
+
+
+def many_in_flight(folder: Path, scenes: int = 200, concurrency: int = 50) -> str:
+    """P13's row. The stand-in's clips are made by a first build against a fast stand-in
+    (they are kept by request), so the measured build waits on jobs, not on ffmpeg."""
+    with StandinProcess(key=KEY, latency=0.1) as warm_api:
+        build(text_only(folder / "p13-warm", scenes), warm_api, "--concurrency", "16")
+    with StandinProcess(key=KEY, latency=LATENCY) as api:
+        run = build(text_only(folder / "p13", scenes), api, "--concurrency", str(concurrency))
+        counters = api.counters()
+    ideal = math.ceil(scenes / concurrency) * LATENCY
+    limit = 1.15 * ideal + 1.5
+    verdict = "met" if run.wall <= limit and counters.max_in_flight <= concurrency else "NOT met"
+    return (
+        f"| P13 | {scenes} independent scenes, L = 2 s, concurrency {concurrency} "
+        f"({counters.max_in_flight} in flight at most, {counters.polls} polls) "
+        f"| ideal {ideal:.1f} s | {run.wall:.2f} s | {run.wall / ideal:.2f} x "
+        f"| at most {limit:.1f} s, {concurrency} in flight | {verdict} |"
+    )
 
 
 def main() -> None:
@@ -98,11 +127,12 @@ def main() -> None:
             f"| `storyboard --version` {version.wall:.2f} s | {again.wall:.2f} s "
             f"| {ratio:.2f} x | at most 3 x, 0 requests | {verdict} |"
         )
+        rows.append(many_in_flight(folder))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     write_results(
         "build",
-        "P1 to P3: builds against the local xAI stand-in",
+        "P1 to P3, P13: builds against the local xAI stand-in",
         rows,
         "Each build is a real `storyboard build --no-export` process against the stand-in "
         "running as another process; polling at STORYBOARD_POLL_INTERVAL=0.25, "

@@ -12,9 +12,10 @@ From Python, as from the command line (docs/api.md)::
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ._engine import BuildOptions, BuildResult, SceneResult
 from ._errors import (
     AmbiguousSubmission,
     ApiError,
@@ -39,12 +40,32 @@ from ._errors import (
     UsageError,
     VideoGone,
 )
-from ._export import ExportResult
-from ._plan import Plan, ScenePlan
-from ._project import Project
-from ._scaffold import new_project
-from ._studio import SceneStatus, Status, Studio, TakeInfo
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._engine import BuildOptions, BuildResult, SceneResult
+    from ._export import ExportResult
+    from ._plan import Plan, ScenePlan
+    from ._project import Project
+    from ._scaffold import new_project
+    from ._studio import SceneStatus, Status, Studio, TakeInfo
+
+_LAZY = {
+    "BuildOptions": "_engine",
+    "BuildResult": "_engine",
+    "SceneResult": "_engine",
+    "ExportResult": "_export",
+    "Plan": "_plan",
+    "ScenePlan": "_plan",
+    "Project": "_project",
+    "new_project": "_scaffold",
+    "SceneStatus": "_studio",
+    "Status": "_studio",
+    "Studio": "_studio",
+    "TakeInfo": "_studio",
+}
+"""Names imported on first use, so that `import storyboard` (and every command) pays
+only for the modules it touches: the build, the exporter and HTTP are heavy."""
 
 __all__ = [
     "AmbiguousSubmission",
@@ -86,6 +107,21 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'storyboard' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
 def open_project(path: str | Path = ".") -> Studio:
     """Load and check a project (raises ProjectInvalid listing every problem); see Studio.open."""
+    from ._studio import Studio
+
     return Studio.open(path)

@@ -48,8 +48,12 @@ from ._providers.base import (
 from ._providers.polling import wait_for_job
 from ._recovery import take_from_lock
 from ._request import RequestImage, SceneRequest
-from ._store import Job, Store, Take
+from ._store import Job, Snapshot, Store, Take
 
+LOCK_SAVE_INTERVAL = 1.0
+"""Seconds between two writes of storyboard.lock during a build (and one at its end): a
+build of hundreds of scenes does not rewrite the file hundreds of times. A build killed
+in between loses nothing, since the cache remembers every choice (``selections``)."""
 Outcome = Literal["cached", "generated", "failed", "refused", "skipped", "ambiguous"]
 RESUBMIT_ADVICE = "run `storyboard build --resubmit` to send it again"
 
@@ -155,6 +159,13 @@ class Engine:
         self._requests: dict[str, SceneRequest] = {}
         self._elsewhere: dict[str, Provider | None] = {}
         """The same account at the API bases earlier jobs went to, made when needed."""
+        self._lock_saved_at = -LOCK_SAVE_INTERVAL
+
+    @property
+    def cache(self) -> Snapshot:
+        cache = self.planner.cache
+        assert cache is not None, "the planner reads the store"
+        return cache
 
     def targets(self) -> list[str]:
         """The scenes this build covers, in graph order."""
@@ -237,7 +248,7 @@ class Engine:
             raise _SceneFailed("skipped", f"@{missing} has no clip")
         key = self.spec.key(request)
         self._requests[scene.id] = request
-        self.store.remember_inputs(key, self.spec.record(request))
+        self.cache.remember_inputs(key, self.spec.record(request))
         if scene.id not in self.options.regen:
             take = self.planner.chosen_take(scene.id, key) or take_from_lock(
                 self.store, self.lock, self.provider.name, scene.id, key
@@ -252,23 +263,30 @@ class Engine:
 
     async def _choose(self, scene_id: str, take: Take) -> None:
         """Make a take the scene's chosen one; note its last frame if a scene needs it."""
-        if self.project.graph.downstream(scene_id):
+        if self.project.graph.needed_by_others(scene_id):
             self.frames[scene_id] = await self._frame_of(take.clip)
         current = self.lock.get(self.provider.name, scene_id)
         chosen = Selection(take.take, take.key, take.clip)
         if current != chosen:
             self.store.select(take.key, take.take)
+            self.cache.selections[take.key] = take.take
             self.lock.set(self.provider.name, scene_id, chosen)
-            self.lock.save(list(self.project.scenes))
+            now = asyncio.get_running_loop().time()
+            if now - self._lock_saved_at >= LOCK_SAVE_INTERVAL:
+                self.lock.save(list(self.project.scenes))
+                self._lock_saved_at = now
 
     async def _frame_of(self, clip: str) -> str:
         """A clip's last frame, extracted once, off the event loop."""
-        known = self.store.known_frame(clip)
+        known = self.cache.known_frame(clip)
         if known is not None:
             return known
         scratch = self.store.frame_scratch_path(clip)
         await asyncio.to_thread(extract_last_frame, self.store.clip_path(clip), scratch)
-        return self.store.remember_frame(clip, scratch)
+        frame = self.store.remember_frame(clip, scratch)
+        self.cache.frames[clip] = frame
+        self.cache.frame_files.add(frame)
+        return frame
 
     # -- one scene's jobs -------------------------------------------------------
 
@@ -472,7 +490,9 @@ class Engine:
                 "so the next build downloads it again",
             ) from error
         cost = self.store.job(job_id).cost_usd
-        return self.store.add_take(key, scene.id, self.provider.name, clip, cost or 0.0, job_id)
+        take = self.store.add_take(key, scene.id, self.provider.name, clip, cost or 0.0, job_id)
+        self.cache.add(take)
+        return take
 
     # -- money ------------------------------------------------------------------
 

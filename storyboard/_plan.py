@@ -20,7 +20,7 @@ from ._media import extract_last_frame
 from ._project import Project
 from ._providers.registry import provider_spec
 from ._request import Inputs, explain_change
-from ._store import Store, Take
+from ._store import Snapshot, Store, Take
 
 State = Literal["cached", "stale", "missing", "failed"]
 
@@ -124,32 +124,36 @@ class Planner:
         self.lock = lock
         self.provider = provider
         self.spec = provider_spec(provider)
+        self._cache: Snapshot | None = None
+
+    @property
+    def cache(self) -> Snapshot | None:
+        """The store as last read (once per plan); None without a store."""
+        if self._cache is None and self.store is not None:
+            self._cache = self.store.snapshot(self.provider)
+        return self._cache
 
     def chosen_take(self, scene_id: str, key: str) -> Take | None:
         """The lock's take when it is for this key; else the last one chosen for the key;
         else the newest."""
-        if self.store is None:
-            return None
         takes = self.present_takes(key)
-        if not takes:
+        if not takes or self.cache is None:
             return None
         by_number = {take.take: take for take in takes}
         selection = self.lock.get(self.provider, scene_id)
         if selection is not None and selection.key == key and selection.take in by_number:
             return by_number[selection.take]
-        remembered = self.store.selection(key)
+        remembered = self.cache.selections.get(key)
         if remembered in by_number:
             return by_number[remembered]
         return takes[-1]
 
     def present_takes(self, key: str) -> list[Take]:
         """The takes of a key whose clip file is in the cache."""
-        if self.store is None:
-            return []
-        store = self.store
-        return [take for take in store.takes(key) if store.clip_path(take.clip).exists()]
+        return self.cache.present_takes(key) if self.cache is not None else []
 
     def plan(self, cut: str | None = None) -> Plan:
+        self._cache = None
         frames: dict[str, str] = {}
         plans: dict[str, ScenePlan] = {}
         for scene_id in self.project.graph.order():
@@ -190,7 +194,7 @@ class Planner:
         key = self.spec.key(request)
         takes = self.present_takes(key)
         take = self.chosen_take(scene.id, key) if takes else None
-        if take is not None and self.store is not None:
+        if take is not None:
             frame = self._frame(scene.id, take)
             reason = f"take {take.take} of {len(takes)}"
             return ScenePlan(scene, "cached", reason, inputs, key, take, takes, 0.0, frame)
@@ -209,9 +213,9 @@ class Planner:
         Builds extract frames only for scenes that others use; when the story changed
         since, the frame is hashed from a scratch copy and the cache is left as it is
         (the next build extracts it for good)."""
-        assert self.store is not None
-        frame = self.store.known_frame(take.clip)
-        if frame is None and self.project.graph.downstream(scene_id):
+        assert self.store is not None and self.cache is not None
+        frame = self.cache.known_frame(take.clip)
+        if frame is None and self.project.graph.needed_by_others(scene_id):
             frame = _last_frame_hash(self.store.clip_path(take.clip))
         return frame
 
@@ -219,10 +223,10 @@ class Planner:
         return self.lock.get(self.provider, scene_id) is not None
 
     def _why_not_cached(self, scene_id: str, key: str, inputs: Inputs) -> tuple[State, str]:
-        store = self.store
-        if store is not None and store.takes(key):
+        cache = self.cache
+        if cache is not None and cache.takes.get(key):
             return "stale", "the cached clip file is missing; the next build makes it again"
-        last_job = store.last_job(key, self.provider) if store else None
+        last_job = cache.last_jobs.get(key) if cache is not None else None
         if last_job is not None:
             found = _job_reason(last_job.status, last_job.error_message)
             if found is not None:
@@ -230,7 +234,7 @@ class Planner:
         selection = self.lock.get(self.provider, scene_id)
         if selection is None:
             return "missing", "never generated"
-        previous = store.inputs(selection.key) if store else None
+        previous = cache.inputs(selection.key) if cache is not None else None
         if previous is None:
             return "stale", (
                 "storyboard.lock names a take this cache does not have "

@@ -1,13 +1,15 @@
-"""Showing a build as it runs: a live table on a terminal, plain lines otherwise."""
+"""Showing a build as it runs: a live summary on a terminal, plain lines otherwise."""
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from types import TracebackType
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 STATUS_STYLES = {
     "queued": "dim",
@@ -56,37 +58,63 @@ class PlainReporter:
         return None
 
 
+ACTIVE = frozenset({"submitted", "resuming", "running", "resubmitting", "downloading"})
+"""States of a scene with a job in flight: the live display lists these scenes."""
+SUMMARY_ORDER = ("generated", "cached", "failed", "refused", "ambiguous", "skipped", "queued")
+
+
 class LiveReporter:
-    """A table with a row per scene, redrawn as jobs move."""
+    """A summary line and the scenes in flight, redrawn a few times a second.
+
+    However many scenes a build has, the display stays as tall as the terminal
+    allows: scenes that wait or are done are counted, not listed (the build's
+    summary names the ones that failed)."""
 
     def __init__(self, console: Console, title: str) -> None:
         self.console = console
         self.title = title
         self.rows: dict[str, tuple[str, str, int | None]] = {}
         self.started = time.monotonic()
-        self.live = Live(self._table(), console=console, refresh_per_second=8, transient=False)
+        self.live = Live(
+            console=console, get_renderable=self.render, refresh_per_second=4, transient=False
+        )
 
     def scene(
         self, scene_id: str, status: str, detail: str = "", progress: int | None = None
     ) -> None:
         self.rows[scene_id] = (status, detail, progress)
-        self.live.update(self._table())
 
     def message(self, text: str) -> None:
         self.live.console.print(text, markup=False, highlight=False)
 
-    def _table(self) -> Table:
+    def summary(self) -> str:
+        """``title  (12 s)  50 in flight, 30 generated, 120 queued``."""
+        counts = Counter(status for status, _, _ in self.rows.values())
+        in_flight = sum(counts[status] for status in ACTIVE)
+        parts = [f"{in_flight} in flight"] if in_flight else []
+        parts += [f"{counts[status]} {status}" for status in SUMMARY_ORDER if counts[status]]
         elapsed = time.monotonic() - self.started
-        table = Table(title=f"{self.title}  ({elapsed:.0f} s)", title_justify="left", expand=False)
+        return f"{self.title}  ({elapsed:.0f} s)  {', '.join(parts) or 'starting'}"
+
+    def render(self) -> Group:
+        """What the terminal shows now."""
+        active = [(scene_id, row) for scene_id, row in self.rows.items() if row[0] in ACTIVE]
+        room = max(3, self.console.height - 4)
+        table = Table(show_header=False, box=None, padding=(0, 1), expand=False)
         table.add_column("scene")
         table.add_column("status")
         table.add_column("progress", justify="right")
-        table.add_column("detail", overflow="fold", max_width=70)
-        for scene_id, (status, detail, progress) in self.rows.items():
+        table.add_column("detail", overflow="ellipsis", no_wrap=True, max_width=50)
+        for scene_id, (status, detail, progress) in active[:room]:
             style = STATUS_STYLES.get(status, "")
             bar = _bar(progress) if status == "running" else ""
             table.add_row(scene_id, f"[{style}]{status}[/]" if style else status, bar, detail)
-        return table
+        parts: list[RenderableType] = [Text(self.summary(), style="bold")]
+        if active:
+            parts.append(table)
+        if len(active) > room:
+            parts.append(Text(f"… and {len(active) - room} more in flight", style="dim"))
+        return Group(*parts)
 
     def __enter__(self) -> LiveReporter:
         self.live.__enter__()
@@ -98,7 +126,6 @@ class LiveReporter:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.live.update(self._table())
         self.live.__exit__(kind, error, tb)
 
 

@@ -208,6 +208,7 @@ class _ProjectChecker:
 
     def _check_cuts(self, story: Story) -> None:
         scene_ids = [scene.id for scene in story.scenes]
+        known = set(scene_ids)
         for name, scene_list in story.cuts.items():
             if name == DEFAULT_CUT:
                 self._report(
@@ -220,7 +221,7 @@ class _ProjectChecker:
                     f'cut "{name}" lists no scenes: list the scene ids it plays, or remove it',
                 )
             for index, scene_id in enumerate(scene_list):
-                if scene_id not in scene_ids:
+                if scene_id not in known:
                     close = difflib.get_close_matches(scene_id, scene_ids, n=1)
                     hint = f" (did you mean {close[0]}?)" if close else ""
                     self._report(

@@ -9,6 +9,11 @@ that could pass for a clip.
 
 Writes that read first (a new take number) run in ``BEGIN IMMEDIATE``; the
 database is in WAL mode with a busy timeout, so readers never block builds.
+Commits are not flushed to disk one by one (``synchronous = NORMAL``: a
+killed process loses nothing, a power cut may lose the last few), except the
+record of a job about to be sent, which is flushed before it goes (with every
+commit before it), so hundreds of finishing jobs do not wait on the disk.
+A plan reads what it needs in one pass (:meth:`Store.snapshot`).
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ import os
 import secrets
 import sqlite3
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,6 +82,59 @@ class Job:
 JOB_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Job))
 
 
+@dataclass
+class Snapshot:
+    """What the cache holds for one provider, read in one pass: a plan of ten thousand
+    scenes asks it questions instead of asking sqlite (and the disk) once per scene."""
+
+    store: Store
+    takes: defaultdict[str, list[Take]] = field(default_factory=lambda: defaultdict(list))
+    selections: dict[str, int] = field(default_factory=dict)
+    last_jobs: dict[str, Job] = field(default_factory=dict)
+    frames: dict[str, str] = field(default_factory=dict)
+    clip_files: set[str] = field(default_factory=set)
+    frame_files: set[str] = field(default_factory=set)
+    input_keys: set[str] = field(default_factory=set)
+    _inputs: dict[str, str] | None = None
+
+    def present_takes(self, key: str) -> list[Take]:
+        """The takes of a key whose clip file is in the cache, oldest first."""
+        return [take for take in self.takes.get(key, []) if take.clip in self.clip_files]
+
+    def known_frame(self, clip: str) -> str | None:
+        frame = self.frames.get(clip)
+        return frame if frame in self.frame_files else None
+
+    def takes_by_scene(self, provider: str) -> dict[str, list[Take]]:
+        """Every take ``provider`` made, by scene."""
+        found: defaultdict[str, list[Take]] = defaultdict(list)
+        for takes in self.takes.values():
+            for take in takes:
+                if take.provider == provider:
+                    found[take.scene_id].append(take)
+        return found
+
+    def add(self, take: Take) -> None:
+        """A take this process made since the snapshot was read."""
+        self.takes[take.key].append(take)
+        self.clip_files.add(take.clip)
+
+    def inputs(self, key: str) -> Inputs | None:
+        """A key's stored inputs; the first call reads them all."""
+        if self._inputs is None:
+            self._inputs = dict(self.store.db.execute("SELECT key, inputs FROM inputs").fetchall())
+        text = self._inputs.get(key)
+        return dict(json.loads(text)) if text is not None else None
+
+    def remember_inputs(self, key: str, inputs: Inputs) -> None:
+        """Store a key's inputs unless the cache has them already."""
+        if key not in self.input_keys:
+            self.store.remember_inputs(key, inputs)
+            self.input_keys.add(key)
+            if self._inputs is not None:
+                self._inputs[key] = json.dumps(inputs, sort_keys=True)
+
+
 class Store:
     """One project's cache folder; use it in a ``with`` block, or call :meth:`close`.
 
@@ -101,6 +160,7 @@ class Store:
             if not read_only:
                 upgrade(self.db, path)
                 self.db.enable_wal()
+                self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("SELECT COUNT(*) FROM takes").fetchone()
         except sqlite3.DatabaseError as error:
             connection.close()
@@ -140,6 +200,28 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
+    def snapshot(self, provider: str) -> Snapshot:
+        """Every take, selection, frame and file, and ``provider``'s last job per key."""
+        snapshot = Snapshot(self)
+        for row in self.db.table("takes").rows_where(order_by="key, take"):
+            snapshot.takes[row["key"]].append(Take(**row))
+        snapshot.selections = {
+            key: int(take) for key, take in self.db.execute("SELECT key, take FROM selections")
+        }
+        snapshot.last_jobs = {
+            row["key"]: Job(**row)
+            for row in self.db.query(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE id IN"
+                " (SELECT MAX(id) FROM jobs WHERE provider = ? GROUP BY key)",
+                [provider],
+            )
+        }
+        snapshot.frames = dict(self.db.execute("SELECT clip, frame FROM frames").fetchall())
+        snapshot.input_keys = {key for (key,) in self.db.execute("SELECT key FROM inputs")}
+        snapshot.clip_files = _names(self.clips_dir, ".mp4")
+        snapshot.frame_files = _names(self.frames_dir, ".png")
+        return snapshot
+
     # -- jobs -----------------------------------------------------------------
 
     def record_job(
@@ -152,7 +234,7 @@ class Store:
         account: tuple[str, str] = ("", ""),
         idempotency_key: str | None = None,
     ) -> int:
-        """Record a job before it is submitted; returns its id.
+        """Record a job before it is submitted, flushed to disk; returns its id.
 
         ``account`` is the API base and key fingerprint it goes to;
         ``idempotency_key`` is reused from an earlier attempt on ``--resubmit``,
@@ -170,8 +252,12 @@ class Store:
             "api_base": api_base,
             "key_fingerprint": fingerprint,
         }
-        with self.immediate():
-            return int(self.db.table("jobs").insert(job).last_rowid or 0)
+        self.db.execute("PRAGMA synchronous = FULL")
+        try:
+            with self.immediate():
+                return int(self.db.table("jobs").insert(job).last_rowid or 0)
+        finally:
+            self.db.execute("PRAGMA synchronous = NORMAL")
 
     def job(self, job_id: int) -> Job:
         (job,) = self._jobs("id = ?", [job_id])
@@ -191,10 +277,6 @@ class Store:
             "key = ? AND provider = ? AND status IN ('submitting', 'submitted', 'ambiguous')",
             [key, provider],
         )
-
-    def last_job(self, key: str, provider: str) -> Job | None:
-        jobs = self._jobs("key = ? AND provider = ?", [key, provider])
-        return jobs[-1] if jobs else None
 
     def _jobs(self, where: str, params: list[Any]) -> list[Job]:
         rows = self.db.table("jobs").rows_where(where, params, select=JOB_COLUMNS, order_by="id")
@@ -233,11 +315,6 @@ class Store:
 
     def takes(self, key: str) -> list[Take]:
         return self._takes("key = ?", [key], "take")
-
-    def takes_of_scene(self, scene_id: str, provider: str) -> list[Take]:
-        return self._takes(
-            "scene_id = ? AND provider = ?", [scene_id, provider], "created_at, take"
-        )
 
     def _takes(self, where: str, params: list[Any], order_by: str) -> list[Take]:
         rows = self.db.table("takes").rows_where(where, params, order_by=order_by)
@@ -382,6 +459,14 @@ def _damaged(cache_dir: Path, error: sqlite3.DatabaseError) -> str:
         f"{cache_dir / 'clips'} that storyboard.lock names are found by their content and "
         "used again; only scenes the lock does not name are made again"
     )
+
+
+def _names(folder: Path, suffix: str) -> set[str]:
+    """The stems of a folder's files with this suffix (one directory read)."""
+    try:
+        return {name.removesuffix(suffix) for name in os.listdir(folder) if name.endswith(suffix)}
+    except FileNotFoundError:
+        return set()
 
 
 class BuildLock:

@@ -15,13 +15,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._engine import BuildOptions, BuildResult, Engine, Reporter, scenes_downstream
 from ._errors import UsageError
-from ._export import ExportResult
-from ._films import default_destination, files_written
-from ._films import export as export_cut
 from ._lockfile import LockFile, Selection
 from ._outputs import Outputs
 from ._plan import Plan, Planner
@@ -35,6 +31,13 @@ from ._providers import (
 )
 from ._providers.polling import settings_from_env
 from ._store import BuildLock, Store, Take
+
+if TYPE_CHECKING:
+    from ._engine import BuildOptions, BuildResult, Reporter
+    from ._export import ExportResult
+
+# The build (engine) and the exporter (films, export) are imported by the methods that
+# use them: reading commands never load them.
 
 
 @dataclass(frozen=True)
@@ -166,12 +169,15 @@ class Studio:
 
     def status(self, provider: str | None = None) -> Status:
         """Every scene's state, takes and cost, and the money spent so far."""
-        plan = self.plan(provider)
+        name = self.provider_for_reading(provider)
+        planner = Planner(self.project, self.existing_store, self.lock, name)
+        plan = planner.plan()
         store = self.existing_store
+        made = planner.cache.takes_by_scene(name) if planner.cache is not None else {}
         scenes = []
         for scene_id in [s for s in self.project.scenes if s in plan.all_scenes]:
             scene_plan = plan.all_scenes[scene_id]
-            takes = store.takes_of_scene(scene_id, plan.provider) if store else []
+            takes = made.get(scene_id, [])
             scenes.append(
                 SceneStatus(
                     id=scene_id,
@@ -267,6 +273,8 @@ class Studio:
         self, provider: str | None, options: BuildOptions | None
     ) -> tuple[str, BuildOptions, ProviderSettings]:
         """What a build needs before it takes the project's lock, checked."""
+        from ._engine import BuildOptions
+
         name = chosen_provider(provider)
         if name is None:
             raise UsageError(NO_PROVIDER_MESSAGE)
@@ -275,7 +283,9 @@ class Studio:
             self._check_scene(scene_id)
         if options.cut:
             self.project.cut(options.cut)
-        return name, options, settings_from_env()
+        settings = settings_from_env()
+        settings.concurrency = options.concurrency
+        return name, options, settings
 
     async def _build_locked(
         self,
@@ -284,6 +294,8 @@ class Studio:
         settings: ProviderSettings,
         reporter: Reporter | None,
     ) -> BuildResult:
+        from ._engine import Engine
+
         self.lock = LockFile(self.project.root, list(self.project.scenes))  # may have changed
         made = make_provider(
             name, self.project.cache_dir, settings, self.store, key_salt=self.store.key_salt()
@@ -296,6 +308,8 @@ class Studio:
 
     def regen_targets(self, scene_id: str) -> set[str]:
         """The scene and every scene downstream of it: what ``regen`` makes again."""
+        from ._engine import scenes_downstream
+
         self._check_scene(scene_id)
         return scenes_downstream(self.project, [scene_id])
 
@@ -316,6 +330,8 @@ class Studio:
         scene has no clip, unless ``partial`` puts a slate in its place. Refuses
         to overwrite a file storyboard did not write unless ``force``.
         """
+        from ._films import export as export_cut
+
         plan = self.plan(provider, cut)
         target = self.output_path(plan.cut, destination, fmt, force)
         made = export_cut(
@@ -328,6 +344,8 @@ class Studio:
         self, cut: str | None, destination: Path | None, fmt: str = "mp4", force: bool = False
     ) -> Path:
         """Where an export goes; raise OutputRefused where it would destroy someone's file."""
+        from ._films import default_destination, files_written
+
         default = default_destination(self.project, self.project.cut_name(cut), fmt)
         target = self.outputs.destination(destination, default)
         for path in files_written(target, fmt):

@@ -15,14 +15,13 @@ import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ._engine import BuildOptions, BuildResult
 from ._errors import (
     BudgetExceeded,
     ExportError,
@@ -33,15 +32,20 @@ from ._errors import (
     UsageError,
 )
 from ._failures import failed_write_message
-from ._graph import render_dot, render_mermaid, render_text
-from ._plan import Plan, ScenePlan
-from ._progress import reporter_for
 from ._providers import REGISTRY
-from ._scaffold import json_schema, scaffold
-from ._studio import Studio, relative
 from ._version import __version__
 from ._vocabulary import EXPORT_FORMATS
 
+if TYPE_CHECKING:
+    from ._engine import BuildOptions, BuildResult
+    from ._plan import Plan, ScenePlan
+    from ._studio import Studio
+
+# Each command imports what only it needs (the project, the build, the exporter, the
+# board) inside its body: `--help` loads no project machinery, and `check`, `plan` and
+# `status` never load HTTP, moviepy or the renderer.
+
+MAX_CONCURRENCY = 500
 EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 1, 2, 130
 
 app = typer.Typer(
@@ -58,6 +62,20 @@ _debug = False
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def _open(project: Path) -> Studio:
+    """The project, loaded and checked (``--help`` and ``--version`` never load it)."""
+    from ._studio import Studio
+
+    return Studio.open(project)
+
+
+def relative(path: Path) -> str:
+    """A path as a writer would type it from here."""
+    from ._studio import relative
+
+    return relative(path)
 
 
 def _spoken(words: Sequence[str]) -> str:
@@ -79,7 +97,9 @@ ProjectOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for programs.")]
 CutOption = Annotated[str | None, typer.Option("--cut", help="A named cut from story.yaml.")]
-ConcurrencyOption = Annotated[int, typer.Option(min=1, max=64, help="Jobs at once.")]
+ConcurrencyOption = Annotated[
+    int, typer.Option(min=1, max=MAX_CONCURRENCY, help="Jobs in flight at once.")
+]
 MaxCostOption = Annotated[
     float | None, typer.Option("--max-cost", min=0, help="Stop before spending more (USD).")
 ]
@@ -194,6 +214,8 @@ def new(
     title: Annotated[str | None, typer.Option(help="The film's title.")] = None,
 ) -> None:
     """Scaffold a project with a commented story.yaml and an assets/ folder; never overwrites."""
+    from ._scaffold import scaffold
+
     made = scaffold(path, title)
     for created in made.created:
         out.print(f"created {relative(created)}")
@@ -209,7 +231,7 @@ def new(
 @handles_errors
 def check(project: ProjectOption = Path(".")) -> None:
     """Validate the project and print every problem, not just the first."""
-    with Studio.open(project) as studio:
+    with _open(project) as studio:
         loaded = studio.project
     scenes, assets = loaded.scenes, loaded.assets
     out.print(f"{relative(loaded.story_path)}: ok ({len(scenes)} scenes, {len(assets)} assets)")
@@ -219,6 +241,8 @@ def check(project: ProjectOption = Path(".")) -> None:
 @handles_errors
 def schema() -> None:
     """Print the JSON Schema of story.yaml, for editors."""
+    from ._scaffold import json_schema
+
     _print_json(json_schema())
 
 
@@ -231,7 +255,9 @@ def graph(
     ] = GraphFormat.text,
 ) -> None:
     """Show the scene graph: which scene needs which."""
-    with Studio.open(project) as studio:
+    from ._graph import render_dot, render_mermaid, render_text
+
+    with _open(project) as studio:
         loaded = studio.project
     renderers = {"text": render_text, "mermaid": render_mermaid, "dot": render_dot}
     out.print(renderers[format.value](loaded.graph, list(loaded.scenes)), markup=False)
@@ -249,7 +275,7 @@ def plan(
     provider: ProviderOption = None,
 ) -> None:
     """Per scene: state, reason, compiled prompt with numbered references, estimated cost."""
-    with Studio.open(project) as studio:
+    with _open(project) as studio:
         result = studio.plan(provider, cut)
     if json_output:
         _print_json(result.as_dict(studio.project))
@@ -298,7 +324,7 @@ def status(
     provider: ProviderOption = None,
 ) -> None:
     """The project at a glance: scenes, states, takes, money spent."""
-    with Studio.open(project) as studio:
+    with _open(project) as studio:
         summary = studio.status(provider)
     if json_output:
         _print_json(summary.as_dict())
@@ -328,7 +354,7 @@ def takes(
     provider: ProviderOption = None,
 ) -> None:
     """The takes of a scene: number, when, cost, which is selected."""
-    with Studio.open(project) as studio:
+    with _open(project) as studio:
         found = studio.takes(scene, provider)
     if json_output:
         _print_json([take.as_dict() for take in found])
@@ -359,7 +385,7 @@ def use(
     provider: ProviderOption = None,
 ) -> None:
     """Select take N of a scene; the scenes downstream become stale."""
-    with Studio.open(project) as studio:
+    with _open(project) as studio:
         chosen = studio.use(scene, take, provider)
         below = sorted(studio.project.graph.downstream(scene))
         states = studio.plan(provider).all_scenes if below else {}
@@ -402,10 +428,12 @@ def build(
     force: ForceOption = False,
 ) -> None:
     """Generate every scene that needs it, then export the film."""
+    from ._engine import BuildOptions
+
     options = BuildOptions(
         concurrency=concurrency, only=only, cut=cut, max_cost=max_cost, resubmit=resubmit
     )
-    with Studio.open(project) as studio:
+    with _open(project) as studio:
         if not no_export:
             studio.output_path(cut, output, force=force)  # a refused -o stops before any spend
         _build_and_export(studio, provider, options, no_export, output, partial, wait, force)
@@ -422,7 +450,9 @@ def regen(
     max_cost: MaxCostOption = None,
 ) -> None:
     """Make a new take of a scene and of everything downstream of it, select them, export."""
-    with Studio.open(project) as studio:
+    from ._engine import BuildOptions
+
+    with _open(project) as studio:
         targets = studio.regen_targets(scene)
         options = BuildOptions(
             concurrency=concurrency, regen=targets, only=sorted(targets), max_cost=max_cost
@@ -440,6 +470,8 @@ def _build_and_export(
     wait: bool,
     force: bool,
 ) -> None:
+    from ._progress import reporter_for
+
     with reporter_for(err, studio.project.title) as reporter:
         result = studio.build(
             provider, options, reporter, wait_for_lock=wait, on_wait=reporter.message
@@ -500,7 +532,7 @@ def export(
     force: ForceOption = False,
 ) -> None:
     """Assemble a film or a timeline from what is cached; never generates."""
-    with Studio.open(project) as studio:
+    with _open(project) as studio:
         _export_and_report(studio, provider, cut, output, format.value, partial, force)
 
 
@@ -520,7 +552,7 @@ def board(
     """Write an HTML storyboard: every scene, its labelled references, its takes, its state."""
     from ._board import write_board
 
-    with Studio.open(project) as studio:
+    with _open(project) as studio:
         page = write_board(studio, output, provider, force)
     out.print(f"board: {relative(page)}")
 

@@ -113,6 +113,19 @@ def test_a_second_build_sends_nothing(small: Path, xai_env: XaiStandin) -> None:
     assert len(xai_env.requests) == before
 
 
+def test_concurrency_bounds_the_jobs_in_flight(
+    make_project: MakeProject, xai_env: XaiStandin
+) -> None:
+    scenes = "".join(f'  - {{id: s{i:02d}, prompt: "shot {i} of the sea"}}\n' for i in range(9))
+    root = make_project(
+        f"storyboard: 1\ntitle: Sea\ndefaults: {{duration: 1}}\nscenes:\n{scenes}", {}
+    )
+    result = build(root, concurrency=3)
+    assert result.ok
+    assert xai_env.counters.generations_accepted == 9
+    assert 1 <= xai_env.counters.max_in_flight <= 3
+
+
 def test_the_film_has_every_scene_in_order_with_sound(small: Path, xai_env: XaiStandin) -> None:
     assert build(small).ok
     studio = Studio.open(small)

@@ -52,7 +52,8 @@ def test_an_old_cache_upgrades_and_keeps_every_take(old_cache: Path) -> None:
         for expected in MANIFEST["takes"]:
             found = {take.take: take for take in store.takes(expected["key"])}
             assert found[expected["take"]].__dict__ == expected
-            scene_takes = store.takes_of_scene(expected["scene_id"], expected["provider"])
+            by_scene = store.snapshot(expected["provider"]).takes_by_scene(expected["provider"])
+            scene_takes = by_scene[expected["scene_id"]]
             assert (expected["key"], expected["take"]) in {(t.key, t.take) for t in scene_takes}
         for selection in MANIFEST["selections"]:
             assert store.selection(selection["key"]) == selection["take"]

@@ -72,12 +72,19 @@ def test_downstream_is_every_descendant() -> None:
     assert FILM.downstream("breakfast") == {"homecoming"}
     assert FILM.downstream("orbit") == set()
     assert FILM.downstream("homecoming") == set()
+    assert [FILM.needed_by_others(s) for s in ("suit-up", "breakfast", "orbit")] == [
+        True,
+        True,
+        False,
+    ]
 
 
 def test_upstream_is_every_ancestor() -> None:
     assert FILM.upstream("homecoming") == {"breakfast", "suit-up", "walkout", "liftoff"}
     assert FILM.direct_upstream("homecoming") == ["breakfast", "liftoff"]
     assert FILM.with_upstream(["liftoff", "orbit"]) == {"liftoff", "walkout", "suit-up", "orbit"}
+    assert FILM.with_upstream(FILM.scene_ids()) == set(FILM.scene_ids())
+    assert FILM.with_upstream([]) == set()
 
 
 def test_a_scene_may_need_a_later_scene() -> None:

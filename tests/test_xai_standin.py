@@ -372,3 +372,14 @@ def test_the_standin_runs_as_a_process(xai_key: str) -> None:
 def test_the_process_refuses_bad_fault_flags() -> None:
     with pytest.raises(RuntimeError, match="did not start"):
         StandinProcess(args=["--outcome", "x=sometimes"])
+
+
+def test_jobs_in_flight_are_counted_until_a_poll_sees_them_finished(
+    standin: XaiStandin, api: httpx.Client
+) -> None:
+    first, second = (create(api).json()["request_id"] for _ in range(2))
+    assert standin.counters.max_in_flight == 2
+    poll_until_finished(api, first)
+    poll_until_finished(api, second)
+    create(api)
+    assert standin.counters.max_in_flight == 2

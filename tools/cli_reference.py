@@ -107,7 +107,7 @@ See [providers.md](providers.md).
 | `XAI_API_KEY` | none | the key for xAI's API (from console.x.ai). Also selects the `xai` provider when nothing else chooses one. It never appears in output, logs, the cache, the lock file or the board. |
 | `XAI_BASE_URL` | `https://api.x.ai/v1` | the API root, for proxies and local test servers. Must be `https://`; plain `http://` is accepted only on a loopback address (`localhost`, `127.0.0.1`, `::1`). |
 | `STORYBOARD_PROVIDER` | none | `xai` or `preview`, used when `--provider` is not given. Any other value is an error (exit 2). |
-| `STORYBOARD_POLL_INTERVAL` | `2` | seconds before the first poll of a job; each later wait is 1.5 times longer, up to `STORYBOARD_POLL_MAX` |
+| `STORYBOARD_POLL_INTERVAL` | `2` | seconds before the first poll of a job; each later wait is 1.5 times longer, up to `STORYBOARD_POLL_MAX`; each is drawn between half its length and all of it, so jobs sent together do not poll together |
 | `STORYBOARD_POLL_MAX` | `15` | the longest wait between two polls, in seconds |
 | `STORYBOARD_JOB_TIMEOUT` | `900` | seconds after which a job that is still pending is given up for this build. It stays recorded, and the next build resumes it (nothing is paid twice). |
 | `STORYBOARD_PRICES` | the built-in table | a JSON object that overrides prices in US dollars per second of video, for estimates and `--max-cost`: `{"grok-imagine-video": 0.07}` (every resolution) or `{"grok-imagine-video-1.5": {"720p": 0.14, "1080p": 0.3}}`. Models and resolutions it does not name keep the built-in price; a price that is not a finite number, zero or more, is refused. |

@@ -6,6 +6,8 @@ storyboard/ and this file. Add a name here only with the reason it is alive.
 
 from vulture.whitelist_utils import Whitelist
 
+import storyboard
+import storyboard._export
 from storyboard import _errors as errors
 from storyboard import _format as format
 from storyboard import _images as images
@@ -47,6 +49,7 @@ server._Handler.do_POST
 server._Handler.log_message
 server._Handler.close_connection
 server._Server.daemon_threads
+server._Server.request_queue_size
 server._Server.handle_error
 unused_parameters.client_address
 unused_parameters.traceback  # of __exit__
@@ -70,3 +73,7 @@ store.Store.frame_of  # only tests use it since plan stopped extracting frames
 
 # The Python API (docs/api.md): async callers await it.
 Studio.abuild
+# PEP 562: Python calls a package's __getattr__ and __dir__ for names imported on first use.
+storyboard.__getattr__
+storyboard.__dir__
+storyboard._export.__getattr__

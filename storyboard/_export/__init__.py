@@ -6,10 +6,28 @@ the soundtrack are ever composed. Timelines (OTIO, FCP 7 XML, CMX 3600 EDL)
 and subtitles describe the same cut for an editor.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .._vocabulary import TIMELINE_FORMATS, TimelineFormat
-from .film import export_film
-from .spec import ExportResult, FilmEntry, FilmSpec
-from .timelines import TIMELINE_SUFFIXES, export_timeline
+
+if TYPE_CHECKING:
+    from .film import export_film
+    from .spec import ExportResult, FilmEntry, FilmSpec
+    from .timelines import TIMELINE_SUFFIXES, export_timeline
+
+_LAZY = {
+    "export_film": "film",
+    "ExportResult": "spec",
+    "FilmEntry": "spec",
+    "FilmSpec": "spec",
+    "TIMELINE_SUFFIXES": "timelines",
+    "export_timeline": "timelines",
+}
+"""Names imported on first use: a module of this package (``files``, say) can be used
+without loading the exporter, its pictures and OpenTimelineIO."""
 
 __all__ = [
     "TIMELINE_FORMATS",
@@ -21,3 +39,12 @@ __all__ = [
     "export_film",
     "export_timeline",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

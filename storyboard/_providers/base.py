@@ -123,6 +123,8 @@ class ProviderSettings:
     poll_interval: float = 2.0
     poll_max: float = 15.0
     job_timeout: float = 900.0
+    concurrency: int = 4
+    """Jobs the build keeps in flight (``--concurrency``): a provider sizes its pools by it."""
 
 
 class Provider(Protocol):

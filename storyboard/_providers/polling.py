@@ -1,10 +1,12 @@
 """Waiting for a provider's job, and the tuning that governs the wait.
 
 :func:`wait_for_job` knows nothing of HTTP: it asks ``provider.poll`` until
-the job is no longer pending, first after ``poll_interval`` seconds, then
-backing off by half each time towards ``poll_max``, and gives up after
-``job_timeout``. :func:`settings_from_env` reads that tuning from the
-``STORYBOARD_POLL_*`` and ``STORYBOARD_JOB_TIMEOUT`` variables (docs: cli.md).
+the job is no longer pending, first after about ``poll_interval`` seconds,
+then backing off by half each time towards ``poll_max``, and gives up after
+``job_timeout``. Each wait is drawn between :data:`JITTER` of its length and
+all of it, so two hundred jobs sent together do not poll in lockstep.
+:func:`settings_from_env` reads that tuning from the ``STORYBOARD_POLL_*``
+and ``STORYBOARD_JOB_TIMEOUT`` variables (docs: cli.md).
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-from collections.abc import Callable, Mapping
+import random
+from collections.abc import Callable, Iterator, Mapping
 
 from .._errors import JobTimeout, UsageError
 from .base import JobState, Pending, Provider, ProviderSettings
 
 BACKOFF = 1.5
 """Each wait between polls is this much longer than the one before, up to ``poll_max``."""
+JITTER = 0.5
+"""The shortest a wait may be drawn, as a fraction of its length."""
 
 ENVIRONMENT = {
     "poll_interval": "STORYBOARD_POLL_INTERVAL",
@@ -42,8 +47,7 @@ async def wait_for_job(
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.job_timeout
-    wait = settings.poll_interval
-    while True:
+    for wait in poll_waits(settings):
         await asyncio.sleep(max(0.0, min(wait, deadline - loop.time())))
         state = await provider.poll(request_id)
         if not isinstance(state, Pending):
@@ -55,6 +59,17 @@ async def wait_for_job(
                 f"job {request_id} was still pending after {settings.job_timeout:g} s"
                 " (STORYBOARD_JOB_TIMEOUT); it stays recorded and the next build resumes it"
             )
+    raise AssertionError("poll_waits never ends")
+
+
+def poll_waits(
+    settings: ProviderSettings, draw: Callable[[float, float], float] = random.uniform
+) -> Iterator[float]:
+    """The waits before each poll: backing off towards ``poll_max``, each drawn by
+    ``draw`` between :data:`JITTER` of its length and all of it."""
+    wait = settings.poll_interval
+    while True:
+        yield draw(wait * JITTER, wait)
         wait = min(wait * BACKOFF, settings.poll_max)
 
 

@@ -81,6 +81,8 @@ UPLOAD_EXPIRES_AFTER = 86_400
 """Seconds an uploaded image is kept (the API allows 3600..2592000)."""
 UPLOAD_REUSE_MARGIN = 3_600.0
 """An uploaded image is not reused in the last hour before it expires."""
+SPARE_CONNECTIONS = 4
+"""Connections in the pool beyond one per job in flight (each job sends one request at a time)."""
 USD_TICKS = 1e10
 """``usage.cost_in_usd_ticks`` per US dollar."""
 MODERATION_CODE = "imagine:content-moderated"
@@ -195,8 +197,10 @@ class XaiProvider:
         self._uploads_unavailable = False
         self._upload_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._retry = retry or RetryPolicy()
+        connections = self.settings.concurrency + SPARE_CONNECTIONS
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             headers={"User-Agent": f"storyboard/{__version__}"},
         )
 

@@ -100,6 +100,7 @@ class FakeApi:
         self._jobs: dict[str, _Job] = {}
         self._files: dict[str, _StoredFile] = {}
         self._idempotent: dict[str, str] = {}
+        self._in_flight: set[str] = set()
         self._lock = threading.Lock()
 
     def handle(self, method: str, path: str, headers: Message, body: bytes | None) -> Reply:
@@ -214,6 +215,8 @@ class FakeApi:
         with self._lock:
             self._jobs[job.id] = job
             self.counters.generations_accepted += 1
+            self._in_flight.add(job.id)
+            self.counters.max_in_flight = max(self.counters.max_in_flight, len(self._in_flight))
         # Render while the job "runs", so the download is only a transfer, as with the real API.
         shape = (job.duration, job.aspect_ratio, job.resolution, job.variant)
         threading.Thread(target=self.clips.clip, args=shape, daemon=True).start()
@@ -293,6 +296,8 @@ class FakeApi:
         elapsed = time.monotonic() - job.started
         if elapsed < self.latency or self.faults.hold_jobs:
             return _pending_reply(job, elapsed / self.latency if self.latency else 0.0)
+        with self._lock:
+            self._in_flight.discard(job.id)
         if job.outcome == "moderated":
             moderation = {"code": MODERATION_CODE, "error": "the video was refused by moderation"}
             return _json_reply(400, {**moderation, **self._usage(job)})

@@ -136,6 +136,8 @@ class Counters:
     polls: int = 0
     downloads: int = 0
     uploads: int = 0
+    max_in_flight: int = 0
+    """The most jobs accepted and not yet seen finished by a poll, at any one time."""
 
 
 @dataclass(frozen=True)

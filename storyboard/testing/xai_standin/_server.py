@@ -81,6 +81,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 512
+    """Hundreds of jobs in flight connect at once; the default backlog of 5 drops them."""
 
     def __init__(self, address: tuple[str, int], api: FakeApi) -> None:
         super().__init__(address, _Handler)

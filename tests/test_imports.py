@@ -1,0 +1,112 @@
+"""Each command loads only what its work needs (targets.md, P11): the quick commands
+never load the HTTP client, the exporter, moviepy or the preview's renderer."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_subprocess import REPO
+
+EXAMPLE = REPO / "projects" / "astronaut-cat"
+NEVER_FOR_QUICK_COMMANDS = (
+    "httpx",
+    "moviepy",
+    "opentimelineio",
+    "numpy",
+    "networkx",
+    "sqlite_utils",
+    "storyboard._providers.xai",
+    "storyboard._providers.preview",
+    "storyboard._export.film",
+    "storyboard._export.timelines",
+    "storyboard._engine",
+)
+"""Modules (and their submodules) that `--version`, `check`, `plan`, `status` and `graph`
+must not import."""
+
+RUN_AND_LIST = """
+import json, runpy, sys
+sys.argv = ["storyboard", *sys.argv[1:]]
+try:
+    runpy.run_module("storyboard", run_name="__main__")
+except SystemExit:
+    pass
+sys.stdout.flush()
+sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+"""
+
+
+def modules_loaded_by(*args: str, cwd: Path = REPO) -> set[str]:
+    """Every module loaded while `storyboard ARGS` ran, in a fresh interpreter."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("XAI_API_KEY", None)
+    ran = subprocess.run(
+        [sys.executable, "-c", RUN_AND_LIST, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    listed = ran.stderr.rsplit("MODULES ", 1)[1]
+    return set(json.loads(listed))
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(
+        module
+        for module in modules
+        if any(module == name or module.startswith(f"{name}.") for name in NEVER_FOR_QUICK_COMMANDS)
+    )
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project, with a cache, so that plan and status read one."""
+    root = tmp_path_factory.mktemp("imports") / "astronaut-cat"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".storyboard", "out"))
+    (root / ".storyboard").mkdir()
+    from storyboard._store import Store
+
+    Store(root / ".storyboard").close()
+    return root
+
+
+def test_version_loads_nothing_but_the_version() -> None:
+    loaded = modules_loaded_by("--version")
+    assert sorted(m for m in loaded if m.startswith("storyboard")) == [
+        "storyboard",
+        "storyboard._errors",
+        "storyboard._version",
+    ]
+    assert "typer" not in loaded and "pydantic" not in loaded
+
+
+def test_help_loads_the_command_line_but_no_project_machinery() -> None:
+    loaded = modules_loaded_by("--help")
+    assert "typer" in loaded
+    assert heavy(loaded) == []
+    assert {"pydantic", "yaml", "PIL", "storyboard._studio"}.isdisjoint(loaded)
+
+
+@pytest.mark.parametrize("command", ["check", "plan", "status", "graph"])
+def test_quick_commands_load_no_http_no_exporter_no_renderer(example: Path, command: str) -> None:
+    assert heavy(modules_loaded_by(command, "-p", os.fspath(example))) == []
+
+
+def test_the_check_holds_the_line_on_a_command_that_needs_them() -> None:
+    """The same listing sees the heavy modules when a command loads them."""
+    loaded = modules_loaded_by("build", "--help")
+    assert "typer" in loaded
+    assert heavy({"httpx._client", "moviepy", "storyboard._export.film"}) == [
+        "httpx._client",
+        "moviepy",
+        "storyboard._export.film",
+    ]
