@@ -51,9 +51,13 @@ from ._request import RequestImage, SceneRequest
 from ._store import Job, Snapshot, Store, Take
 
 LOCK_SAVE_INTERVAL = 1.0
-"""Seconds between two writes of storyboard.lock during a build (and one at its end): a
-build of hundreds of scenes does not rewrite the file hundreds of times. A build killed
-in between loses nothing, since the cache remembers every choice (``selections``)."""
+"""Seconds at least between two writes of storyboard.lock during a build (and one at its
+end): a build of hundreds of scenes does not rewrite the file hundreds of times. A build
+killed in between loses nothing, since the cache remembers every choice."""
+LOCK_SAVE_SHARE = 0.1
+"""The most of a build's time that writing storyboard.lock may take: after a write of
+``t`` seconds the next waits ``t / LOCK_SAVE_SHARE`` at least."""
+
 Outcome = Literal["cached", "generated", "failed", "refused", "skipped", "ambiguous"]
 RESUBMIT_ADVICE = "run `storyboard build --resubmit` to send it again"
 
@@ -159,7 +163,7 @@ class Engine:
         self._requests: dict[str, SceneRequest] = {}
         self._elsewhere: dict[str, Provider | None] = {}
         """The same account at the API bases earlier jobs went to, made when needed."""
-        self._lock_saved_at = -LOCK_SAVE_INTERVAL
+        self._next_lock_save = 0.0
 
     @property
     def cache(self) -> Snapshot:
@@ -271,10 +275,12 @@ class Engine:
             self.store.select(take.key, take.take)
             self.cache.selections[take.key] = take.take
             self.lock.set(self.provider.name, scene_id, chosen)
-            now = asyncio.get_running_loop().time()
-            if now - self._lock_saved_at >= LOCK_SAVE_INTERVAL:
+            clock = asyncio.get_running_loop().time
+            started = clock()
+            if started >= self._next_lock_save:
                 self.lock.save(list(self.project.scenes))
-                self._lock_saved_at = now
+                spent = clock() - started
+                self._next_lock_save = clock() + max(LOCK_SAVE_INTERVAL, spent / LOCK_SAVE_SHARE)
 
     async def _frame_of(self, clip: str) -> str:
         """A clip's last frame, extracted once, off the event loop."""
