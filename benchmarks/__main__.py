@@ -1,7 +1,7 @@
 """Run the benchmarks and gather their figures into docs/benchmarks.md.
 
 python -m benchmarks                 every benchmark (several minutes)
-python -m benchmarks check_plan      only the named ones (startup check_plan build preview export)
+python -m benchmarks check_plan      only the named ones (startup check_plan build many ...)
 python -m benchmarks --collect       only rebuild docs/benchmarks.md from benchmarks/results/
 """
 
@@ -13,7 +13,9 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS
 
-ORDER = ["startup", "check_plan", "build", "preview", "export"]
+ORDER = ["startup", "check_plan", "build", "many", "preview", "export"]
+SECTIONS = ["startup", "check_plan", "scale", "build", "many", "preview", "export"]
+"""The results files (benchmarks/results/NAME.md) in the order the page shows them."""
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 INTRODUCTION = """\
 # Benchmarks
@@ -42,7 +44,7 @@ same script. Benchmarks are not part of the test run; regenerate this page with
 
 def collect() -> Path:
     sections = [INTRODUCTION]
-    for name in ORDER:
+    for name in SECTIONS:
         result = RESULTS / f"{name}.md"
         if result.exists():
             sections.append(result.read_text(encoding="utf-8").strip() + "\n")
