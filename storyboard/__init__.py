@@ -13,6 +13,7 @@ From Python, as from the command line (docs/api.md)::
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,8 +110,8 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'storyboard' has no attribute {name!r}")
+    if module is None:  # the plain lookup, which raises the usual AttributeError
+        return object.__getattribute__(sys.modules[__name__], name)
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

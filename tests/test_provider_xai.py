@@ -45,7 +45,7 @@ from storyboard._providers.base import (
     ProviderSettings,
     VideoRequest,
 )
-from storyboard._providers.polling import settings_from_env, wait_for_job
+from storyboard._providers.polling import JITTER, settings_from_env, wait_for_job
 from storyboard._providers.retries import retry_after
 from storyboard._providers.xai import ApiKey, MemoryUploadMemo, RetryPolicy, XaiProvider
 from storyboard.testing.xai_standin import XaiStandin
@@ -824,8 +824,8 @@ def test_polls_back_off_towards_the_maximum() -> None:
     poll_times = [started, *provider.times]
     waits = [later - earlier for earlier, later in itertools.pairwise(poll_times)]
     assert len(waits) == 5
-    for wait, least in zip(waits, [0.04, 0.06, 0.08, 0.08, 0.08], strict=True):
-        assert wait >= least - 0.005
+    for wait, step in zip(waits, [0.04, 0.06, 0.08, 0.08, 0.08], strict=True):
+        assert wait >= step * JITTER - 0.005  # each wait is drawn in [JITTER x step, step]
 
 
 def test_a_job_pending_too_long_times_out() -> None:

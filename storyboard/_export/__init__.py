@@ -9,6 +9,7 @@ and subtitles describe the same cut for an editor.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from .._vocabulary import TIMELINE_FORMATS, TimelineFormat
@@ -43,8 +44,8 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if module is None:  # the plain lookup, which raises the usual AttributeError
+        return object.__getattribute__(sys.modules[__name__], name)
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
