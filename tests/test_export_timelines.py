@@ -10,7 +10,7 @@ import opentimelineio as otio
 import pytest
 from clips import entry, film_spec, make_clip
 
-from storyboard._errors import MissingClips
+from storyboard._errors import ExportError, MissingClips
 from storyboard._export import TIMELINE_SUFFIXES, FilmSpec, export_timeline
 
 
@@ -111,6 +111,17 @@ def test_srt_timeline_matches_the_film(clips: list[Path], tmp_path: Path) -> Non
     assert path.read_text(encoding="utf-8") == (
         "1\n00:00:03,000 --> 00:00:05,000\nLaunch day.\n\n2\n00:00:07,000 --> 00:00:09,000\nUp.\n"
     )
+
+
+def test_an_edl_at_a_rate_timecode_lacks_is_refused_with_what_to_do(
+    clips: list[Path], tmp_path: Path
+) -> None:
+    entries = [entry("breakfast", clips[0]), entry("walkout", clips[1])]
+    with pytest.raises(ExportError, match=r"no 12 fps: set export\.fps"):
+        export_timeline(film_spec(entries, fps=12), tmp_path / "film.edl", "edl")
+    assert not (tmp_path / "film.edl").exists()
+    otio_file = export_timeline(film_spec(entries, fps=12), tmp_path / "film.otio", "otio")
+    assert otio_file.path.exists()
 
 
 def test_a_missing_clip_is_refused_unless_partial(clips: list[Path], tmp_path: Path) -> None:

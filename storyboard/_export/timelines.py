@@ -42,6 +42,8 @@ TIMELINE_SUFFIXES: dict[str, str] = {fmt: FORMAT_SUFFIXES[fmt] for fmt in TIMELI
 """The file suffix each timeline format is saved with."""
 
 _ADAPTERS: dict[str, str] = {"otio": "otio_json", "fcpxml": "fcp_xml", "edl": "cmx_3600"}
+EDL_FRAME_RATES = (24, 25, 30, 48, 50, 60)
+"""The whole-number frame rates SMPTE timecode counts in: the only ones an EDL can carry."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,12 @@ def export_timeline(
     """Write the cut as a timeline (or as SRT subtitles) at ``destination``."""
     if fmt not in TIMELINE_FORMATS:
         raise ExportError(f"unknown timeline format {fmt!r}")
+    if fmt == "edl" and spec.settings.fps not in EDL_FRAME_RATES:
+        raise ExportError(
+            f"an EDL counts time in SMPTE timecode, which has no {spec.settings.fps} fps: "
+            f"set export.fps in story.yaml to one of {', '.join(map(str, EDL_FRAME_RATES))}, "
+            "or export --format otio or fcpxml, which carry any frame rate"
+        )
     missing = spec.missing
     if missing and not partial:
         raise MissingClips(missing)
