@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -383,3 +384,87 @@ def test_jobs_in_flight_are_counted_until_a_poll_sees_them_finished(
     poll_until_finished(api, second)
     create(api)
     assert standin.counters.max_in_flight == 2
+
+
+def video_uri(standin: XaiStandin, seconds: int) -> str:
+    clip = standin._api.clips.clip(seconds, "16:9", "480p", "abc")
+    return "data:video/mp4;base64," + base64.b64encode(clip.read_bytes()).decode()
+
+
+def test_an_edit_keeps_the_length_and_bills_the_input_seconds(
+    standin: XaiStandin, api: httpx.Client
+) -> None:
+    video = {"url": video_uri(standin, 2)}
+    created = api.post("/videos/edits", json={"prompt": "at night", "video": video})
+    assert created.status_code == 200, created.text
+    done = poll_until_finished(api, created.json()["request_id"])[-1].json()
+    assert done["video"]["duration"] == 2
+    ticks = done["usage"]["cost_in_usd_ticks"]
+    assert 2 * 0.06 * 1e10 <= ticks <= 2.2 * 0.06 * 1e10  # 480p out plus about 2 s in
+    edited = httpx.get(done["video"]["url"]).content
+    assert edited != Path(standin._api.clips.clip(2, "16:9", "480p", "abc")).read_bytes()
+
+
+def test_an_extension_answers_the_whole_video(standin: XaiStandin, api: httpx.Client) -> None:
+    file_id = upload(api, standin._api.clips.clip(2, "16:9", "480p", "abc").read_bytes())
+    body = {"prompt": "she opens the hatch", "video": {"file_id": file_id}, "duration": 3}
+    created = api.post("/videos/extensions", json=body)
+    assert created.status_code == 200, created.text
+    done = poll_until_finished(api, created.json()["request_id"])[-1].json()
+    assert done["video"]["duration"] == 5
+    assert standin.counters.generations_accepted == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "seconds", "fields", "status"),
+    [
+        ("edits", 9, {}, 422),
+        ("extensions", 1, {}, 422),
+        ("extensions", 16, {}, 422),
+        ("extensions", 2, {"duration": 11}, 422),
+        ("extensions", 2, {"duration": 1}, 422),
+        ("extensions", 2, {"duration": "3"}, 400),
+        ("edits", 2, {"model": "grok-imagine-video-1.5"}, 400),
+        ("edits", 2, {"duration": 3}, 400),
+        ("extensions", 2, {"user": "me"}, 400),
+        ("edits", 2, {"aspect_ratio": "16:9"}, 400),
+        ("edits", 2, {"prompt": " "}, 400),
+        ("edits", 2, {"video": {"url": "https://x/a.mp4"}}, 400),
+        ("edits", 2, {"video": {"url": "data:video/mp4;base64,AAAA"}}, 400),
+        ("edits", 2, {"video": {"file_id": "file_nope"}}, 400),
+        ("extensions", 2, {"video": None}, 400),
+    ],
+)
+def test_revisions_outside_the_documented_limits_are_refused(
+    standin: XaiStandin,
+    api: httpx.Client,
+    kind: str,
+    seconds: int,
+    fields: dict[str, Any],
+    status: int,
+) -> None:
+    body = {"prompt": "at night", "video": {"url": video_uri(standin, seconds)}, **fields}
+    answer = api.post(f"/videos/{kind}", json=body)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["error"]["message"]
+    assert standin.counters.generations_accepted == 0
+
+
+def test_a_revision_honours_its_idempotency_key(standin: XaiStandin, api: httpx.Client) -> None:
+    body = {"prompt": "at night", "video": {"url": video_uri(standin, 2)}}
+    headers = {"Idempotency-Key": "step-1"}
+    first = api.post("/videos/edits", json=body, headers=headers).json()["request_id"]
+    again = api.post("/videos/edits", json=body, headers=headers).json()["request_id"]
+    assert first == again
+    assert standin.counters.generations_accepted == 1
+    assert standin.counters.creates == 2
+
+
+def test_moderation_refuses_an_edit_on_the_poll_and_bills_it(
+    standin: XaiStandin, api: httpx.Client
+) -> None:
+    standin.faults.outcomes = {"night": ["moderated"]}
+    body = {"prompt": "at night", "video": {"url": video_uri(standin, 2)}}
+    final = poll_until_finished(api, api.post("/videos/edits", json=body).json()["request_id"])[-1]
+    assert final.status_code == 400
+    assert final.json()["usage"]["cost_in_usd_ticks"] > 0

@@ -5,6 +5,11 @@ enough that the real client runs against it unchanged:
 
 - ``POST /v1/videos/generations`` validates the body like the real API and
   answers ``{"request_id"}``;
+- ``POST /v1/videos/edits`` and ``POST /v1/videos/extensions`` take the
+  video to revise as a ``data:video/mp4;base64,`` URI or a file id, measure
+  it, refuse what the docs refuse (an edit's input over 8.7 s, an extension's
+  outside 2..15 s or adding other than 2..10 s, a model that cannot) and
+  bill the input seconds too; an extension's answer is the whole video;
 - ``GET /v1/videos/{id}`` answers 202 (alternately empty and
   ``{"status": "pending", "progress"}``) for ``latency`` seconds, then 200
   with ``done`` / ``failed`` / ``expired`` / blocked (usage on each that

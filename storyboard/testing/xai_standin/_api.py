@@ -24,8 +24,12 @@ from ..._vocabulary import Mode
 from . import _documented as documented
 from ._clips import ClipMaker
 from ._faults import Counters, Faults, LoggedRequest
+from ._refusal import Refusal
+from ._revisions import JobShape, Revision, check_revision
 
 API_PREFIX = "/v1"
+CREATE_KINDS = frozenset({"generations", "edits", "extensions"})
+"""``POST /videos/<kind>``: every call that starts paid work."""
 GENERATION_FIELDS = frozenset(
     {"model", "prompt", "reference_images", "image", "duration", "aspect_ratio", "resolution"}
 )
@@ -54,16 +58,6 @@ class Reply:
     """Seconds to wait between 4 KiB pieces of the body."""
 
 
-class _Refusal(Exception):
-    """A request the API refuses: HTTP status, message, error code."""
-
-    def __init__(self, status: int, message: str, code: str = "invalid_argument") -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-
-
 @dataclass
 class _Job:
     id: str
@@ -75,6 +69,8 @@ class _Job:
     started: float
     variant: str = ""
     """A digest of the request: like a real model, a different request gives a different clip."""
+    input_seconds: float = 0.0
+    """Seconds of input video (edits and extensions), billed too."""
     polls: int = 0
     downloads: int = 0
     served: int = 0
@@ -82,7 +78,7 @@ class _Job:
 
 @dataclass(frozen=True)
 class _StoredFile:
-    size: int
+    content: bytes
     expires_at: float
 
 
@@ -100,13 +96,15 @@ class FakeApi:
         self._jobs: dict[str, _Job] = {}
         self._files: dict[str, _StoredFile] = {}
         self._idempotent: dict[str, str] = {}
+        self._served_resolutions: dict[str, str] = {}
+        """The resolution of each clip served, by its sha256: a revision keeps it."""
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()
 
     def handle(self, method: str, path: str, headers: Message, body: bytes | None) -> Reply:
         """Answer one request; ``body`` is None when it is over 50 MB (and was not read)."""
         if body is None:
-            return self._error(_Refusal(413, "requests are limited to 50 MB", "too_large"))
+            return self._error(Refusal(413, "requests are limited to 50 MB", "too_large"))
         if path.startswith("/_standin/") and not _VIDEO_PATH.fullmatch(path):
             return self._control(method, path, body)
         time.sleep(self.faults.request_latency)
@@ -137,8 +135,10 @@ class FakeApi:
         return "correct" if secrets.compare_digest(header, f"Bearer {self._key}") else "wrong"
 
     def _route(self, method: str, path: str, headers: Message, body: bytes, auth: str) -> Reply:
-        if method == "POST" and path == f"{API_PREFIX}/videos/generations":
-            return self._create_post(auth, headers, body)
+        if method == "POST" and path.startswith(f"{API_PREFIX}/videos/"):
+            kind = path.removeprefix(f"{API_PREFIX}/videos/")
+            if kind in CREATE_KINDS:
+                return self._create_post(auth, headers, body, kind)
         if method == "POST" and path == f"{API_PREFIX}/files":
             return self._upload_post(auth, headers, body)
         poll = _POLL_PATH.fullmatch(path)
@@ -147,52 +147,52 @@ class FakeApi:
         video = _VIDEO_PATH.fullmatch(path)
         if method == "GET" and video:
             return self._download(video["id"])
-        return self._error(_Refusal(404, f"no such endpoint: {method} {path}", "not_found"))
+        return self._error(Refusal(404, f"no such endpoint: {method} {path}", "not_found"))
 
-    def _create_post(self, auth: str, headers: Message, body: bytes) -> Reply:
+    def _create_post(self, auth: str, headers: Message, body: bytes, kind: str) -> Reply:
         with self._lock:
             self.counters.posts += 1
             self.counters.creates += 1
             number = self.counters.creates
         if _every(number, self.faults.create_500_every):
-            return self._error(_Refusal(500, "the stand-in failed on purpose", "internal_error"))
+            return self._error(Refusal(500, "the stand-in failed on purpose", "internal_error"))
         if _every(number, self.faults.create_429_every):
-            reply = self._error(_Refusal(429, "too many requests", "rate_limited"))
+            reply = self._error(Refusal(429, "too many requests", "rate_limited"))
             reply.headers["Retry-After"] = f"{self.faults.retry_after:g}"
             return reply
-        return self._answer(auth, lambda: self._create(body, headers, number))
+        return self._answer(auth, lambda: self._create(body, headers, number, kind))
 
     def _upload_post(self, auth: str, headers: Message, body: bytes) -> Reply:
         with self._lock:
             self.counters.posts += 1
             number = self.counters.posts - self.counters.creates
         if _every(number, self.faults.upload_500_every):
-            return self._error(_Refusal(500, "the stand-in failed on purpose", "internal_error"))
+            return self._error(Refusal(500, "the stand-in failed on purpose", "internal_error"))
         return self._answer(auth, lambda: self._upload(headers, body))
 
     def _answer(self, auth: str, answer: Callable[[], Reply]) -> Reply:
         try:
             self._authorise(auth)
             return answer()
-        except _Refusal as refusal:
+        except Refusal as refusal:
             return self._error(refusal)
 
     def _authorise(self, auth: str) -> None:
         if auth != "correct":
-            raise _Refusal(401, "Incorrect API key provided", "invalid_api_key")
+            raise Refusal(401, "Incorrect API key provided", "invalid_api_key")
 
-    def _create(self, body: bytes, headers: Message, number: int) -> Reply:
+    def _create(self, body: bytes, headers: Message, number: int, kind: str) -> Reply:
         request = _json_object(body)
-        self._validate_generation(request)
+        shape = self._validated(request, kind)
         key = headers.get("Idempotency-Key")
         with self._lock:
             known = self._idempotent.get(key) if key and self.faults.honour_idempotency else None
-        job_id = known or self._start_job(request)
+        job_id = known or self._start_job(request, shape)
         if key:
             with self._lock:
                 self._idempotent.setdefault(key, job_id)
         if _every(number, self.faults.create_502_every):
-            return self._error(_Refusal(502, "bad gateway", "bad_gateway"))
+            return self._error(Refusal(502, "bad gateway", "bad_gateway"))
         if self.faults.drop_create_response:
             return Reply(200, drop=True)
         time.sleep(self.faults.create_answer_delay)
@@ -200,14 +200,38 @@ class FakeApi:
             job_id = "r" * 100_000
         return _json_reply(200, {"request_id": job_id})
 
-    def _start_job(self, request: dict[str, Any]) -> str:
-        """A new job for a validated request: what the account pays for."""
-        job = _Job(
-            id=secrets.token_hex(12),
+    def _validated(self, request: dict[str, Any], kind: str) -> JobShape:
+        """The job a request makes, once it is checked as its kind of create."""
+        if kind != "generations":
+            revision = cast(Revision, kind)
+            return check_revision(revision, request, self._file_content, self._known_resolution)
+        self._validate_generation(request)
+        return JobShape(
             model=str(request["model"]),
             duration=cast(int, request.get("duration", documented.DEFAULT_DURATION)),
             aspect_ratio=str(request.get("aspect_ratio", documented.DEFAULT_ASPECT_RATIO)),
             resolution=str(request.get("resolution", documented.DEFAULT_RESOLUTION)),
+            input_seconds=0.0,
+        )
+
+    def _file_content(self, file_id: str) -> bytes | None:
+        with self._lock:
+            stored = self._files.get(file_id)
+        return stored.content if stored and stored.expires_at >= time.time() else None
+
+    def _known_resolution(self, sha256: str) -> str | None:
+        with self._lock:
+            return self._served_resolutions.get(sha256)
+
+    def _start_job(self, request: dict[str, Any], shape: JobShape) -> str:
+        """A new job for a validated request: what the account pays for."""
+        job = _Job(
+            id=secrets.token_hex(12),
+            model=shape.model,
+            duration=shape.duration,
+            aspect_ratio=shape.aspect_ratio,
+            resolution=shape.resolution,
+            input_seconds=shape.input_seconds,
             outcome=self._next_outcome(str(request.get("prompt", ""))),
             started=time.monotonic(),
             variant=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:12],
@@ -218,28 +242,28 @@ class FakeApi:
             self._in_flight.add(job.id)
             self.counters.max_in_flight = max(self.counters.max_in_flight, len(self._in_flight))
         # Render while the job "runs", so the download is only a transfer, as with the real API.
-        shape = (job.duration, job.aspect_ratio, job.resolution, job.variant)
-        threading.Thread(target=self.clips.clip, args=shape, daemon=True).start()
+        made = (job.duration, job.aspect_ratio, job.resolution, job.variant)
+        threading.Thread(target=self.clips.clip, args=made, daemon=True).start()
         return job.id
 
     def _validate_generation(self, request: dict[str, Any]) -> None:
         unknown = sorted(set(request) - GENERATION_FIELDS)
         if unknown:
-            raise _Refusal(400, f"Argument not supported: {', '.join(unknown)}")
+            raise Refusal(400, f"Argument not supported: {', '.join(unknown)}")
         model = request.get("model")
         if not isinstance(model, str):
-            raise _Refusal(400, "model is required")
+            raise Refusal(400, "model is required")
         if model not in documented.MODELS:
-            raise _Refusal(404, f"The model {model} does not exist", "model_not_found")
+            raise Refusal(404, f"The model {model} does not exist", "model_not_found")
         if "reference_images" in request and "image" in request:
-            raise _Refusal(400, "reference_images and image cannot be used together")
+            raise Refusal(400, "reference_images and image cannot be used together")
         mode = _mode_of(request)
         self._validate_images(request, mode)
         prompt = request.get("prompt")
         if mode != "image" and (not isinstance(prompt, str) or not prompt.strip()):
-            raise _Refusal(400, "prompt is required")
+            raise Refusal(400, "prompt is required")
         if prompt is not None and not isinstance(prompt, str):
-            raise _Refusal(400, "prompt must be a string")
+            raise Refusal(400, "prompt must be a string")
         _validate_shape(request, model, mode)
 
     def _validate_images(self, request: dict[str, Any], mode: Mode) -> None:
@@ -249,9 +273,9 @@ class FakeApi:
             return
         references = request["reference_images"]
         if not isinstance(references, list) or not references:
-            raise _Refusal(400, "reference_images must be a non-empty list")
+            raise Refusal(400, "reference_images must be a non-empty list")
         if len(references) > documented.MAX_REFERENCE_IMAGES:
-            raise _Refusal(
+            raise Refusal(
                 400, f"at most {documented.MAX_REFERENCE_IMAGES} reference_images are allowed"
             )
         for index, entry in enumerate(references):
@@ -259,17 +283,17 @@ class FakeApi:
 
     def _validate_image_entry(self, entry: object, where: str) -> None:
         if not isinstance(entry, dict) or len(entry) != 1 or not {"url", "file_id"} & set(entry):
-            raise _Refusal(400, f"{where} must have exactly one of url and file_id")
+            raise Refusal(400, f"{where} must have exactly one of url and file_id")
         if "file_id" in entry:
             stored = (
                 self._files.get(entry["file_id"]) if isinstance(entry["file_id"], str) else None
             )
             if stored is None or stored.expires_at < time.time():
-                raise _Refusal(400, f"{where}: file {entry['file_id']!r} not found")
+                raise Refusal(400, f"{where}: file {entry['file_id']!r} not found")
             return
         url = entry["url"]
         if not isinstance(url, str) or not (url.startswith("https://") or _DATA_URI.fullmatch(url)):
-            raise _Refusal(400, f"{where}.url must be https or a PNG, JPEG or WebP data URI")
+            raise Refusal(400, f"{where}.url must be https or a PNG, JPEG or WebP data URI")
 
     def _next_outcome(self, prompt: str) -> str:
         with self._lock:
@@ -285,14 +309,14 @@ class FakeApi:
             job = self._jobs.get(request_id)
         if _every(number, self.faults.poll_error_every):
             if (number // self.faults.poll_error_every) % 2:
-                return self._error(_Refusal(503, "service unavailable", "service_unavailable"))
-            return self._error(_Refusal(502, "bad gateway", "bad_gateway"))
+                return self._error(Refusal(503, "service unavailable", "service_unavailable"))
+            return self._error(Refusal(502, "bad gateway", "bad_gateway"))
         try:
             self._authorise(auth)
-        except _Refusal as refusal:
+        except Refusal as refusal:
             return self._error(refusal)
         if job is None:
-            return self._error(_Refusal(404, f"no such request: {request_id}", "not_found"))
+            return self._error(Refusal(404, f"no such request: {request_id}", "not_found"))
         elapsed = time.monotonic() - job.started
         if elapsed < self.latency or self.faults.hold_jobs:
             return _pending_reply(job, elapsed / self.latency if self.latency else 0.0)
@@ -307,6 +331,7 @@ class FakeApi:
         if not self.faults.report_usage:
             return {}
         ticks = documented.cost_in_ticks(job.model, job.resolution, job.duration)
+        ticks += documented.input_ticks(job.input_seconds)
         return {"usage": {"cost_in_usd_ticks": ticks}}
 
     def _finished_body(self, job: _Job) -> dict[str, object]:
@@ -332,10 +357,10 @@ class FakeApi:
             job = self._jobs.get(request_id)
             finished = job is not None and time.monotonic() - job.started >= self.latency
             if job is None or not finished or job.outcome != "done":
-                return self._error(_Refusal(404, "no such video", "not_found"))
+                return self._error(Refusal(404, "no such video", "not_found"))
             job.downloads += 1
             if self.faults.video_403_first and job.downloads == 1:
-                return self._error(_Refusal(403, "the link has expired", "forbidden"))
+                return self._error(Refusal(403, "the link has expired", "forbidden"))
             if self.faults.redirect_video_to_http:
                 return Reply(302, headers={"Location": HTTP_VIDEO_ELSEWHERE})
             job.served += 1
@@ -343,6 +368,8 @@ class FakeApi:
         content = self.clips.clip(
             job.duration, job.aspect_ratio, job.resolution, job.variant
         ).read_bytes()
+        with self._lock:
+            self._served_resolutions[hashlib.sha256(content).hexdigest()] = job.resolution
         cut_at = len(content) // 2 if first and self.faults.truncate_first_download else None
         return Reply(
             200,
@@ -355,15 +382,15 @@ class FakeApi:
 
     def _upload(self, headers: Message, body: bytes) -> Reply:
         if self.faults.uploads_unavailable:
-            raise _Refusal(404, "Not Found", "not_found")
+            raise Refusal(404, "Not Found", "not_found")
         parts = {part.name: part for part in _multipart_fields(headers, body)}
         names = list(parts)
         if "file" not in parts:
-            raise _Refusal(400, "the file field is missing")
+            raise Refusal(400, "the file field is missing")
         if "expires_after" in parts and names.index("expires_after") > names.index("file"):
-            raise _Refusal(400, "expires_after must come before file")
+            raise Refusal(400, "expires_after must come before file")
         lifetime = _expires_after(parts.get("expires_after"))
-        stored = _StoredFile(size=len(parts["file"].content), expires_at=time.time() + lifetime)
+        stored = _StoredFile(parts["file"].content, expires_at=time.time() + lifetime)
         # Named by content, so every run of a test sends the same bodies and gets the same clips.
         file_id = f"file_{hashlib.sha256(parts['file'].content).hexdigest()[:24]}"
         with self._lock:
@@ -374,14 +401,14 @@ class FakeApi:
             {
                 "id": file_id,
                 "object": "file",
-                "bytes": stored.size,
+                "bytes": len(stored.content),
                 "created_at": int(time.time()),
                 "expires_at": int(stored.expires_at),
                 "filename": parts["file"].filename or "upload",
             },
         )
 
-    def _error(self, refusal: _Refusal) -> Reply:
+    def _error(self, refusal: Refusal) -> Reply:
         if self.faults.huge_error_body:
             refusal.message = refusal.message + " " + "x" * (1 << 20)
         body: dict[str, object]
@@ -402,7 +429,7 @@ class FakeApi:
         if method == "POST" and path == "/_standin/faults":
             try:
                 self.faults.apply(_json_object(body))
-            except (ValueError, _Refusal) as problem:
+            except (ValueError, Refusal) as problem:
                 return _json_reply(400, {"error": str(problem)})
             return _json_reply(200, asdict(self.faults))
         if method == "POST" and path == "/_standin/forget-files":
@@ -428,20 +455,20 @@ def _mode_of(request: Mapping[str, object]) -> Mode:
 def _validate_shape(request: Mapping[str, object], model: str, mode: Mode) -> None:
     limits = documented.MODES.get((model, mode))
     if limits is None:
-        raise _Refusal(400, f"{model} does not support {mode}-to-video")
+        raise Refusal(400, f"{model} does not support {mode}-to-video")
     duration = request.get("duration", documented.DEFAULT_DURATION)
     if not isinstance(duration, int) or isinstance(duration, bool):
-        raise _Refusal(400, "duration must be an integer number of seconds")
+        raise Refusal(400, "duration must be an integer number of seconds")
     if duration not in limits.seconds:
         low, high = limits.seconds[0], limits.seconds[-1]
-        raise _Refusal(422, f"duration must be {low}..{high} s for {mode}")
+        raise Refusal(422, f"duration must be {low}..{high} s for {mode}")
     if request.get("aspect_ratio", documented.DEFAULT_ASPECT_RATIO) not in documented.ASPECT_RATIOS:
         ratios = ", ".join(sorted(documented.ASPECT_RATIOS))
-        raise _Refusal(422, f"aspect_ratio must be one of {ratios}")
+        raise Refusal(422, f"aspect_ratio must be one of {ratios}")
     resolution = request.get("resolution", documented.DEFAULT_RESOLUTION)
     if resolution not in limits.resolutions:
         allowed = ", ".join(sorted(limits.resolutions))
-        raise _Refusal(422, f"{model} renders {mode}-to-video at {allowed} only")
+        raise Refusal(422, f"{model} renders {mode}-to-video at {allowed} only")
 
 
 def _pending_reply(job: _Job, fraction: float) -> Reply:
@@ -455,9 +482,9 @@ def _json_object(body: bytes) -> dict[str, Any]:
     try:
         value = json.loads(body or b"null")
     except ValueError as problem:
-        raise _Refusal(400, f"the body is not JSON: {problem}") from problem
+        raise Refusal(400, f"the body is not JSON: {problem}") from problem
     if not isinstance(value, dict):
-        raise _Refusal(400, "the body must be a JSON object")
+        raise Refusal(400, "the body must be a JSON object")
     return value
 
 
@@ -476,12 +503,12 @@ def _multipart_fields(headers: Message, body: bytes) -> list[_Part]:
     """The parts of a multipart/form-data body, in order."""
     content_type = headers.get("Content-Type", "")
     if not content_type.startswith("multipart/form-data"):
-        raise _Refusal(415, "uploads must be multipart/form-data", "unsupported_media_type")
+        raise Refusal(415, "uploads must be multipart/form-data", "unsupported_media_type")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + body
     )
     if not message.is_multipart():
-        raise _Refusal(400, "the multipart body cannot be read")
+        raise Refusal(400, "the multipart body cannot be read")
     parts: list[_Part] = []
     for part in message.get_payload():
         assert isinstance(part, Message)
@@ -498,10 +525,10 @@ def _expires_after(part: _Part | None) -> int:
     try:
         seconds = int(part.content)
     except ValueError as problem:
-        raise _Refusal(400, "expires_after must be a whole number of seconds") from problem
+        raise Refusal(400, "expires_after must be a whole number of seconds") from problem
     low, high = EXPIRES_AFTER_RANGE
     if not low <= seconds <= high:
-        raise _Refusal(400, f"expires_after must be {low}..{high} seconds")
+        raise Refusal(400, f"expires_after must be {low}..{high} seconds")
     return seconds
 
 
@@ -515,7 +542,7 @@ def _logged_body(headers: Message, body: bytes) -> object:
     if content_type.startswith("multipart/form-data"):
         try:
             names = [part.name for part in _multipart_fields(headers, body)]
-        except _Refusal:
+        except Refusal:
             names = []
         return {"fields": names, "bytes": len(body)}
     return None

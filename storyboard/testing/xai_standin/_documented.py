@@ -56,3 +56,22 @@ USD_PER_SECOND: dict[tuple[str, str], float] = {
 
 def cost_in_ticks(model: str, resolution: str, seconds: int) -> int:
     return round(USD_PER_SECOND.get((model, resolution), 0.05) * seconds * USD_TICKS)
+
+
+# Edits and extensions (docs.x.ai "Video edits" and "Video extensions", REST figures).
+REVISION_MODELS = frozenset({"grok-imagine-video"})
+"""Whether grok-imagine-video-1.5 can edit or extend is disputed: the docs say no."""
+EDIT_FIELDS = frozenset({"prompt", "video", "model", "user"})
+EXTENSION_FIELDS = frozenset({"prompt", "video", "duration", "model"})
+EDIT_MAX_INPUT_SECONDS = 8.7
+EXTENSION_INPUT_SECONDS = (2.0, 15.0)
+EXTENSION_ADDED_SECONDS = range(2, 11)
+EXTENSION_DEFAULT_DURATION = 6
+REVISION_RESOLUTIONS = ("480p", "720p")
+"""The output keeps the input's resolution, capped at 720p."""
+USD_PER_INPUT_SECOND = 0.01
+
+
+def input_ticks(seconds: float) -> int:
+    """What the seconds of an input video are billed, in ticks."""
+    return round(USD_PER_INPUT_SECOND * seconds * USD_TICKS)

@@ -28,7 +28,8 @@ class Faults:
     """Trouble the stand-in makes on purpose; change any field while it runs.
 
     Counts are "every Nth", 0 meaning never, and each kind of request counts
-    its own: creates (``POST /videos/generations``), uploads and polls. A
+    its own: creates (``POST /videos/generations``, ``/edits``, ``/extensions``),
+    uploads and polls. A
     create that is both a 500 and a 429 is a 500. ``outcomes`` maps a prompt
     substring to outcomes consumed one per accepted submission whose prompt
     contains it (``done``, ``expired``, ``blocked`` (``respect_moderation``
