@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ._errors import Problem
+from ._fitting import Shape, differs, fit_words, ratio_shape
 from ._format import NAME_PATTERN, Scene, Story
 from ._images import CheckedImage
 from ._limits import MODELS, ModelLimits
 from ._loader import PathKey, Positions
 from ._mentions import Mention, split_mentions
 from ._request import RequestImage, SceneRequest
-from ._vocabulary import Mode
+from ._vocabulary import Fit, Mode
 
 WRITTEN_IMAGE_TAG = re.compile(r"<\s*image_\s*\d+\s*>", re.IGNORECASE)
 """A reference tag typed by the writer: only the compiler may write these."""
@@ -57,10 +58,15 @@ class Reference:
 
 @dataclass(frozen=True)
 class StartFrame:
-    """The first frame of an image-to-video scene: another scene's last frame or an image."""
+    """The first frame of an image-to-video scene: another scene's last frame or an image.
+
+    ``shape`` is what it is expected to be: the image's size, or the aspect ratio of the
+    scene it comes from; None for an image behind a URL, which is sent as it is.
+    """
 
     scene: str | None = None
     image: CheckedImage | None = None
+    shape: Shape | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,26 @@ class CompiledScene:
     start: StartFrame | None
     caption: str | None
     depends_on: tuple[str, ...]
+    fit: Fit = "crop"
+    """How a start frame of another shape is fitted (the writer's `fit`)."""
+
+    @property
+    def start_fit(self) -> str | None:
+        """What fitting will do to the start frame, in words; None when nothing."""
+        if self.start is None:
+            return None
+        if self.start.shape is None:
+            return (
+                "start image behind a URL: sent as it is, so xAI stretches it to "
+                f"{self.aspect_ratio} if its shape differs (use a local file to have it fitted)"
+            )
+        return fit_words(self.start.shape, self.aspect_ratio, self.fit)
+
+    @property
+    def fits_start(self) -> bool:
+        """Whether the start frame is expected to need fitting (so ``fit`` is in the key)."""
+        shape = self.start.shape if self.start is not None else None
+        return shape is not None and differs(shape, self.aspect_ratio)
 
     def request(self, frames: Mapping[str, str]) -> SceneRequest | None:
         """What this scene asks for, or None while an upstream scene has no chosen frame.
@@ -109,6 +135,7 @@ class CompiledScene:
             duration=self.duration,
             aspect_ratio=self.aspect_ratio,
             resolution=self.resolution,
+            fit=self.fit if self.fits_start else "crop",
             label=self.id,
         )
 
@@ -161,6 +188,12 @@ class SceneCompiler:
                 f'scene "{scene.id}" starts from a frame, so its prompt cannot mention images '
                 "(image-to-video takes no references): remove the mentions or the `start`",
             )
+        if scene.fit is not None and scene.start is None:
+            self._report(
+                (*path, "fit"),
+                f'scene "{scene.id}" has no `start`, so `fit` has nothing to fit: remove it '
+                "(it says how a start frame of another shape is fitted)",
+            )
         # the mode follows from what the writer wrote, even where an image is broken,
         # so that the limits checked are the scene's own
         mode: Mode = "image" if scene.start is not None else "reference" if references else "text"
@@ -188,6 +221,7 @@ class SceneCompiler:
             start=start,
             caption=scene.caption,
             depends_on=tuple(dict.fromkeys(depends_on)),
+            fit=scene.fit or self.story.defaults.fit,
         )
 
     def _report(self, path: PathKey, message: str) -> None:
@@ -328,7 +362,9 @@ class SceneCompiler:
         start = scene.start or ""
         start_path = (*path, "start")
         if start in self.scene_ids:
-            return StartFrame(scene=start)
+            upstream = next(s for s in self.story.scenes if s.id == start)
+            ratio = upstream.aspect_ratio or self.story.defaults.aspect_ratio
+            return StartFrame(scene=start, shape=ratio_shape(ratio))
         if re.fullmatch(NAME_PATTERN, start) and "." not in start:
             self._report(
                 start_path,
@@ -337,7 +373,10 @@ class SceneCompiler:
             )
             return None
         image = self.resolve_image(start, start_path)
-        return StartFrame(image=image) if image else None
+        if image is None:
+            return None
+        shape = (image.width, image.height) if image.width and image.height else None
+        return StartFrame(image=image, shape=shape)
 
     def _settings(
         self, scene: Scene, path: PathKey, mode: Mode, limits: ModelLimits | None

@@ -11,6 +11,7 @@ never sent again. The engine knows nothing of HTTP.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from ._errors import (
     VideoGone,
 )
 from ._fileops import sha256_file
+from ._fitting import fitted_copy
+from ._images import PREPARED_DIR
 from ._limits import check_price_overrides, max_clip_bytes, reserve_cost
 from ._lockfile import LockFile, Selection
 from ._media import extract_last_frame
@@ -41,6 +44,7 @@ from ._providers.base import (
     Done,
     Expired,
     Failed,
+    ImageInput,
     Provider,
     ProviderSettings,
     VideoRequest,
@@ -545,7 +549,15 @@ class Engine:
                 return self.store.frame_path(image.sha256)
             return self.project.images.prepare(found) or found.source
 
-        return VideoRequest.of(request, place)
+        video = VideoRequest.of(request, place)
+        start = video.start_image
+        if start is None or start.path is None:
+            return video
+        path, sha256 = fitted_copy(
+            start.path, scene.aspect_ratio, scene.fit, self.project.cache_dir / PREPARED_DIR
+        )
+        fitted = ImageInput(sha256=sha256, label=start.label, path=path)
+        return dataclasses.replace(video, start_image=fitted)
 
 
 def _elsewhere_message(job: Job) -> str:

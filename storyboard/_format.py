@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 
-from ._vocabulary import AspectRatio, Resolution
+from ._vocabulary import AspectRatio, Fit, Resolution
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
@@ -33,6 +33,7 @@ class Defaults(_Strict):
     duration: StrictInt = Field(default=6, ge=1)
     aspect_ratio: AspectRatio = "16:9"
     resolution: Resolution = "720p"
+    fit: Fit = "crop"
 
 
 class Asset(_Strict):
@@ -54,6 +55,7 @@ class Scene(_Strict):
     resolution: Resolution | None = None
     model: str | None = None
     start: str | None = Field(default=None, min_length=1)
+    fit: Fit | None = None
     caption: str | None = None
     notes: str | None = None
 

@@ -496,11 +496,16 @@ def _prepared_bytes(data: bytes, name: str) -> tuple[bytes, str]:
     """The bytes to send and their extension: upright, fitted, at most MAX_PREPARED_BYTES."""
     with _decoding(name), _open_image(data, name) as image:
         image.draft(None, _fitted_size(image.size))  # JPEG: decode at a smaller scale
-        upright = ImageOps.exif_transpose(image)
-        fitted = _fitted_size(upright.size)
-        if upright.size != fitted:
-            upright = upright.resize(fitted, Image.Resampling.LANCZOS)
-        return _encode_within_limit(_as_rgb_or_rgba(upright), name)
+        return sendable_bytes(ImageOps.exif_transpose(image), name)
+
+
+def sendable_bytes(picture: Image.Image, name: str) -> tuple[bytes, str]:
+    """An upright picture as it is sent, and its extension: longest side at most MAX_SIDE,
+    PNG or JPEG, at most MAX_PREPARED_BYTES."""
+    fitted = _fitted_size(picture.size)
+    if picture.size != fitted:
+        picture = picture.resize(fitted, Image.Resampling.LANCZOS)
+    return _encode_within_limit(_as_rgb_or_rgba(picture), name)
 
 
 def _fitted_size(size: tuple[int, int]) -> tuple[int, int]:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from ._compiler import CompiledScene
 from ._fileops import sha256_file
+from ._fitting import shape_name
 from ._lockfile import LockFile
 from ._media import extract_last_frame
 from ._project import Project
@@ -66,6 +67,13 @@ class ScenePlan:
                 start = {"scene": scene.start.scene}
             elif scene.start.image:
                 start = {"source": scene.start.image.source, "sha256": scene.start.image.sha256}
+            shape = scene.start.shape
+            start = {
+                **(start or {}),
+                "shape": shape_name(shape) if shape else None,
+                "fit": scene.fit if scene.fits_start else None,
+                "fitting": scene.start_fit,
+            }
         return {
             "id": scene.id,
             "title": scene.title,

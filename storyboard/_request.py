@@ -3,7 +3,8 @@
 A :class:`SceneRequest` holds everything that decides a scene's clip: mode,
 model, compiled prompt, the reference images by content hash (for a scene
 mention: the hash of that scene's chosen last frame), the start frame's hash,
-duration, aspect ratio and resolution. The compiler builds it
+duration, aspect ratio, resolution, and how a start frame of another shape is
+fitted. The compiler builds it
 (:meth:`storyboard._compiler.CompiledScene.request`); the request a provider
 is handed is derived from it, and so is everything below:
 
@@ -26,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
-from ._vocabulary import Mode
+from ._vocabulary import Fit, Mode
 
 RECIPE_VERSION = 1
 """Bump when the way clips are made changes, so old clips stop matching."""
@@ -70,6 +71,9 @@ class SceneRequest:
     duration: int
     aspect_ratio: str
     resolution: str
+    fit: Fit = "crop"
+    """How a start frame of another shape is fitted; set only when the compiler expects
+    one (:mod:`storyboard._fitting`)."""
     label: str = field(default="", metadata={NOT_SENT: True})
     """The scene id: what the job is called for people (the preview draws it)."""
 
@@ -151,6 +155,7 @@ CHANGE_WORDS: dict[str, Callable[[object, object], str]] = {
     "prompt": lambda old, new: "prompt changed",
     "references": _reference_change,
     "start": lambda old, new: "start frame changed",
+    "fit": lambda old, new: f"start frame fit changed: {old or 'crop'} -> {new or 'crop'}",
 }
 """Record fields a writer knows by other words; every other field is a setting, named as
 it is."""

@@ -286,13 +286,28 @@ class Store:
         where = "status != 'submitting'" + (" AND provider = ?" if provider else "")
         return self.db.table("jobs").count_where(where, [provider] if provider else [])
 
-    def spent_usd(self, provider: str | None = None) -> float:
+    def spent_usd(self, provider: str | None = None, *, estimated_only: bool = False) -> float:
+        """What every job cost (of ``provider``, if named); with ``estimated_only``, only
+        the costs priced from the table because the API reported none."""
+        conditions = ["provider = ?"] if provider else []
+        if estimated_only:
+            conditions.append("cost_estimated = 1")
         (row,) = self.db.table("jobs").rows_where(
-            "provider = ?" if provider else None,
+            " AND ".join(conditions) or None,
             [provider] if provider else [],
             select="COALESCE(SUM(cost_usd), 0) AS spent",
         )
         return round(float(row["spent"]), 4)
+
+    def estimated_take_costs(self, provider: str) -> dict[str, float]:
+        """Per scene, what its takes by ``provider`` cost that was priced from the table."""
+        rows = self.db.execute(
+            "SELECT takes.scene_id, SUM(takes.cost_usd) FROM takes"
+            " JOIN jobs ON jobs.id = takes.job_id"
+            " WHERE takes.provider = ? AND jobs.cost_estimated = 1 GROUP BY takes.scene_id",
+            [provider],
+        )
+        return {scene_id: round(float(cost), 4) for scene_id, cost in rows}
 
     # -- takes ----------------------------------------------------------------
 

@@ -72,6 +72,8 @@ class SceneStatus:
     """How many takes the scene's current key has."""
     cost_usd: float
     """What every take of the scene made with this provider cost."""
+    estimated_usd: float
+    """Of ``cost_usd``, what is an estimate from the price table (the API reported no cost)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The scene as ``storyboard status --json`` prints it."""
@@ -86,6 +88,9 @@ class Status:
     provider: str
     spent_usd: float
     """Everything the cache records as spent, with every provider."""
+    estimated_usd: float
+    """Of ``spent_usd``, what is an estimate from the price table: jobs whose cost the API
+    did not report (an ambiguous create, a job that ended without usage)."""
     scenes: tuple[SceneStatus, ...]
     """In the story's order."""
 
@@ -174,6 +179,7 @@ class Studio:
         plan = planner.plan()
         store = self.existing_store
         made = planner.cache.takes_by_scene(name) if planner.cache is not None else {}
+        estimated = store.estimated_take_costs(name) if store else {}
         scenes = []
         for scene_id in [s for s in self.project.scenes if s in plan.all_scenes]:
             scene_plan = plan.all_scenes[scene_id]
@@ -186,10 +192,12 @@ class Studio:
                     take=scene_plan.take.take if scene_plan.take else None,
                     takes=len(scene_plan.takes),
                     cost_usd=float(round(sum(t.cost_usd for t in takes), 4)),
+                    estimated_usd=estimated.get(scene_id, 0.0),
                 )
             )
         spent = store.spent_usd() if store else 0.0
-        return Status(self.project.title, plan.provider, spent, tuple(scenes))
+        spent_estimated = store.spent_usd(estimated_only=True) if store else 0.0
+        return Status(self.project.title, plan.provider, spent, spent_estimated, tuple(scenes))
 
     def takes(self, scene_id: str, provider: str | None = None) -> list[TakeInfo]:
         """The takes of a scene's current key, oldest first, marking the selected one."""

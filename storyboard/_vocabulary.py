@@ -15,6 +15,9 @@ Mode = Literal["reference", "image", "text"]
 AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3"]
 ASPECT_RATIOS: tuple[AspectRatio, ...] = get_args(AspectRatio)
 
+Fit = Literal["crop", "pad"]
+"""How a start frame of another shape is fitted to its scene's: cropped or padded."""
+
 Resolution = Literal["480p", "720p", "1080p"]
 RESOLUTION_HEIGHTS: dict[str, int] = {"480p": 480, "720p": 720, "1080p": 1080}
 """Each resolution and its pixel count on the frame's shorter side."""

@@ -7,6 +7,7 @@ endpoints. :mod:`.server` puts it behind HTTP.
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
 import hashlib
@@ -128,6 +129,17 @@ class FakeApi:
         with self._lock:
             self.counters = Counters()
             self.log.clear()
+
+    def image_bytes(self, entry: Mapping[str, object]) -> bytes:
+        """The bytes of an image entry a create sent (``{"file_id"}`` of a file this API
+        holds, or ``{"url"}`` with a data URI), as the API would read them."""
+        file_id, url = entry.get("file_id"), entry.get("url")
+        content = self._file_content(file_id) if isinstance(file_id, str) else None
+        if content is not None:
+            return content
+        if isinstance(url, str) and _DATA_URI.fullmatch(url):
+            return base64.b64decode(url.partition(",")[2])
+        raise ValueError(f"the stand-in holds no bytes for {entry!r}")
 
     def _auth_status(self, header: str | None) -> str:
         if header is None:

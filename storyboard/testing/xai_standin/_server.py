@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -157,6 +158,10 @@ class XaiStandin:
 
     def reset(self) -> None:
         self._api.reset()
+
+    def image_bytes(self, entry: Mapping[str, object]) -> bytes:
+        """The bytes of an image entry in a logged create (an uploaded file or a data URI)."""
+        return self._api.image_bytes(entry)
 
     def forget_files(self) -> None:
         """Forget every uploaded file id, as the API does when files expire."""
