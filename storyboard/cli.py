@@ -314,6 +314,8 @@ def _print_scene_plan(scene_plan: ScenePlan) -> None:
         image = scene.start.image
         source = f"last frame of {scene.start.scene}" if scene.start.scene else ""
         out.print(f"  [bold]start[/] {escape(source or (image.source if image else ''))}")
+        if scene.start_fit:
+            out.print(f"  {escape(scene.start_fit)}")
 
 
 @app.command()
@@ -338,11 +340,18 @@ def status(
             scene.state,
             str(scene.take or "-"),
             str(scene.takes),
-            f"${scene.cost_usd:.2f}",
+            f"${scene.cost_usd:.2f}" + ("*" if scene.estimated_usd else ""),
             escape(scene.reason),
         )
     out.print(table)
-    out.print(f"spent so far: ${summary.spent_usd:.2f}")
+    out.print(f"spent so far: ${summary.spent_usd:.2f}", end="")
+    if summary.estimated_usd:
+        out.print(
+            f", of which ${summary.estimated_usd:.2f} is estimated (*): the API reported no "
+            "cost for those jobs, so the price table's is counted"
+        )
+    else:
+        out.print()
 
 
 @app.command()

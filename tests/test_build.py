@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import MakeProject
 from PIL import Image
+from typer.testing import CliRunner
 
-from storyboard._engine import BuildOptions, BuildResult
+from storyboard._engine import BuildOptions, BuildResult, Engine
 from storyboard._errors import BudgetExceeded, UsageError
 from storyboard._export import ExportResult
 from storyboard._media import ffmpeg_exe, probe
+from storyboard._providers.base import ProviderSettings
+from storyboard._providers.retries import RetryPolicy
+from storyboard._providers.xai import XaiProvider
 from storyboard._store import Store
 from storyboard._studio import Studio
+from storyboard.cli import app
 from storyboard.testing.xai_standin import Faults, XaiStandin
 
 pytestmark = pytest.mark.slow  # whole builds against the stand-in, most of them exporting a film
@@ -233,6 +240,34 @@ def test_an_ambiguous_submission_is_not_resent_blindly(
     assert xai_env.counters.creates == 2
 
 
+def test_a_job_whose_polls_keep_failing_is_resumed_never_resent(
+    small: Path,
+    xai_env: XaiStandin,
+    make_xai_provider: Callable[..., XaiProvider],
+    fast_settings: ProviderSettings,
+) -> None:
+    xai_env.faults = Faults(poll_error_every=1)
+
+    async def build_with_few_retries() -> BuildResult:
+        with Studio.open(small) as studio:
+            retry = RetryPolicy(base=0.001, cap=0.002, max_attempts=3)
+            salt = studio.store.key_salt()
+            async with make_xai_provider(retry=retry, key_salt=salt) as provider:
+                options = BuildOptions(only=["orbit"])
+                engine = Engine(
+                    studio.project, studio.store, studio.lock, provider, fast_settings, options
+                )
+                return await engine.run()
+
+    first = asyncio.run(build_with_few_retries())
+    assert first.results["orbit"].outcome == "failed"
+    assert "the next build resumes it" in first.results["orbit"].message
+    xai_env.faults = Faults()
+    again = build(small, only=["orbit"])
+    assert again.results["orbit"].outcome == "generated", again.results
+    assert xai_env.counters.generations_accepted == 1
+
+
 def test_only_builds_a_scene_and_what_it_needs(small: Path, xai_env: XaiStandin) -> None:
     result = build(small, only=["walkout"])
     assert set(result.results) == {"breakfast", "walkout"}
@@ -398,6 +433,27 @@ def test_a_job_without_usage_records_the_estimate_and_says_so(
     assert result.ok
     assert job_costs(small)["orbit"] == ("done", pytest.approx(1.0), 1)
     assert result.spent_usd == pytest.approx(1.0)
+
+
+def test_status_tells_estimated_spend_from_reported_spend(
+    small: Path, xai_env: XaiStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STORYBOARD_PRICES", '{"grok-imagine-video": 0.5}')
+    xai_env.faults = Faults(report_usage=False)
+    assert build(small, only=["orbit"]).ok
+    xai_env.faults = Faults()
+    assert build(small, only=["breakfast"]).ok
+    with Studio.open(small) as studio:
+        status = studio.status("xai")
+    scenes = {scene.id: scene for scene in status.scenes}
+    assert scenes["orbit"].cost_usd == pytest.approx(1.0) == scenes["orbit"].estimated_usd
+    assert scenes["breakfast"].cost_usd == pytest.approx(0.10)
+    assert scenes["breakfast"].estimated_usd == 0
+    assert status.spent_usd == pytest.approx(1.10) and status.estimated_usd == pytest.approx(1.0)
+    assert status.as_dict()["estimated_usd"] == pytest.approx(1.0)
+    printed = CliRunner().invoke(app, ["status", "-p", str(small), "--provider", "xai"])
+    assert "$1.00*" in printed.stdout and "$0.10*" not in printed.stdout
+    assert "spent so far: $1.10, of which $1.00 is estimated" in printed.stdout
 
 
 def test_max_cost_holds_even_when_the_prices_say_free(

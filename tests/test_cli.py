@@ -87,7 +87,12 @@ def test_plan_json_before_and_after_a_build(tiny: Path) -> None:
     assert code == 0
     plan = json.loads(out)
     assert [s["state"] for s in plan["scenes"]] == ["missing"] * 3
-    assert plan["scenes"][2]["start"] == {"scene": "wake"}
+    assert plan["scenes"][2]["start"] == {
+        "scene": "wake",
+        "shape": "16:9",
+        "fit": None,
+        "fitting": None,
+    }
     built(tiny)
     plan = json.loads(run("plan", "-p", str(tiny), "--json", "--provider", "preview")[1])
     assert [s["state"] for s in plan["scenes"]] == ["cached"] * 3
@@ -110,6 +115,7 @@ def test_status_and_takes_json_shapes(tiny: Path) -> None:
         "take": 1,
         "takes": 1,
         "cost_usd": 0.0,
+        "estimated_usd": 0.0,
     }
     takes = json.loads(run("takes", "nap", "-p", str(tiny), "--json")[1])
     assert len(takes) == 1

@@ -245,7 +245,7 @@ are 64 hex digits).
       "id": "liftoff",
       "mode": "image",
       "state": "missing",
-      "start": {"scene": "walkout"},
+      "start": {"scene": "walkout", "shape": "16:9", "fit": null, "fitting": null},
       "references": [],
       "...": "..."
     }
@@ -263,7 +263,11 @@ are 64 hex digits).
   `scene`. A scene reference has `source: null`, and `sha256` is the hash of
   that scene's chosen last frame, or `null` while it has none (and then the
   scene's own `key` is `null` too, because it cannot be known yet).
-- `start` is `null`, `{"scene": ID}`, or `{"source": PATH_OR_URL, "sha256": ...}`.
+- `start` is `null`, or `{"scene": ID}` or `{"source": PATH_OR_URL, "sha256": ...}`
+  with the start frame's expected `shape` (an aspect ratio such as `"1:1"`, or
+  `"WIDTHxHEIGHT"`; `null` for a URL), the `fit` applied when that shape is not the
+  scene's (`"crop"` or `"pad"`, else `null`), and `fitting`, the same in words
+  (`"start frame 1:1 -> 16:9, cropped"`, or `null` when nothing is done).
 - `take` is the selected take number or `null`; `takes` counts the takes for
   the current key. `estimated_cost_usd` per scene is 0 when the scene is cached.
 
@@ -274,22 +278,27 @@ are 64 hex digits).
   "title": "The Astronaut's Cat",
   "provider": "xai",
   "spent_usd": 2.7,
+  "estimated_usd": 0.35,
   "scenes": [
     {"id": "breakfast", "state": "cached", "reason": "take 1 of 1",
-     "take": 1, "takes": 1, "cost_usd": 0.5},
+     "take": 1, "takes": 1, "cost_usd": 0.5, "estimated_usd": 0.0},
     {"id": "suit-up", "state": "cached", "reason": "take 1 of 2",
-     "take": 1, "takes": 2, "cost_usd": 0.5},
+     "take": 1, "takes": 2, "cost_usd": 0.5, "estimated_usd": 0.0},
     {"id": "walkout", "state": "stale", "reason": "reference image changed: @pad",
-     "take": null, "takes": 0, "cost_usd": 0.6}
+     "take": null, "takes": 0, "cost_usd": 0.6, "estimated_usd": 0.0}
   ]
 }
 ```
 
 Every scene of the project, in `scenes` order. `spent_usd` is what every job
-of the project has cost so far, with any provider (the costs the API
-reported); a scene's `cost_usd` is what all its takes with this provider cost,
-including takes of earlier versions of the scene. `takes` counts only the
-takes for the scene's current inputs.
+of the project has cost so far, with any provider: the cost the API reported,
+or, for a job it reported none for (an ambiguous create, a job that ended
+without usage), the price table's estimate; `estimated_usd` is the part of
+`spent_usd` that is such estimates. A scene's `cost_usd` is what all its takes
+with this provider cost, including takes of earlier versions of the scene, and
+its `estimated_usd` the part of that which is estimated (the text output marks
+such a scene's cost with `*`). `takes` counts only the takes for the scene's
+current inputs.
 
 ### `takes ID --json`
 

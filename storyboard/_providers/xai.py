@@ -399,7 +399,8 @@ class XaiProvider:
             if status in retry_statuses:
                 raise Retry(refusal, retry_after(response))
             if create is not None and (status >= 500 or status in RETRY_STATUSES):
-                raise _ambiguous(method, path, f"it was answered {refusal}")
+                answer = f"the server answered HTTP {status}: {refusal.api_message}"
+                raise _ambiguous(method, path, answer)
             raise refusal
 
         return await _retrying(attempt, self._retry.max_attempts, self._retry)
