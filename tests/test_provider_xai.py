@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import errno
 import hashlib
 import io
@@ -547,8 +548,10 @@ def test_an_unreachable_api_is_retried_then_reported(
         ) as provider:
             await provider.submit(request())
 
-    with pytest.raises(ProviderError, match="could not reach the API"):
+    with pytest.raises(ProviderError, match="could not reach the API") as refused:
         run(scenario())
+    # nothing left the machine, so no job can exist: not ambiguous
+    assert not isinstance(refused.value, AmbiguousSubmission)
 
 
 # -- refusals and ambiguity -----------------------------------------------------------------
@@ -883,6 +886,20 @@ def test_a_clip_larger_than_its_shape_explains_is_refused_and_not_kept(
     with pytest.raises(DownloadError, match="larger"):
         run(scenario())
     assert standin.counters.downloads == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_clip_of_another_length_than_the_api_reported_is_refused_and_not_kept(
+    standin: XaiStandin, make_xai_provider: MakeProvider, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with make_xai_provider() as provider:
+            done = await finished(provider)  # a 1 s clip
+            claimed = dataclasses.replace(done, duration=8.0)
+            await provider.fetch(claimed, tmp_path / "clip.mp4", 8.0)
+
+    with pytest.raises(ProviderError, match="lasts"):
+        run(scenario())
     assert list(tmp_path.iterdir()) == []
 
 
