@@ -90,7 +90,7 @@ class CompiledScene:
     """How a start frame of another shape is fitted (the writer's `fit`)."""
 
     @property
-    def start_fit(self) -> str | None:
+    def start_fitting(self) -> str | None:
         """What fitting will do to the start frame, in words; None when nothing."""
         if self.start is None:
             return None

@@ -72,7 +72,7 @@ class ScenePlan:
                 **(start or {}),
                 "shape": shape_name(shape) if shape else None,
                 "fit": scene.fit if scene.fits_start else None,
-                "fitting": scene.start_fit,
+                "fitting": scene.start_fitting,
             }
         return {
             "id": scene.id,

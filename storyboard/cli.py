@@ -314,8 +314,8 @@ def _print_scene_plan(scene_plan: ScenePlan) -> None:
         image = scene.start.image
         source = f"last frame of {scene.start.scene}" if scene.start.scene else ""
         out.print(f"  [bold]start[/] {escape(source or (image.source if image else ''))}")
-        if scene.start_fit:
-            out.print(f"  {escape(scene.start_fit)}")
+        if scene.start_fitting:
+            out.print(f"  {escape(scene.start_fitting)}")
 
 
 @app.command()

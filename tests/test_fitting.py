@@ -243,7 +243,7 @@ scenes:
 """,
     )
     project = Project.load(root)
-    assert project.scenes["taller"].start_fit is None
+    assert project.scenes["taller"].start_fitting is None
 
 
 # -- what is sent ---------------------------------------------------------------------------
