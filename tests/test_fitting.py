@@ -6,7 +6,6 @@ import io
 import json
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import MakeProject
@@ -19,6 +18,7 @@ from storyboard._fitting import differs, fit_words, fitted_box, fitted_copy, sha
 from storyboard._media import ffmpeg_exe
 from storyboard._project import Project
 from storyboard._studio import Studio
+from storyboard._vocabulary import Fit
 from storyboard.cli import app
 from storyboard.testing.xai_standin import XaiStandin
 
@@ -61,7 +61,7 @@ scenes:
     ],
 )
 def test_the_fitted_box_crops_inside_or_pads_around(
-    shape: tuple[int, int], ratio: str, fit: Any, box: tuple[int, int]
+    shape: tuple[int, int], ratio: str, fit: Fit, box: tuple[int, int]
 ) -> None:
     assert fitted_box(shape, ratio, fit) == box
 
@@ -293,10 +293,10 @@ def test_the_preview_draws_the_fitted_start_frame(make_project: MakeProject) -> 
         clip = studio.store.clip_path(result.results["open"].take.clip)  # type: ignore[union-attr]
     first = first_frame(clip)
     assert not differs(first.size, "16:9")
-    left = first.getpixel((2, first.height // 2))
-    middle = first.getpixel((first.width // 2, first.height // 2))
-    assert max(left) < 24, left  # the black bar of the padded frame
-    assert middle[0] > 150 and middle[1] < 90, middle
+    red, green, blue = first.getpixel((2, first.height // 2))  # type: ignore[misc]
+    assert max(red, green, blue) < 24  # the black bar of the padded frame
+    red, green, _ = first.getpixel((first.width // 2, first.height // 2))  # type: ignore[misc]
+    assert red > 150 and green < 90
 
 
 def first_frame(clip: Path) -> Image.Image:
