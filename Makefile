@@ -3,12 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup film test test-fast lint bench clean
+.PHONY: setup film test test-fast lint bench wheel clean
+
+# Quiet installs: no upgrade notice, and no setuptools notice about editable
+# installs (a box of asterisks a writer would take for an error).
+PIP := PYTHONWARNINGS=ignore::UserWarning $(BIN)/pip --disable-pip-version-check
 
 $(BIN)/storyboard: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
 	touch $@
 
 setup: $(BIN)/storyboard
@@ -36,8 +40,12 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The package file writers install with one command (pipx install dist/<file>.whl).
+wheel: setup
+	$(PIP) wheel -q --no-deps -w dist .
+
 bench: setup
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) projects/*/.storyboard projects/*/out
+	rm -rf $(VENV) dist build projects/*/.storyboard projects/*/out

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -263,7 +263,7 @@ class Engine:
             )
             if take is not None:
                 await self._choose(scene.id, take)
-                return SceneResult(scene.id, "cached", f"take {take.take}", take)
+                return SceneResult(scene.id, "cached", f"take {take.take}, reused at no cost", take)
         async with self._slots:
             take = await self._generate(scene, request, key)
         await self._choose(scene.id, take)
@@ -304,7 +304,7 @@ class Engine:
         resumed, idempotency_key = await self._resume(scene, key)
         if resumed is not None:
             return resumed
-        video = self._video_request(scene, request)
+        video = replace(self._video_request(scene, request), take=self.store.next_take(key))
         try:
             await self.provider.prepare(video)
         except ProviderError as error:
@@ -404,7 +404,7 @@ class Engine:
             self.store.update_job(job_id, status="unsent", error_message=str(error))
             raise _SceneFailed("failed", f"the request could not be sent: {error}") from error
         self.store.update_job(job_id, status="submitted", request_id=request_id)
-        self.reporter.scene(scene.id, "submitted", request_id)
+        self.reporter.scene(scene.id, "submitted", f"job {request_id}")
         return request_id
 
     async def _follow(

@@ -199,7 +199,8 @@ class MissingClips(ExportError):
         super().__init__(
             "no clip yet for: "
             + ", ".join(scene_ids)
-            + " (run `storyboard build`, or export with --partial for a slate in their place)"
+            + " (run `storyboard build`, or export with --partial"
+            " for a missing-scene card in their place)"
         )
 
 

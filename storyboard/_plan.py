@@ -25,6 +25,14 @@ from ._store import Snapshot, Store, Take
 
 State = Literal["cached", "stale", "missing", "failed"]
 
+STATE_MEANINGS: dict[State, str] = {
+    "cached": "made before, reused at no cost",
+    "stale": "changed since its clip was made",
+    "missing": "no clip yet",
+    "failed": "the last try failed",
+}
+"""Each state in a writer's words, printed where the state appears."""
+
 
 @dataclass
 class ScenePlan:

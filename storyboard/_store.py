@@ -311,16 +311,20 @@ class Store:
 
     # -- takes ----------------------------------------------------------------
 
+    def next_take(self, key: str) -> int:
+        """The number the next take of ``key`` will have."""
+        (row,) = self.db.table("takes").rows_where(
+            "key = ?", [key], select="COALESCE(MAX(take), 0) AS last"
+        )
+        return int(row["last"]) + 1
+
     def add_take(
         self, key: str, scene_id: str, provider: str, clip: str, cost_usd: float, job_id: int | None
     ) -> Take:
         """Record a new take of a key, numbered after the existing ones, and finish its job."""
         with self.immediate():
-            (row,) = self.db.table("takes").rows_where(
-                "key = ?", [key], select="COALESCE(MAX(take), 0) AS last"
-            )
             take = Take(
-                key, int(row["last"]) + 1, clip, now_iso(), cost_usd, provider, scene_id, job_id
+                key, self.next_take(key), clip, now_iso(), cost_usd, provider, scene_id, job_id
             )
             self.db.table("takes").insert(dataclasses.asdict(take))
             if job_id is not None:

@@ -36,6 +36,14 @@ FORMAT_SUFFIXES: dict[str, str] = {
     "srt": ".srt",
 }
 """The file suffix each export format is saved with (``.xml``: see docs/export.md)."""
+FORMAT_NAMES: dict[str, str] = {
+    "mp4": "the film",
+    "otio": "OpenTimelineIO",
+    "fcpxml": "Final Cut Pro 7 XML, for Premiere and Resolve",
+    "edl": "CMX 3600",
+    "srt": "subtitles",
+}
+"""What each export format writes, in the words ``--help`` and the docs use."""
 
 RGB = tuple[int, int, int]
 ACCENTS: tuple[RGB, ...] = (

@@ -1,6 +1,7 @@
 """The `storyboard` command: a thin layer over :class:`storyboard._studio.Studio`.
 
-Every subcommand takes ``-p/--project``. Human output goes through rich (a
+Every command that reads a project takes ``-p/--project``, before or after
+the command's name. Human output goes through rich (a
 table on a terminal, plain lines otherwise); ``--json`` output is stable.
 Errors are one clear message each with the exit codes of docs/cli.md, and
 never a traceback unless ``--debug``.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shlex
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -21,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from ._errors import (
     BudgetExceeded,
@@ -32,9 +35,9 @@ from ._errors import (
     UsageError,
 )
 from ._failures import failed_write_message
-from ._providers import REGISTRY
+from ._providers import REGISTRY, chosen_provider, no_provider_message
 from ._version import __version__
-from ._vocabulary import EXPORT_FORMATS
+from ._vocabulary import EXPORT_FORMATS, FORMAT_NAMES
 
 if TYPE_CHECKING:
     from ._engine import BuildOptions, BuildResult
@@ -48,7 +51,24 @@ if TYPE_CHECKING:
 MAX_CONCURRENCY = 500
 EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 1, 2, 130
 
+TYPED = "storyboard.typed"
+"""Where the context keeps the words the writer typed after ``storyboard``."""
+
+
+class StoryboardGroup(TyperGroup):
+    """The command group; it remembers what was typed, so advice can repeat it."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        typed = list(args)
+        context = super().make_context(info_name, args, parent, **extra)
+        context.meta[TYPED] = typed
+        return context
+
+
 app = typer.Typer(
+    cls=StoryboardGroup,
     name="storyboard",
     help="Turn a written story into a film whose characters look the same in every scene.",
     no_args_is_help=True,
@@ -129,6 +149,7 @@ class GraphFormat(StrEnum):
 ExportFormat = StrEnum("ExportFormat", [(fmt, fmt) for fmt in EXPORT_FORMATS])  # type: ignore[misc]
 """The choices of ``export --format``, from :data:`storyboard._vocabulary.EXPORT_FORMATS`."""
 DEFAULT_EXPORT_FORMAT = ExportFormat(EXPORT_FORMATS[0])
+_FORMATS_NAMED = [f"{fmt} ({FORMAT_NAMES[fmt]})" for fmt in EXPORT_FORMATS]
 
 
 def _print_json(data: object) -> None:
@@ -194,14 +215,36 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
+    context: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project",
+            "-p",
+            help="The project folder or its story.yaml, for the command that follows.",
+        ),
+    ] = None,
 ) -> None:
     """Turn a written story into a film whose characters look the same in every scene."""
     global _debug
     _debug = debug
+    if project is not None:
+        _default_project(context, project)
+
+
+def _default_project(context: typer.Context, project: Path) -> None:
+    """`storyboard -p DIR plan` means `storyboard plan -p DIR` (a -p after the command wins)."""
+    group = context.command
+    assert isinstance(group, TyperGroup)
+    defaults = dict(context.default_map or {})
+    for name, command in group.commands.items():
+        if any(parameter.name == "project" for parameter in command.params):
+            defaults[name] = {**defaults.get(name, {}), "project": str(project)}
+    context.default_map = defaults
 
 
 # -- writing and checking ---------------------------------------------------------
@@ -277,32 +320,64 @@ def plan(
     """Per scene: state, reason, compiled prompt with numbered references, estimated cost."""
     with _open(project) as studio:
         result = studio.plan(provider, cut)
+        paid = None if json_output else _paid_plan(studio, result.provider, cut)
     if json_output:
         _print_json(result.as_dict(studio.project))
         return
-    _print_plan(result)
+    _print_plan(result, paid)
 
 
 STATE_STYLES = {"cached": "green", "failed": "red", "stale": "yellow", "missing": "cyan"}
 
 
-def _print_plan(result: Plan) -> None:
-    out.print(f"[bold]{escape(result.title)}[/] (cut {result.cut}, provider {result.provider})")
+def film_name(cut: str | None) -> str:
+    """What a writer calls a cut: "the whole film", or "cut NAME"."""
+    from ._project import DEFAULT_CUT
+
+    return "the whole film" if cut in (None, DEFAULT_CUT) else f"cut {cut}"
+
+
+def _print_plan(result: Plan, paid: Plan | None) -> None:
+    title = escape(result.title)
+    out.print(f"[bold]{title}[/] ({film_name(result.cut)}, provider {result.provider})")
     for scene_plan in result.scenes:
         _print_scene_plan(scene_plan)
+    out.print(f"\n{_total(result)}")
+    _print_paid_total(paid)
+
+
+def _total(result: Plan) -> str:
     to_make = [p for p in result.all_scenes.values() if p.state != "cached"]
-    out.print(
-        f"\n{len(to_make)} of {len(result.all_scenes)} scenes to generate; "
+    return (
+        f"{len(to_make)} of {len(result.all_scenes)} scenes to generate; "
         f"estimated cost ${result.estimated_cost_usd:.2f}"
     )
 
 
+def _paid_plan(studio: Studio, provider: str, cut: str | None) -> Plan | None:
+    """Beside a free provider's figures: the plan of the same story with the paid one."""
+    if REGISTRY[provider].costs_money:
+        return None
+    paid = next(spec.name for spec in REGISTRY.values() if spec.costs_money)
+    return studio.plan(paid, cut)
+
+
+def _print_paid_total(paid: Plan | None) -> None:
+    if paid is not None:
+        out.print(
+            f"with {paid.provider}: {_total(paid)} (storyboard plan --provider {paid.provider})"
+        )
+
+
 def _print_scene_plan(scene_plan: ScenePlan) -> None:
+    from ._plan import STATE_MEANINGS
+
     scene = scene_plan.scene
     style = STATE_STYLES[scene_plan.state]
     cost = f"  ${scene_plan.estimated_cost_usd:.2f}" if scene_plan.state != "cached" else ""
     settings = f"{scene.mode}, {scene.duration} s, {scene.aspect_ratio}, {scene.resolution}"
-    state = f"[{style}]{scene_plan.state}[/]: {escape(scene_plan.reason)}"
+    meaning = STATE_MEANINGS[scene_plan.state]
+    state = f"[{style}]{scene_plan.state}[/] ({meaning}): {escape(scene_plan.reason)}"
     out.print(f"\n[bold]{scene.id}[/]  {settings}  {state}{cost}")
     if scene.prompt:
         out.print(f"  {escape(scene.prompt)}")
@@ -326,8 +401,11 @@ def status(
     provider: ProviderOption = None,
 ) -> None:
     """The project at a glance: scenes, states, takes, money spent."""
+    from ._plan import STATE_MEANINGS
+
     with _open(project) as studio:
         summary = studio.status(provider)
+        paid = None if json_output else _paid_plan(studio, summary.provider, None)
     if json_output:
         _print_json(summary.as_dict())
         return
@@ -344,6 +422,9 @@ def status(
             escape(scene.reason),
         )
     out.print(table)
+    shown = [state for state in STATE_MEANINGS if any(s.state == state for s in summary.scenes)]
+    for state in shown:
+        out.print(f"{state}: {STATE_MEANINGS[state]}")
     out.print(f"spent so far: ${summary.spent_usd:.2f}", end="")
     if summary.estimated_usd:
         out.print(
@@ -352,6 +433,7 @@ def status(
         )
     else:
         out.print()
+    _print_paid_total(paid)
 
 
 @app.command()
@@ -372,7 +454,7 @@ def takes(
         out.print(f"{scene} has no takes for its current inputs yet")
         return
     table = Table(title_justify="left", title=f"takes of {scene}")
-    for column in ("take", "selected", "created", "cost", "clip"):
+    for column in ("take", "selected", "created", "cost", "clip in .storyboard/clips/"):
         table.add_column(column)
     for take in found:
         table.add_row(
@@ -394,14 +476,19 @@ def use(
     provider: ProviderOption = None,
 ) -> None:
     """Select take N of a scene; the scenes downstream become stale."""
+    from ._plan import STATE_MEANINGS
+
     with _open(project) as studio:
         chosen = studio.use(scene, take, provider)
-        below = sorted(studio.project.graph.downstream(scene))
+        graph = studio.project.graph
+        below = [s for s in studio.project.scenes if s in graph.downstream(scene)]
         states = studio.plan(provider).all_scenes if below else {}
     out.print(f"{scene} now uses take {chosen.take}")
-    if below:
-        listed = ", ".join(f"{scene_id} ({states[scene_id].state})" for scene_id in below)
-        out.print(f"downstream: {listed}")
+    for scene_id in below:
+        state = states[scene_id].state
+        out.print(f"  downstream: {scene_id} is {state} ({STATE_MEANINGS[state]})")
+    if any(states[scene_id].state != "cached" for scene_id in below):
+        out.print("next: storyboard build")
 
 
 # -- generating --------------------------------------------------------------------
@@ -410,6 +497,7 @@ def use(
 @app.command()
 @handles_errors
 def build(
+    context: typer.Context,
     project: ProjectOption = Path("."),
     provider: ProviderOption = None,
     only: Annotated[
@@ -426,7 +514,7 @@ def build(
         Path | None, typer.Option("-o", "--output", help="Where the film goes.")
     ] = None,
     partial: Annotated[
-        bool, typer.Option(help="Export with slates for scenes that failed.")
+        bool, typer.Option(help="A missing-scene card in place of each scene without a clip.")
     ] = False,
     resubmit: Annotated[
         bool, typer.Option(help="Send again jobs whose submission answer was lost.")
@@ -443,6 +531,7 @@ def build(
         concurrency=concurrency, only=only, cut=cut, max_cost=max_cost, resubmit=resubmit
     )
     with _open(project) as studio:
+        _require_provider(context, provider)
         if not no_export:
             studio.output_path(cut, output, force=force)  # a refused -o stops before any spend
         _build_and_export(studio, provider, options, no_export, output, partial, wait, force)
@@ -451,6 +540,7 @@ def build(
 @app.command()
 @handles_errors
 def regen(
+    context: typer.Context,
     scene: Annotated[str, typer.Argument(help="The scene to make again.")],
     project: ProjectOption = Path("."),
     provider: ProviderOption = None,
@@ -462,6 +552,7 @@ def regen(
     from ._engine import BuildOptions
 
     with _open(project) as studio:
+        _require_provider(context, provider)
         targets = studio.regen_targets(scene)
         options = BuildOptions(
             concurrency=concurrency, regen=targets, only=sorted(targets), max_cost=max_cost
@@ -495,6 +586,15 @@ def _build_and_export(
         raise typer.Exit(EXIT_FAILED)
 
 
+def _require_provider(context: typer.Context, provider: str | None) -> None:
+    """Stop before anything when no provider is chosen, repeating the command as typed."""
+    if chosen_provider(provider) is not None:
+        return
+    typed = context.meta.get(TYPED)
+    command = shlex.join(["storyboard", *typed]) if typed else f"storyboard {context.info_name}"
+    raise UsageError(no_provider_message(command))
+
+
 def _print_build_summary(result: BuildResult) -> None:
     made = result.by_outcome("generated")
     cached = result.by_outcome("cached")
@@ -515,14 +615,14 @@ def _export_and_report(
     partial: bool,
     force: bool = False,
 ) -> None:
-    with err.status(f"assembling the {fmt} of cut {cut or 'film'}…"):
+    with err.status(f"assembling the {fmt} of {film_name(cut)}…"):
         made = studio.export(provider, cut, output, fmt, partial, force)
     if made.format == "mp4":
         out.print(f"film: {relative(made.path)} ({made.duration:.1f} s)")
         for sidecar in made.sidecars:
             out.print(f"  + {relative(sidecar)}")
         if made.slated:
-            out.print(f"  slates for: {', '.join(made.slated)}")
+            out.print(f"  missing-scene cards for: {', '.join(made.slated)}")
     else:
         out.print(f"{fmt}: {relative(made.path)}")
 
@@ -534,9 +634,11 @@ def export(
     cut: CutOption = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Where to write.")] = None,
     format: Annotated[
-        ExportFormat, typer.Option("--format", help=f"{_spoken(EXPORT_FORMATS)}.")
+        ExportFormat, typer.Option("--format", help=f"{_spoken(_FORMATS_NAMED)}.")
     ] = DEFAULT_EXPORT_FORMAT,
-    partial: Annotated[bool, typer.Option(help="A slate in place of each missing scene.")] = False,
+    partial: Annotated[
+        bool, typer.Option(help="A missing-scene card in place of each scene without a clip.")
+    ] = False,
     provider: ProviderOption = None,
     force: ForceOption = False,
 ) -> None:

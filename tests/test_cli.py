@@ -133,7 +133,7 @@ def test_regen_then_use_goes_back(tiny: Path) -> None:
     assert [(t["take"], t["selected"]) for t in takes] == [(1, False), (2, True)]
     code, out, _ = run("use", "nap", "1", "-p", str(tiny))
     assert code == 0 and "nap now uses take 1" in out
-    assert "wake (cached)" in out  # the preview's take 1 and 2 end on the same frame
+    assert "downstream: wake is cached" in out  # going back upstream finds wake's take 1 again
     code, _, err = run("use", "nap", "7", "-p", str(tiny))
     assert code == 2 and "no take 7" in err
 
@@ -143,7 +143,7 @@ def test_export_needs_every_clip_unless_partial(tiny: Path) -> None:
     code, _, err = run("export", "-p", str(tiny), "--provider", "preview")
     assert code == 1 and "no clip yet for: nap, wake, leap" in err
     code, out, _ = run("export", "-p", str(tiny), "--provider", "preview", "--partial")
-    assert code == 0 and "slates for: nap, wake, leap" in out
+    assert code == 0 and "missing-scene cards for: nap, wake, leap" in out
     assert (tiny / "out" / "film.mp4").exists()
 
 

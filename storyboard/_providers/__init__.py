@@ -20,6 +20,7 @@ from .registry import (
     REGISTRY,
     ProviderContext,
     ProviderSpec,
+    no_provider_message,
     provider_spec,
 )
 
@@ -68,5 +69,6 @@ __all__ = [
     "ProviderSpec",
     "chosen_provider",
     "make_provider",
+    "no_provider_message",
     "provider_spec",
 ]

@@ -37,7 +37,9 @@ class VideoRequest:
 
     ``prompt`` already has ``<IMAGE_k>`` placeholders; ``references[k-1]`` is
     image k. ``label`` names the job for people (the preview draws it); it is
-    never sent to an API.
+    never sent to an API. ``take`` is the number the clip will have among the
+    takes of its key: the preview draws it and varies with it, so a new take
+    differs from the last one as a real model's would; an API never sees it.
     """
 
     mode: Mode
@@ -49,6 +51,7 @@ class VideoRequest:
     references: tuple[ImageInput, ...] = ()
     start_image: ImageInput | None = None
     label: str = ""
+    take: int = 1
 
     @classmethod
     def of(cls, request: SceneRequest, place: Callable[[RequestImage], Path | str]) -> VideoRequest:

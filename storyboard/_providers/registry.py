@@ -24,11 +24,17 @@ from .base import Provider, ProviderSettings
 if TYPE_CHECKING:
     from .xai import UploadMemo
 
-NO_PROVIDER_MESSAGE = (
-    "no provider chosen and XAI_API_KEY is not set.\n"
-    "  To generate with xAI:   export XAI_API_KEY=...   (from console.x.ai)\n"
-    "  To preview offline:     storyboard build --provider preview"
-)
+
+def no_provider_message(command: str = "storyboard build") -> str:
+    """What to do when nothing chose a provider; ``command`` is the one the writer typed."""
+    return (
+        "no provider chosen and XAI_API_KEY is not set.\n"
+        "  To generate with xAI:   export XAI_API_KEY=...   (from console.x.ai)\n"
+        f"  To preview offline:     {command} --provider preview"
+    )
+
+
+NO_PROVIDER_MESSAGE = no_provider_message()
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def compose_layers(request: VideoRequest) -> Layers:
     width, height = frame_size(request.aspect_ratio, request.resolution)
     sheet = Sheet(width, height, Fonts())
     accent = MODE_ACCENTS[request.mode]
-    backdrop = _backdrop((width, height), accent)
+    backdrop = _backdrop((width, height), accent, request.take)
     stage = backdrop.copy()
     draw = ImageDraw.Draw(stage)
     cards = cards_of(request)
@@ -147,20 +147,29 @@ def _with_content_mask(picture: Image.Image, plain: Image.Image) -> Image.Image:
     return rgba
 
 
-def _backdrop(size: tuple[int, int], accent: RGB) -> Image.Image:
+def _backdrop(size: tuple[int, int], accent: RGB, take: int = 1) -> Image.Image:
     """A dark vertical gradient with a faint glow of the mode's accent.
 
     Dithered, because a gradient this subtle spans only a few levels and would
     otherwise show bands. The picture is drawn on this enlarged, so the two meet
-    without a seam.
+    without a seam. Each take after the first moves the glow and brightens it:
+    the variation a real model's new take would bring.
     """
     width, height = size
     down = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
     top, bottom = np.array(BACKGROUND_TOP, np.float32), np.array(BACKGROUND_BOTTOM, np.float32)
-    across = np.linspace(-1.0, 1.0, width, dtype=np.float32)[None, :]
+    shift, strength = _variation(take)
+    across = np.linspace(-1.0, 1.0, width, dtype=np.float32)[None, :] - shift
     distance = np.sqrt(across**2 + (down[:, :, 0] * 2 - 1) ** 2)
-    glow = (np.clip(1 - distance / 1.5, 0, 1) ** 2 * 0.09)[:, :, None]
+    glow = (np.clip(1 - distance / 1.5, 0, 1) ** 2 * strength)[:, :, None]
     colour = top + (bottom - top) * down
     colour = colour + (np.array(accent, np.float32) - colour) * glow
     noise = np.random.default_rng(7).random((height, width, 1), dtype=np.float32) - 0.5
     return Image.fromarray(np.clip(colour + noise, 0, 255).astype(np.uint8))
+
+
+def _variation(take: int) -> tuple[float, float]:
+    """Where the backdrop's glow sits (-1 left to 1 right) and how strong it is, per take."""
+    if take <= 1:
+        return 0.0, 0.09
+    return ((take * 0.618) % 1.0) * 1.6 - 0.8, 0.3

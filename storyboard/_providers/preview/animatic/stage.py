@@ -53,6 +53,10 @@ def _draw_header(
     pill = draw_pill(
         draw, sheet, MODE_NAMES[request.mode], accent, (sheet.width - margin, middle), "r"
     )
+    if request.take > 1:
+        pill = draw_pill(
+            draw, sheet, f"TAKE {request.take}", accent, (pill.x - 12 * unit, middle), "r"
+        )
     font = sheet.fonts(30 * unit)
     label = ellipsized(request.label or "untitled scene", font, pill.x - margin - 24 * unit)
     font.draw(draw, (margin, middle), label, fill=TEXT, anchor="lm")
@@ -99,6 +103,8 @@ def draw_footer(
     facts = (
         f"{request.model}  ·  {request.aspect_ratio}  ·  {request.resolution}  ·  animatic preview"
     )
+    if request.take > 1:
+        facts = f"take {request.take}  ·  {facts}"
     font = sheet.fonts(15 * unit)
     right = sheet.width - sheet.margin
     text = ellipsized(facts, font, right - sheet.margin - timecode_width - 30 * unit)
