@@ -10,6 +10,14 @@ enough that the real client runs against it unchanged:
   it, refuse what the docs refuse (an edit's input over 8.7 s, an extension's
   outside 2..15 s or adding other than 2..10 s, a model that cannot) and
   bill the input seconds too; an extension's answer is the whole video;
+- ``POST /v1/images/generations`` and ``POST /v1/images/edits`` (JSON: an
+  edit's inputs as data URIs or file ids, up to 3, ``<IMAGE_0>`` first)
+  check the documented fields and limits, bill $0.02 per image and $0.002
+  per input image, and answer real PNGs (``url`` or ``b64_json``) at once,
+  or a ``request_id`` with ``"deferred": true``, polled at
+  ``GET /v1/images/{id}``; moderation is HTTP 400 ``imagine:content-moderated``
+  or an item with ``respect_moderation: false``; creates' faults and
+  idempotency keys apply to them as to videos;
 - ``GET /v1/videos/{id}`` answers 202 (alternately empty and
   ``{"status": "pending", "progress"}``) for ``latency`` seconds, then 200
   with ``done`` / ``failed`` / ``expired`` / blocked (usage on each that

@@ -8,6 +8,7 @@ endpoints. :mod:`.server` puts it behind HTTP.
 from __future__ import annotations
 
 import base64
+import binascii
 import email.parser
 import email.policy
 import hashlib
@@ -25,12 +26,15 @@ from ..._vocabulary import Mode
 from . import _documented as documented
 from ._clips import ClipMaker
 from ._faults import Counters, Faults, LoggedRequest
+from ._pictures import ImageCall, ImageShape, check_image_call, picture
 from ._refusal import Refusal
 from ._revisions import JobShape, Revision, check_revision
 
 API_PREFIX = "/v1"
 CREATE_KINDS = frozenset({"generations", "edits", "extensions"})
-"""``POST /videos/<kind>``: every call that starts paid work."""
+"""``POST /videos/<kind>``: every call that starts paid work, with ``IMAGE_CALLS``."""
+IMAGE_CALLS = frozenset({"generations", "edits"})
+"""``POST /images/<call>``."""
 GENERATION_FIELDS = frozenset(
     {"model", "prompt", "reference_images", "image", "duration", "aspect_ratio", "resolution"}
 )
@@ -41,6 +45,8 @@ MODERATION_CODE = "imagine:content-moderated"
 _DATA_URI = re.compile(r"data:image/(png|jpeg|webp);base64,[A-Za-z0-9+/=\s]+")
 _POLL_PATH = re.compile(r"/v1/videos/(?P<id>[^/]+)")
 _VIDEO_PATH = re.compile(r"/_standin/videos/(?P<id>[^/]+)\.mp4")
+_IMAGE_POLL_PATH = re.compile(r"/v1/images/(?P<id>[^/]+)")
+_IMAGE_PATH = re.compile(r"/_standin/images/(?P<id>[^/]+)-(?P<index>\d+)\.png")
 
 
 @dataclass
@@ -77,6 +83,16 @@ class _Job:
     served: int = 0
 
 
+@dataclass
+class _ImageJob:
+    id: str
+    shape: ImageShape
+    outcome: str
+    started: float
+    variant: str
+    polls: int = 0
+
+
 @dataclass(frozen=True)
 class _StoredFile:
     content: bytes
@@ -95,6 +111,8 @@ class FakeApi:
         self.log: list[LoggedRequest] = []
         self.video_origin = ""
         self._jobs: dict[str, _Job] = {}
+        self._image_jobs: dict[str, _ImageJob] = {}
+        self.full_size_images = clips.full_size
         self._files: dict[str, _StoredFile] = {}
         self._idempotent: dict[str, str] = {}
         self._served_resolutions: dict[str, str] = {}
@@ -106,7 +124,8 @@ class FakeApi:
         """Answer one request; ``body`` is None when it is over 50 MB (and was not read)."""
         if body is None:
             return self._error(Refusal(413, "requests are limited to 50 MB", "too_large"))
-        if path.startswith("/_standin/") and not _VIDEO_PATH.fullmatch(path):
+        served = _VIDEO_PATH.fullmatch(path) or _IMAGE_PATH.fullmatch(path)
+        if path.startswith("/_standin/") and not served:
             return self._control(method, path, body)
         time.sleep(self.faults.request_latency)
         auth = self._auth_status(headers.get("Authorization"))
@@ -151,6 +170,16 @@ class FakeApi:
             kind = path.removeprefix(f"{API_PREFIX}/videos/")
             if kind in CREATE_KINDS:
                 return self._create_post(auth, headers, body, kind)
+        if method == "POST" and path.startswith(f"{API_PREFIX}/images/"):
+            call = path.removeprefix(f"{API_PREFIX}/images/")
+            if call in IMAGE_CALLS:
+                return self._create_post(auth, headers, body, f"images/{call}")
+        image_poll = _IMAGE_POLL_PATH.fullmatch(path)
+        if method == "GET" and image_poll:
+            return self._answer(auth, lambda: self._image_poll(image_poll["id"]))
+        image = _IMAGE_PATH.fullmatch(path)
+        if method == "GET" and image:
+            return self._image_download(image["id"], int(image["index"]))
         if method == "POST" and path == f"{API_PREFIX}/files":
             return self._upload_post(auth, headers, body)
         poll = _POLL_PATH.fullmatch(path)
@@ -195,11 +224,15 @@ class FakeApi:
 
     def _create(self, body: bytes, headers: Message, number: int, kind: str) -> Reply:
         request = _json_object(body)
-        shape = self._validated(request, kind)
         key = headers.get("Idempotency-Key")
         with self._lock:
             known = self._idempotent.get(key) if key and self.faults.honour_idempotency else None
-        job_id = known or self._start_job(request, shape)
+        if kind.startswith("images/"):
+            call = cast(ImageCall, kind.removeprefix("images/"))
+            image_shape = check_image_call(call, request, self._entry_bytes)
+            job_id = known or self._start_image_job(request, image_shape)
+        else:
+            job_id = known or self._start_job(request, self._validated(request, kind))
         if key:
             with self._lock:
                 self._idempotent.setdefault(key, job_id)
@@ -208,9 +241,97 @@ class FakeApi:
         if self.faults.drop_create_response:
             return Reply(200, drop=True)
         time.sleep(self.faults.create_answer_delay)
+        if kind.startswith("images/") and not self._image_jobs[job_id].shape.deferred:
+            return self._image_answer(self._image_jobs[job_id])
         if self.faults.huge_request_id:
             job_id = "r" * 100_000
         return _json_reply(200, {"request_id": job_id})
+
+    # -- images ---------------------------------------------------------------
+
+    def _entry_bytes(self, entry: object) -> bytes | None:
+        try:
+            return self.image_bytes(cast(Mapping[str, object], entry))
+        except (ValueError, binascii.Error):
+            return None
+
+    def _start_image_job(self, request: dict[str, Any], shape: ImageShape) -> str:
+        """A new image job for a validated call: what the account pays for."""
+        job = _ImageJob(
+            id=secrets.token_hex(12),
+            shape=shape,
+            outcome=self._next_outcome(str(request.get("prompt", ""))),
+            started=time.monotonic(),
+            variant=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:12],
+        )
+        with self._lock:
+            self._image_jobs[job.id] = job
+            self.counters.images_accepted += 1
+        return job.id
+
+    def _image_poll(self, request_id: str) -> Reply:
+        with self._lock:
+            self.counters.polls += 1
+            number = self.counters.polls
+            job = self._image_jobs.get(request_id)
+        fault = self._poll_fault(number)
+        if fault is not None:
+            return fault
+        if job is None:
+            raise Refusal(404, f"no such request: {request_id}", "not_found")
+        elapsed = time.monotonic() - job.started
+        if elapsed < self.latency or self.faults.hold_jobs:
+            job.polls += 1
+            return (
+                Reply(202, content_type="")
+                if job.polls % 2
+                else _json_reply(202, {"status": "pending"})
+            )
+        return self._image_answer(job)
+
+    def _image_answer(self, job: _ImageJob) -> Reply:
+        """A finished image job's answer (as a deferred poll or the synchronous create)."""
+        usage = self._image_usage(job)
+        if job.outcome == "moderated":
+            moderation = {"code": MODERATION_CODE, "error": "the image was refused by moderation"}
+            return _json_reply(400, {**moderation, **usage})
+        if job.outcome == "expired":
+            return _json_reply(200, {"status": "expired"})
+        if job.outcome.startswith("failed:"):
+            code = job.outcome.removeprefix("failed:")
+            error = {"code": code, "message": f"the stand-in was told to fail this job ({code})"}
+            return _json_reply(200, {"status": "failed", "error": error, **usage})
+        blocked = job.outcome == "blocked"
+        data = [self._image_item(job, index, blocked) for index in range(job.shape.count)]
+        return _json_reply(200, {"status": "done", "data": data, "model": job.shape.model, **usage})
+
+    def _image_item(self, job: _ImageJob, index: int, blocked: bool) -> dict[str, object]:
+        item: dict[str, object] = {"respect_moderation": not blocked}
+        if job.shape.response_format == "b64_json":
+            content = picture(
+                job.shape, "blocked" if blocked else job.variant, index, self.full_size_images
+            )
+            item.update(b64_json=base64.b64encode(content).decode(), mime_type="image/png")
+        else:
+            item["url"] = f"{self.video_origin}/_standin/images/{job.id}-{index}.png"
+        return item
+
+    def _image_usage(self, job: _ImageJob) -> dict[str, object]:
+        if not self.faults.report_usage:
+            return {}
+        ticks = documented.image_ticks(job.shape.count, job.shape.input_images)
+        return {"usage": {"cost_in_usd_ticks": ticks}}
+
+    def _image_download(self, request_id: str, index: int) -> Reply:
+        with self._lock:
+            self.counters.downloads += 1
+            job = self._image_jobs.get(request_id)
+        if job is None or index >= job.shape.count or job.outcome not in ("done", "blocked"):
+            return self._error(Refusal(404, "no such image", "not_found"))
+        variant = "blocked" if job.outcome == "blocked" else job.variant
+        return Reply(
+            200, picture(job.shape, variant, index, self.full_size_images), content_type="image/png"
+        )
 
     def _validated(self, request: dict[str, Any], kind: str) -> JobShape:
         """The job a request makes, once it is checked as its kind of create."""
@@ -319,10 +440,9 @@ class FakeApi:
             self.counters.polls += 1
             number = self.counters.polls
             job = self._jobs.get(request_id)
-        if _every(number, self.faults.poll_error_every):
-            if (number // self.faults.poll_error_every) % 2:
-                return self._error(Refusal(503, "service unavailable", "service_unavailable"))
-            return self._error(Refusal(502, "bad gateway", "bad_gateway"))
+        fault = self._poll_fault(number)
+        if fault is not None:
+            return fault
         try:
             self._authorise(auth)
         except Refusal as refusal:
@@ -338,6 +458,14 @@ class FakeApi:
             moderation = {"code": MODERATION_CODE, "error": "the video was refused by moderation"}
             return _json_reply(400, {**moderation, **self._usage(job)})
         return _json_reply(200, self._finished_body(job))
+
+    def _poll_fault(self, number: int) -> Reply | None:
+        """Every Nth poll (of videos and images alike) answered 503, the next such 502."""
+        if not _every(number, self.faults.poll_error_every):
+            return None
+        if (number // self.faults.poll_error_every) % 2:
+            return self._error(Refusal(503, "service unavailable", "service_unavailable"))
+        return self._error(Refusal(502, "bad gateway", "bad_gateway"))
 
     def _usage(self, job: _Job) -> dict[str, object]:
         if not self.faults.report_usage:

@@ -75,3 +75,35 @@ USD_PER_INPUT_SECOND = 0.01
 def input_ticks(seconds: float) -> int:
     """What the seconds of an input video are billed, in ticks."""
     return round(USD_PER_INPUT_SECOND * seconds * USD_TICKS)
+
+
+# Images (docs.x.ai "Image generation" and "Image editing"; the REST reference).
+IMAGE_MODELS = frozenset(
+    {"grok-imagine-image", "grok-imagine-image-quality", "grok-imagine-image-2.0"}
+)
+IMAGE_DEFAULT_MODEL = "grok-imagine-image"
+IMAGE_GENERATION_FIELDS = frozenset(
+    {"model", "prompt", "n", "response_format", "aspect_ratio", "resolution", "deferred"}
+)
+IMAGE_EDIT_FIELDS = IMAGE_GENERATION_FIELDS | {"image", "images"}
+"""``size``, ``style``, ``seed`` and ``mask`` are refused, like every field not listed."""
+IMAGE_PROMPT_MAX_CHARS = 1024
+IMAGE_COUNT = range(1, 11)
+IMAGE_ASPECT_RATIOS = frozenset(
+    {"1:1", "3:4", "4:3", "9:16", "16:9", "2:3", "3:2", "9:19.5", "19.5:9", "9:20", "20:9"}
+    | {"1:2", "2:1"}
+)
+IMAGE_DEFAULT_ASPECT_RATIO = "1:1"
+"""For a generation; an edit defaults to its first input's shape."""
+IMAGE_RESOLUTIONS = frozenset({"1k", "2k"})
+IMAGE_DEFAULT_RESOLUTION = "1k"
+IMAGE_RESPONSE_FORMATS = frozenset({"url", "b64_json"})
+IMAGE_EDIT_MAX_INPUTS = 3
+"""Referred to as ``<IMAGE_0>``, ``<IMAGE_1>``...: counted from 0 in edits."""
+USD_PER_IMAGE = 0.02
+USD_PER_INPUT_IMAGE = 0.002
+
+
+def image_ticks(images: int, input_images: int) -> int:
+    """What an image call is billed, in ticks: per image made, plus per input image."""
+    return round((USD_PER_IMAGE * images + USD_PER_INPUT_IMAGE * input_images) * USD_TICKS)

@@ -131,7 +131,9 @@ class Counters:
     """What the stand-in has seen since it started (or was reset)."""
 
     generations_accepted: int = 0
-    """Jobs made: what the account is billed for."""
+    """Video jobs made: what the account is billed for."""
+    images_accepted: int = 0
+    """Image calls accepted (generations and edits), each billed."""
     creates: int = 0
     posts: int = 0
     polls: int = 0
