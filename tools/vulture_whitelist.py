@@ -57,6 +57,7 @@ unused_parameters.exc_info  # of __exit__ and __aexit__
 
 # storyboard.testing is offered to users' tests; ours use these, the package does not.
 xai_standin.Counters.generations_accepted
+xai_standin.Counters.images_accepted
 xai_standin.XaiStandin.requests
 process.StandinProcess.set_faults
 process.StandinProcess.forget_files
