@@ -12,7 +12,7 @@ PIP := PYTHONWARNINGS=ignore::UserWarning $(BIN)/pip --disable-pip-version-check
 $(BIN)/storyboard: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q -e '.[test,score]'
 	touch $@
 
 setup: $(BIN)/storyboard

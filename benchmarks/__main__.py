@@ -13,8 +13,8 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS
 
-ORDER = ["startup", "check_plan", "build", "many", "preview", "export"]
-SECTIONS = ["startup", "check_plan", "scale", "build", "many", "preview", "export"]
+ORDER = ["startup", "check_plan", "build", "many", "preview", "score", "export"]
+SECTIONS = ["startup", "check_plan", "scale", "build", "many", "preview", "score", "export"]
 """The results files (benchmarks/results/NAME.md) in the order the page shows them."""
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 INTRODUCTION = """\
@@ -36,6 +36,7 @@ same script. Benchmarks are not part of the test run; regenerate this page with
 | P6 | memory for 96 clips against 24 | at most 1.2 x |
 | P7 | preview provider at 720p | at least 4 x faster than real time |
 | P8 | check + plan of 1,000 scenes | under 3 s and 300 MB |
+| P9 | score one 6 s 720p clip with one face | at most 2 s, models loaded once |
 | P11 | `--version`; `--help`; `check`, `plan`, `status` | 0.15 s; 0.3 s; 0.45 s |
 | P12 | check + plan of 10,000 scenes, 100 assets | under 3 s, 500 MB; 10 x 1,000 scenes |
 | P13 | 200 scenes, jobs of 2 s, concurrency 50 | 1.15 x ideal + 1.5 s; 50 in flight |

@@ -7,7 +7,8 @@ The tree::
     │   └── LockFileInvalid       storyboard.lock cannot be read (conflict markers, bad values)
     ├── ImageProblem          a reference image cannot be used (the caller adds the place)
     ├── UsageError            the command line asks for something impossible; exit 2
-    │   └── OutputRefused         writing there would destroy a file storyboard did not make
+    │   ├── OutputRefused         writing there would destroy a file storyboard did not make
+    │   └── ScoringUnavailable    the optional scoring stack is not installed (how to add it)
     ├── ProviderError         a video provider could not do a job
     │   ├── RequestRefused        a provider refused a request before starting a job (no HTTP)
     │   ├── ApiError              the API answered with an HTTP error (status, code, message)
@@ -54,6 +55,7 @@ __all__ = [
     "ProjectInvalid",
     "ProviderError",
     "RequestRefused",
+    "ScoringUnavailable",
     "StoreError",
     "StoryboardError",
     "UsageError",
@@ -114,6 +116,10 @@ class UsageError(StoryboardError):
 
 class OutputRefused(UsageError):
     """An output path names a file of the project's, or one storyboard did not write."""
+
+
+class ScoringUnavailable(UsageError):
+    """Scoring was asked for, but the optional ``score`` extra is not installed."""
 
 
 class ProviderError(StoryboardError):

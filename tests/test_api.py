@@ -39,6 +39,7 @@ PUBLIC = {
     "SceneStatus",
     "Status",
     "ScenePlan",
+    "ScoringUnavailable",
     "StoreError",
     "StoryboardError",
     "Studio",

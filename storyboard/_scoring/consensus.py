@@ -1,0 +1,71 @@
+"""*self*: each take of a character against the consensus of the others, across scenes.
+
+The consensus is the character's reference plus every take that passed *cross*
+(recognised, not `mismatch` or `absent`); a plain median over all takes would
+follow the majority when most takes are wrong. A take's *self* is 1 - the
+median face distance to the consensus members other than itself; under
+1 - ``face_distance`` it is flagged `drift`. Only faces have a descriptor to
+compare, so only characters with a face get a *self*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .native import Vector
+from .records import ClipScore
+from .settings import ScoreSettings
+
+
+@dataclass(frozen=True)
+class SelfScore:
+    """One character in one take, against the consensus: ``self`` and its flag."""
+
+    character: str
+    take: str
+    self: float
+    flags: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"character": self.character, "self": self.self, "flags": list(self.flags)}
+
+
+def character_of(mention: str) -> str:
+    """The character a mention shows (``eileen:portrait`` -> ``eileen``)."""
+    return mention.split(":", 1)[0]
+
+
+def self_scores(
+    takes: Mapping[str, ClipScore],
+    anchors: Mapping[str, Sequence[float]],
+    settings: ScoreSettings | None = None,
+) -> list[SelfScore]:
+    """*self* for every character with a face in ``takes`` (named however the caller likes);
+    ``anchors`` gives each character's reference descriptor (or an approved take's)."""
+    settings = settings or ScoreSettings()
+    seen: dict[str, dict[str, tuple[Vector, bool]]] = {}
+    for name, score in takes.items():
+        for subject in score.subjects:
+            if subject.method != "face" or subject.descriptor is None:
+                continue
+            passed = not {"mismatch", "absent"} & set(subject.flags)
+            by_take = seen.setdefault(character_of(subject.mention), {})
+            by_take[name] = (np.array(subject.descriptor), passed)
+    found = []
+    for character, by_take in seen.items():
+        anchor = anchors.get(character)
+        consensus = {name: vector for name, (vector, passed) in by_take.items() if passed}
+        for name, (vector, _) in by_take.items():
+            others = [other for key, other in consensus.items() if key != name]
+            if anchor is not None:
+                others.append(np.array(anchor))
+            if not others:
+                continue
+            distance = float(np.median([np.linalg.norm(vector - other) for other in others]))
+            value = round(1.0 - distance, 4)
+            drifted = distance > settings.face_distance
+            found.append(SelfScore(character, name, value, ("drift",) if drifted else ()))
+    return found

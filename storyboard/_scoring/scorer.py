@@ -1,0 +1,112 @@
+"""Scoring one clip against the assets its scene mentions (and the frame it started from).
+
+A :class:`Scorer` loads the models once and remembers each reference image it
+has read, so a process scores many clips for the price of one load. A clip's
+frames are decoded once (:func:`sample_frames`); faces and keypoints are
+found once per frame, whichever subjects ask for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .appearance import AppearanceReference, appearance_reference, score_appearance
+from .faces import FaceReference, face_reference, score_face
+from .frames import SampledFrame, read_picture, sampled
+from .native import Image, Stack, Vector, load_stack
+from .records import SCORER_VERSION, ClipScore, SubjectScore
+from .settings import ScoreSettings
+
+THUMBNAIL = (64, 36)
+"""Continuity compares small grey thumbnails: the framing and light, not the details."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """An asset a scene mentions: its mention (``eileen:portrait``), kind and image."""
+
+    mention: str
+    kind: str
+    image: Path
+
+
+class Scorer:
+    """Scores clips; one per process is enough (it keeps the models and references)."""
+
+    def __init__(self, settings: ScoreSettings | None = None, stack: Stack | None = None) -> None:
+        self.settings = settings or ScoreSettings()
+        self.stack = stack or load_stack()
+        self._references: dict[Path, FaceReference | AppearanceReference] = {}
+
+    def score(
+        self, clip: Path, subjects: Sequence[Subject], start_frame: Path | None = None
+    ) -> ClipScore:
+        """The clip's score for each subject, and its continuity with ``start_frame``."""
+        references = [self._reference(subject.image) for subject in subjects]
+        people = sum(isinstance(reference, FaceReference) for reference in references)
+        objects = len(references) - people
+
+        def prepare(frame: SampledFrame) -> None:
+            if people:
+                frame.faces(people)
+            if objects:
+                frame.keypoints()
+
+        frames = sampled(clip, self.stack, self.settings, prepare)
+        scores = tuple(
+            self._score_subject(subject, reference, frames, people)
+            for subject, reference in zip(subjects, references, strict=True)
+        )
+        continuity = None
+        flags: tuple[str, ...] = ()
+        if start_frame is not None and frames:
+            continuity = self._continuity(read_picture(start_frame), frames[0].pixels)
+            if continuity < self.settings.continuity_correlation:
+                flags = ("jump",)
+        return ClipScore(SCORER_VERSION, len(frames), scores, continuity, flags)
+
+    def _score_subject(
+        self,
+        subject: Subject,
+        reference: FaceReference | AppearanceReference,
+        frames: list[SampledFrame],
+        people: int,
+    ) -> SubjectScore:
+        if isinstance(reference, FaceReference):
+            return score_face(
+                subject.mention, subject.kind, reference, frames, self.stack, self.settings, people
+            )
+        return score_appearance(
+            subject.mention, subject.kind, reference, frames, self.stack, self.settings
+        )
+
+    def _reference(self, image: Path) -> FaceReference | AppearanceReference:
+        known = self._references.get(image)
+        if known is None:
+            picture = read_picture(image)
+            known = face_reference(picture, self.stack, self.settings) or appearance_reference(
+                picture, self.stack, self.settings
+            )
+            self._references[image] = known
+        return known
+
+    def reference_descriptor(self, image: Path) -> tuple[float, ...] | None:
+        """The face descriptor of a reference image, if it shows a face."""
+        reference = self._reference(image)
+        if isinstance(reference, FaceReference):
+            return tuple(reference.face.descriptor.round(5).tolist())
+        return None
+
+    def _continuity(self, start: Image, first: Image) -> float:
+        before = self._thumbnail(start)
+        after = self._thumbnail(first)
+        scale = float(np.sqrt((before * before).sum() * (after * after).sum()))
+        return round(float((before * after).sum() / scale), 4) if scale else 0.0
+
+    def _thumbnail(self, picture: Image) -> Vector:
+        values = self.stack.fitted(self.stack.grey(picture), THUMBNAIL).astype(np.float64)
+        return np.asarray(values - values.mean(), dtype=np.float64)
