@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from PIL import Image
@@ -13,6 +16,16 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "projects" / "astronaut-cat"
 
 pytest_plugins = ["fixtures_xai"]
+
+
+def load_tool(name: str) -> ModuleType:
+    """The module ``tools/NAME.py`` of this checkout (tools are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(autouse=True)

@@ -7,17 +7,14 @@ from pathlib import Path
 
 import pytest
 from conftest import MakeProject
+from stories import cat_story
 from typer.testing import CliRunner
 
 from storyboard.cli import app
 
-STORY = """\
-storyboard: 1
-title: Tiny
-defaults: {duration: 1, resolution: 480p}
-characters:
-  cat: {image: assets/cat.png}
-scenes:
+STORY = cat_story(
+    "Tiny",
+    """\
   - id: nap
     prompt: "@cat sleeps in the sun"
     caption: Sleepy.
@@ -28,7 +25,8 @@ scenes:
     prompt: the cat leaps
 cuts:
   short: [leap, nap]
-"""
+""",
+)
 
 
 @pytest.fixture

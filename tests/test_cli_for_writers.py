@@ -9,17 +9,14 @@ import numpy as np
 import pytest
 from clips import frame_at
 from conftest import MakeProject
+from stories import cat_story
 from typer.testing import CliRunner
 
 from storyboard.cli import app
 
-STORY = """\
-storyboard: 1
-title: Tiny
-defaults: {duration: 1, resolution: 480p}
-characters:
-  cat: {image: assets/cat.png}
-scenes:
+STORY = cat_story(
+    "Tiny",
+    """\
   - id: nap
     prompt: "@cat sleeps in the sun"
   - id: wake
@@ -27,7 +24,8 @@ scenes:
     prompt: the cat stretches
 cuts:
   short: [wake]
-"""
+""",
+)
 
 
 @pytest.fixture

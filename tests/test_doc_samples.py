@@ -8,31 +8,16 @@ the slow tier). Outputs are compared after its one normaliser.
 
 from __future__ import annotations
 
-import importlib.util
 import secrets
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_tool
 
 from storyboard.testing.xai_standin import XaiStandin
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _harness() -> ModuleType:
-    path = REPO / "tools" / "doc_samples.py"
-    spec = importlib.util.spec_from_file_location("doc_samples", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("doc_samples", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-harness = _harness()
+harness = load_tool("doc_samples")
 SLOW_PAGES = {"tutorial.md"}
 PAGE_TIMEOUT = 3600
 """Seconds for a whole page: the tutorial builds five times; a busy 2-core machine is slow."""

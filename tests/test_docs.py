@@ -9,10 +9,8 @@ docs/story-format.md load without a problem.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
-import sys
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +18,7 @@ from types import ModuleType, UnionType
 from typing import Any, Union, get_args, get_origin
 
 import pytest
+from conftest import load_tool
 from PIL import Image
 from pydantic import BaseModel
 
@@ -40,19 +39,9 @@ _ASSET_PATH = re.compile(r"\bassets/[A-Za-z0-9_./-]*[A-Za-z0-9_]")
 _VARIABLE = re.compile(r"\b(?:STORYBOARD|XAI)_[A-Z0-9_]*[A-Z0-9]\b")
 
 
-def _generator() -> ModuleType:
-    path = REPO / "tools" / "cli_reference.py"
-    spec = importlib.util.spec_from_file_location("cli_reference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("cli_reference", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def generator() -> ModuleType:
-    return _generator()
+    return load_tool("cli_reference")
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MakeProject
+from stories import cat_story
 
 from storyboard.testing.xai_standin import StandinProcess
 
@@ -23,13 +24,9 @@ pytestmark = pytest.mark.slow  # every test runs builds in subprocesses
 KEY = "xai-money-test-key-7c41d2"
 OTHER_KEY = "xai-money-test-key-other-19ab"
 IMAGES = {"cat.png": (200, 120, 40)}
-STORY = """\
-storyboard: 1
-title: Money
-defaults: {duration: 1, resolution: 480p}
-characters:
-  cat: {image: assets/cat.png}
-scenes:
+STORY = cat_story(
+    "Money",
+    """\
   - id: nap
     prompt: "@cat sleeps in the sun"
   - id: rain
@@ -39,18 +36,16 @@ scenes:
     prompt: the cat leaps
   - id: moon
     prompt: the moon rises
-"""
+""",
+)
 SCENES = 4
-UPLOAD_STORY = """\
-storyboard: 1
-title: Upload
-defaults: {duration: 1, resolution: 480p}
-characters:
-  cat: {image: assets/cat.png}
-scenes:
+UPLOAD_STORY = cat_story(
+    "Upload",
+    """\
   - id: nap
     prompt: "@cat sleeps in the sun"
-"""
+""",
+)
 TEXT_STORY = """\
 storyboard: 1
 title: Three

@@ -16,22 +16,20 @@ from pathlib import Path
 import pytest
 from cli_subprocess import storyboard
 from PIL import Image
+from stories import cat_story
 
 pytestmark = pytest.mark.slow  # every case runs the real command in a subprocess
 
-STORY = """\
-storyboard: 1
-title: Tiny
-defaults: {duration: 1, resolution: 480p}
-characters:
-  cat: {image: assets/cat.png}
-scenes:
+STORY = cat_story(
+    "Tiny",
+    """\
   - id: nap
     prompt: "@cat sleeps in the sun"
     caption: Sleepy.
   - id: wake
     prompt: "after @nap, @cat stretches"
-"""
+""",
+)
 
 
 @pytest.fixture(scope="module")
