@@ -3,6 +3,9 @@
 The schema is a list of migrations, applied in order and each exactly once
 (sqlite-utils' ``Migrations`` records them in ``_sqlite_migrations``, in the
 same transaction as the change). The schema version is the number of them.
+Whether a cache is current is read with plain sqlite: sqlite-utils (and what it
+loads) is imported only when a cache needs upgrading, so reading commands start
+quickly.
 Changing the schema is one function appended at the end of this module::
 
     @migration
@@ -17,24 +20,39 @@ newer storyboard; it is refused, untouched (see :func:`upgrade`).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database, Migrations
+from typing import TYPE_CHECKING, Any
 
 from ._errors import StoreError
 from ._version import __version__
 
-MIGRATIONS = Migrations("storyboard")
+if TYPE_CHECKING:
+    from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "storyboard"
+STEPS: list[Callable[[Database], None]] = []
+"""The migrations this storyboard knows, in order."""
 KNOWN: list[str] = []
-"""The names of the migrations this storyboard knows, in order."""
+"""Their names, as ``_sqlite_migrations`` records them."""
 
 
 def migration(change: Callable[[Database], None]) -> Callable[[Database], None]:
     """Append a schema change (named after its function) to the list."""
+    STEPS.append(change)
     KNOWN.append(change.__name__)
-    return MIGRATIONS()(change)
+    return change
+
+
+def migrations() -> Migrations:
+    """The steps as one sqlite-utils migration set."""
+    from sqlite_utils import Migrations
+
+    steps = Migrations(MIGRATION_SET)
+    for change in STEPS:
+        steps()(change)
+    return steps
 
 
 @migration
@@ -109,18 +127,21 @@ def job_accounts(db: Database) -> None:
 SCHEMA_VERSION = len(KNOWN)
 
 
-def upgrade(db: Database, path: Path) -> None:
+def upgrade(connection: sqlite3.Connection, path: Path) -> None:
     """Apply the migrations the cache lacks, in one write transaction; refuse a newer cache.
 
     Call it outside a transaction. A cache with migrations this code does not
     know raises :class:`StoreError` before anything is written.
     """
-    if not _pending(db, path):
+    if not _pending(connection, path):
         return
+    from sqlite_utils import Database
+
+    db = Database(connection)
     db.execute("BEGIN IMMEDIATE")  # two processes opening an old cache upgrade it once
     try:
-        if _pending(db, path):
-            MIGRATIONS.apply(db)
+        if _pending(connection, path):
+            migrations().apply(db)
             db.table("cache_info").upsert({"name": "written_by", "value": __version__}, pk="name")
     except BaseException:
         db.execute("ROLLBACK")
@@ -128,17 +149,38 @@ def upgrade(db: Database, path: Path) -> None:
     db.execute("COMMIT")
 
 
-def _pending(db: Database, path: Path) -> bool:
-    applied = [step.name for step in MIGRATIONS.applied(db)]
-    if any(name not in KNOWN for name in applied):
-        raise StoreError(_too_new(db, path, len(applied)))
-    return len(applied) < SCHEMA_VERSION
+def applied(connection: sqlite3.Connection) -> list[str]:
+    """The names of the migrations the cache has run, in the order it ran them."""
+    if not _has_table(connection, "_sqlite_migrations"):
+        return []
+    rows = connection.execute(
+        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid",
+        [MIGRATION_SET],
+    )
+    return [str(name) for (name,) in rows]
 
 
-def _too_new(db: Database, path: Path, version: int) -> str:
-    info = db.table("cache_info")
-    rows = list(info.rows_where("name = ?", ["written_by"])) if info.exists() else []
-    needed = f"storyboard {rows[0]['value']} or later" if rows else "a newer storyboard"
+def _pending(connection: sqlite3.Connection, path: Path) -> bool:
+    names = applied(connection)
+    if any(name not in KNOWN for name in names):
+        raise StoreError(_too_new(connection, path, len(names)))
+    return len(names) < SCHEMA_VERSION
+
+
+def _has_table(connection: sqlite3.Connection, name: str) -> bool:
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]
+    ).fetchone()
+    return found is not None
+
+
+def _too_new(connection: sqlite3.Connection, path: Path, version: int) -> str:
+    row = None
+    if _has_table(connection, "cache_info"):
+        row = connection.execute(
+            "SELECT value FROM cache_info WHERE name = 'written_by'"
+        ).fetchone()
+    needed = f"storyboard {row[0]} or later" if row else "a newer storyboard"
     return (
         f"{path}: this cache has schema version {version}, written by a newer storyboard;"
         f" storyboard {__version__} reads versions up to {SCHEMA_VERSION}."

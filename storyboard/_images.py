@@ -33,13 +33,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
-
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from ._errors import ImageProblem
 from ._fileops import write_atomically
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow is imported where pixels are read: a check whose images are all in the memo
+# (the usual case) never loads it.
 
 __all__ = ["CheckedImage", "ImageLibrary", "ImageProblem"]
 
@@ -422,6 +426,8 @@ def _inspect(data: bytes, name: str) -> _Facts:
 @contextmanager
 def _decoding(name: str) -> Iterator[None]:
     """Turn Pillow's complaints into ImageProblem; its bomb warnings into errors, here only."""
+    from PIL import Image, UnidentifiedImageError
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -443,6 +449,8 @@ def _decoding(name: str) -> Iterator[None]:
 
 def _open_image(data: bytes, name: str) -> Image.Image:
     """Open (headers only) an accepted image, refusing too many pixels before decoding them."""
+    from PIL import Image
+
     image = Image.open(io.BytesIO(data), formats=_FORMATS)
     width, height = image.size
     if width * height > MAX_PIXELS:
@@ -464,6 +472,8 @@ def _upright_size(image: Image.Image) -> tuple[int, int]:
     ``getexif()`` would decode a whole PNG to look for a late eXIf chunk, so
     only the EXIF seen while opening counts here; ``prepare`` applies any.
     """
+    from PIL import ExifTags, Image
+
     width, height = image.size
     raw = image.info.get("exif")
     if not isinstance(raw, bytes):
@@ -494,6 +504,8 @@ def _decode_everything(image: Image.Image) -> None:
 
 def _prepared_bytes(data: bytes, name: str) -> tuple[bytes, str]:
     """The bytes to send and their extension: upright, fitted, at most MAX_PREPARED_BYTES."""
+    from PIL import Image, ImageOps
+
     with _decoding(name), _open_image(data, name) as image:
         image.draft(None, _fitted_size(image.size))  # JPEG: decode at a smaller scale
         return sendable_bytes(ImageOps.exif_transpose(image), name)
@@ -544,6 +556,8 @@ def _encode_within_limit(image: Image.Image, name: str) -> tuple[bytes, str]:
 
 def _on_white(image: Image.Image) -> Image.Image:
     """The image without transparency, as a JPEG needs it."""
+    from PIL import Image
+
     if image.mode != "RGBA":
         return image
     background = Image.new("RGB", image.size, "white")

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import imageio_ffmpeg
-
 from ._errors import MediaError
 from ._fileops import atomic_write
 
 
 @cache
 def ffmpeg_exe() -> str:
+    import imageio_ffmpeg  # only when ffmpeg runs: plan and status seldom need it
+
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 

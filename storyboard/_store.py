@@ -1,4 +1,4 @@
-"""The clip cache: `.storyboard/cache.db` (sqlite-utils) and content-addressed files.
+"""The clip cache: `.storyboard/cache.db` (sqlite) and content-addressed files.
 
 What exists lives here: every job ever sent (so a paid job is never lost or
 sent twice), every take of every key, the last frame of every clip, the
@@ -13,7 +13,8 @@ Commits are not flushed to disk one by one (``synchronous = NORMAL``: a
 killed process loses nothing, a power cut may lose the last few), except the
 record of a job about to be sent, which is flushed before it goes (with every
 commit before it), so hundreds of finishing jobs do not wait on the disk.
-A plan reads what it needs in one pass (:meth:`Store.snapshot`).
+A plan reads what it needs in one pass (:meth:`Store.snapshot`), with plain
+sqlite: sqlite-utils, which is slow to import, is loaded on the first write.
 """
 
 from __future__ import annotations
@@ -30,15 +31,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from ._cache_schema import upgrade
 from ._errors import CacheDamaged, ProjectBusy, StoreError
 from ._fileops import move_into_place, sha256_file, sweep, temporary_beside
 from ._request import Inputs
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -80,6 +83,7 @@ class Job:
 
 
 JOB_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Job))
+TAKE_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Take))
 
 
 @dataclass
@@ -122,7 +126,9 @@ class Snapshot:
     def inputs(self, key: str) -> Inputs | None:
         """A key's stored inputs; the first call reads them all."""
         if self._inputs is None:
-            self._inputs = dict(self.store.db.execute("SELECT key, inputs FROM inputs").fetchall())
+            self._inputs = dict(
+                self.store.conn.execute("SELECT key, inputs FROM inputs").fetchall()
+            )
         text = self._inputs.get(key)
         return dict(json.loads(text)) if text is not None else None
 
@@ -155,13 +161,13 @@ class Store:
                 folder.mkdir(parents=True, exist_ok=True)
         path = cache_dir / "cache.db"
         connection = _connect(path, read_only)
+        self.conn = connection
         try:
-            self.db = sqlite_utils.Database(connection)
             if not read_only:
-                upgrade(self.db, path)
-                self.db.enable_wal()
-                self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("SELECT COUNT(*) FROM takes").fetchone()
+                upgrade(connection, path)
+                _enable_wal(connection)
+                connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("SELECT COUNT(*) FROM takes").fetchone()
         except sqlite3.DatabaseError as error:
             connection.close()
             if isinstance(error, sqlite3.OperationalError) and "malformed" not in str(error):
@@ -179,9 +185,16 @@ class Store:
             return None
         return cls(cache_dir, read_only=not os.access(cache_dir, os.W_OK))
 
+    @cached_property
+    def db(self) -> Database:
+        """The database through sqlite-utils, for writes (loaded on first use)."""
+        from sqlite_utils import Database
+
+        return Database(self.conn)
+
     def close(self) -> None:
         """Close the database; closing twice is harmless."""
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -192,32 +205,36 @@ class Store:
     @contextlib.contextmanager
     def immediate(self) -> Iterator[None]:
         """A write transaction that takes the write lock before it reads."""
-        self.db.execute("BEGIN IMMEDIATE")
+        self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.conn.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        self.conn.execute("COMMIT")
 
     def snapshot(self, provider: str) -> Snapshot:
         """Every take, selection, frame and file, and ``provider``'s last job per key."""
         snapshot = Snapshot(self)
-        for row in self.db.table("takes").rows_where(order_by="key, take"):
-            snapshot.takes[row["key"]].append(Take(**row))
+        for fields in self.conn.execute(f"SELECT {TAKE_COLUMNS} FROM takes ORDER BY key, take"):
+            take = Take(*fields)
+            snapshot.takes[take.key].append(take)
         snapshot.selections = {
-            key: int(take) for key, take in self.db.execute("SELECT key, take FROM selections")
+            key: int(take) for key, take in self.conn.execute("SELECT key, take FROM selections")
         }
         snapshot.last_jobs = {
-            row["key"]: Job(**row)
-            for row in self.db.query(
-                f"SELECT {JOB_COLUMNS} FROM jobs WHERE id IN"
-                " (SELECT MAX(id) FROM jobs WHERE provider = ? GROUP BY key)",
-                [provider],
+            job.key: job
+            for job in (
+                Job(*fields)
+                for fields in self.conn.execute(
+                    f"SELECT {JOB_COLUMNS} FROM jobs WHERE id IN"
+                    " (SELECT MAX(id) FROM jobs WHERE provider = ? GROUP BY key)",
+                    [provider],
+                )
             )
         }
-        snapshot.frames = dict(self.db.execute("SELECT clip, frame FROM frames").fetchall())
-        snapshot.input_keys = {key for (key,) in self.db.execute("SELECT key FROM inputs")}
+        snapshot.frames = dict(self.conn.execute("SELECT clip, frame FROM frames").fetchall())
+        snapshot.input_keys = {key for (key,) in self.conn.execute("SELECT key FROM inputs")}
         snapshot.clip_files = _names(self.clips_dir, ".mp4")
         snapshot.frame_files = _names(self.frames_dir, ".png")
         return snapshot
@@ -252,12 +269,12 @@ class Store:
             "api_base": api_base,
             "key_fingerprint": fingerprint,
         }
-        self.db.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA synchronous = FULL")
         try:
             with self.immediate():
                 return int(self.db.table("jobs").insert(job).last_rowid or 0)
         finally:
-            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
 
     def job(self, job_id: int) -> Job:
         (job,) = self._jobs("id = ?", [job_id])
@@ -279,12 +296,17 @@ class Store:
         )
 
     def _jobs(self, where: str, params: list[Any]) -> list[Job]:
-        rows = self.db.table("jobs").rows_where(where, params, select=JOB_COLUMNS, order_by="id")
-        return [Job(**row) for row in rows]
+        rows = self.conn.execute(
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE {where} ORDER BY id", params
+        )
+        return [Job(*fields) for fields in rows]
 
     def count_jobs(self, provider: str | None = None) -> int:
         where = "status != 'submitting'" + (" AND provider = ?" if provider else "")
-        return self.db.table("jobs").count_where(where, [provider] if provider else [])
+        (count,) = self.conn.execute(
+            f"SELECT COUNT(*) FROM jobs WHERE {where}", [provider] if provider else []
+        ).fetchone()
+        return int(count)
 
     def spent_usd(self, provider: str | None = None, *, estimated_only: bool = False) -> float:
         """What every job cost (of ``provider``, if named); with ``estimated_only``, only
@@ -292,12 +314,11 @@ class Store:
         conditions = ["provider = ?"] if provider else []
         if estimated_only:
             conditions.append("cost_estimated = 1")
-        (row,) = self.db.table("jobs").rows_where(
-            " AND ".join(conditions) or None,
-            [provider] if provider else [],
-            select="COALESCE(SUM(cost_usd), 0) AS spent",
-        )
-        return round(float(row["spent"]), 4)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        (spent,) = self.conn.execute(
+            f"SELECT COALESCE(SUM(cost_usd), 0) FROM jobs{where}", [provider] if provider else []
+        ).fetchone()
+        return round(float(spent), 4)
 
     def estimated_take_costs(self, provider: str) -> dict[str, float]:
         """Per scene, what its takes by ``provider`` cost that was priced from the table."""
@@ -332,12 +353,21 @@ class Store:
                 self.db.table("jobs").update(job_id, {**finished, "finished_at": take.created_at})
         return take
 
+    def newest_provider(self) -> str | None:
+        """The provider of the newest take, if there is one."""
+        row = self.conn.execute(
+            "SELECT provider FROM takes ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def takes(self, key: str) -> list[Take]:
         return self._takes("key = ?", [key], "take")
 
     def _takes(self, where: str, params: list[Any], order_by: str) -> list[Take]:
-        rows = self.db.table("takes").rows_where(where, params, order_by=order_by)
-        return [Take(**row) for row in rows]
+        rows = self.conn.execute(
+            f"SELECT {TAKE_COLUMNS} FROM takes WHERE {where} ORDER BY {order_by}", params
+        )
+        return [Take(*fields) for fields in rows]
 
     def select(self, key: str, take: int) -> None:
         with self.immediate():
@@ -346,8 +376,8 @@ class Store:
             )
 
     def selection(self, key: str) -> int | None:
-        rows = list(self.db.table("selections").rows_where("key = ?", [key], select="take"))
-        return int(rows[0]["take"]) if rows else None
+        row = self.conn.execute("SELECT take FROM selections WHERE key = ?", [key]).fetchone()
+        return int(row[0]) if row else None
 
     # -- inputs ---------------------------------------------------------------
 
@@ -358,8 +388,8 @@ class Store:
             )
 
     def inputs(self, key: str) -> Inputs | None:
-        rows = list(self.db.table("inputs").rows_where("key = ?", [key], select="inputs"))
-        return dict(json.loads(rows[0]["inputs"])) if rows else None
+        row = self.conn.execute("SELECT inputs FROM inputs WHERE key = ?", [key]).fetchone()
+        return dict(json.loads(row[0])) if row else None
 
     # -- files ----------------------------------------------------------------
 
@@ -394,10 +424,10 @@ class Store:
 
     def known_frame(self, clip: str) -> str | None:
         """The sha256 of a clip's last frame if it was extracted (and is still there)."""
-        rows = list(self.db.table("frames").rows_where("clip = ?", [clip], select="frame"))
-        if not rows or not self.frame_path(rows[0]["frame"]).exists():
+        row = self.conn.execute("SELECT frame FROM frames WHERE clip = ?", [clip]).fetchone()
+        if not row or not self.frame_path(row[0]).exists():
             return None
-        return str(rows[0]["frame"])
+        return str(row[0])
 
     def frame_scratch_path(self, clip: str) -> Path:
         """Where to extract a clip's frame before :meth:`remember_frame` names it."""
@@ -418,14 +448,11 @@ class Store:
     # -- uploads (the UploadMemo protocol of the xAI provider) -----------------
 
     def get(self, sha256: str, base_url: str) -> str | None:
-        rows = list(
-            self.db.table("uploads").rows_where(
-                "sha256 = ? AND base_url = ? AND expires_at > ?",
-                [sha256, base_url, time.time()],
-                select="file_id",
-            )
-        )
-        return str(rows[0]["file_id"]) if rows else None
+        row = self.conn.execute(
+            "SELECT file_id FROM uploads WHERE sha256 = ? AND base_url = ? AND expires_at > ?",
+            [sha256, base_url, time.time()],
+        ).fetchone()
+        return str(row[0]) if row else None
 
     def put(self, sha256: str, base_url: str, file_id: str, expires_at: float) -> None:
         with self.immediate():
@@ -441,15 +468,17 @@ class Store:
 
     def forget(self, file_id: str) -> None:
         with self.immediate():
-            self.db.execute("DELETE FROM uploads WHERE file_id = ?", [file_id])
+            self.conn.execute("DELETE FROM uploads WHERE file_id = ?", [file_id])
 
     def key_salt(self) -> bytes:
         """This cache's salt for key fingerprints, made once (they mean nothing elsewhere)."""
         with self.immediate():
-            row = self.db.execute("SELECT value FROM cache_info WHERE name = 'key_salt'").fetchone()
+            row = self.conn.execute(
+                "SELECT value FROM cache_info WHERE name = 'key_salt'"
+            ).fetchone()
             if row is None:
                 salt = secrets.token_hex(16)
-                self.db.execute(
+                self.conn.execute(
                     "INSERT INTO cache_info (name, value) VALUES ('key_salt', ?)", [salt]
                 )
             else:
@@ -468,6 +497,12 @@ def _connect(database: Path, read_only: bool) -> sqlite3.Connection:
     )
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return connection
+
+
+def _enable_wal(connection: sqlite3.Connection) -> None:
+    (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+    if mode != "wal":
+        connection.execute("PRAGMA journal_mode = wal")
 
 
 def _damaged(cache_dir: Path, error: sqlite3.DatabaseError) -> str:

@@ -7,12 +7,10 @@ regen, takes, use, status and export. The CLI is a thin layer over it.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import difflib
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +27,6 @@ from ._providers import (
     chosen_provider,
     make_provider,
 )
-from ._providers.polling import settings_from_env
 from ._store import BuildLock, Store, Take
 
 if TYPE_CHECKING:
@@ -160,11 +157,9 @@ class Studio:
         if chosen:
             return chosen
         if self.existing_store is not None:
-            newest = self.existing_store.db.table("takes").rows_where(
-                select="provider", order_by="created_at DESC", limit=1
-            )
-            for row in newest:
-                return str(row["provider"])
+            newest = self.existing_store.newest_provider()
+            if newest is not None:
+                return newest
         return DEFAULT_PROVIDER
 
     def plan(self, provider: str | None = None, cut: str | None = None) -> Plan:
@@ -246,6 +241,9 @@ class Studio:
         worker thread with a loop of its own, and this call waits for it; from
         async code, prefer ``await studio.abuild(...)``.
         """
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -269,6 +267,8 @@ class Studio:
         on_wait: Callable[[str], None] | None = None,
     ) -> BuildResult:
         """:meth:`build` for async code: ``result = await studio.abuild(provider="preview")``."""
+        import asyncio
+
         name, chosen, settings = self._build_setup(provider, options)
         lock = BuildLock(self.project.cache_dir)
         await asyncio.to_thread(lock.acquire, wait=wait_for_lock, on_wait=on_wait)
@@ -282,6 +282,7 @@ class Studio:
     ) -> tuple[str, BuildOptions, ProviderSettings]:
         """What a build needs before it takes the project's lock, checked."""
         from ._engine import BuildOptions
+        from ._providers.polling import settings_from_env
 
         name = chosen_provider(provider)
         if name is None:

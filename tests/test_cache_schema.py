@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from storyboard._cache_schema import KNOWN, MIGRATIONS, SCHEMA_VERSION
+from storyboard._cache_schema import KNOWN, SCHEMA_VERSION, applied, migrations
 from storyboard._errors import StoreError
 from storyboard._store import JOB_COLUMNS, Store
 
@@ -35,7 +36,13 @@ def old_cache(tmp_path: Path) -> Path:
 
 def _applied(cache_dir: Path) -> list[str]:
     with sqlite_utils.Database(cache_dir / "cache.db") as db:
-        return [step.name for step in MIGRATIONS.applied(db)]
+        by_sqlite_utils = [step.name for step in migrations().applied(db)]
+    connection = sqlite3.connect(cache_dir / "cache.db")
+    try:
+        assert applied(connection) == by_sqlite_utils, "plain sqlite reads what sqlite-utils wrote"
+    finally:
+        connection.close()
+    return by_sqlite_utils
 
 
 def test_the_fixture_is_a_cache_without_migrations() -> None:
