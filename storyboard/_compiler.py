@@ -26,6 +26,7 @@ from ._vocabulary import Fit, Mode
 
 WRITTEN_IMAGE_TAG = re.compile(r"<\s*image_\s*\d+\s*>", re.IGNORECASE)
 """A reference tag typed by the writer: only the compiler may write these."""
+_NAME = re.compile(NAME_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,8 @@ class SceneCompiler:
     """Some names were lost to shape mistakes, so an unknown name is not reported."""
 
     def __post_init__(self) -> None:
-        self.scene_ids = {scene.id for scene in self.story.scenes}
+        self.scenes_by_id = {scene.id: scene for scene in reversed(self.story.scenes)}
+        self.scene_ids = set(self.scenes_by_id)
         self.problems: list[Problem] = []
 
     def compile(self, position: int, scene: Scene) -> CompiledScene | None:
@@ -304,7 +306,7 @@ class SceneCompiler:
     def _resolve_mention(
         self, mention: Mention, path: PathKey, occurrence: int
     ) -> Reference | None:
-        if not re.match(NAME_PATTERN, mention.name):
+        if not _NAME.match(mention.name):
             lower = mention.name.lower()
             self._report_mention(
                 path, mention, occurrence, f"@{mention.name}: names are lowercase (write @{lower})"
@@ -362,10 +364,10 @@ class SceneCompiler:
         start = scene.start or ""
         start_path = (*path, "start")
         if start in self.scene_ids:
-            upstream = next(s for s in self.story.scenes if s.id == start)
+            upstream = self.scenes_by_id[start]
             ratio = upstream.aspect_ratio or self.story.defaults.aspect_ratio
             return StartFrame(scene=start, shape=ratio_shape(ratio))
-        if re.fullmatch(NAME_PATTERN, start) and "." not in start:
+        if _NAME.fullmatch(start) and "." not in start:
             self._report(
                 start_path,
                 f"`start: {start}` is not a scene{_suggest(start, self.scene_ids)}; "

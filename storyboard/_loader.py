@@ -233,6 +233,8 @@ thousands of times is refused before anything is expanded further."""
 _REFUSED_TAGS = {"tag:yaml.org,2002:binary": "!!binary"}
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+"""Most values: a plain string is its node's text, as the constructor would return it."""
 _COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
@@ -261,12 +263,13 @@ class _Converter:
         if self.count > MAX_VALUES:
             message = f"the file holds more than {MAX_VALUES} values; write less (aliases?)"
             raise _Unreadable(Problem(self.positions.file, None, None, message))
-        if id(node) in self.open:
-            raise _Unreadable(self._at(node, "this alias is part of itself; YAML cannot expand it"))
-        self._note(path, node)
+        start, end = node.start_mark, node.end_mark
+        self.positions.places[path] = (start.line + 1, start.column + 1, start.index, end.index)
         if isinstance(node, yaml.ScalarNode):
             self._count_bytes(node)
-            return self._scalar(node)
+            return node.value if node.tag == _STR_TAG else self._scalar(node)
+        if id(node) in self.open:
+            raise _Unreadable(self._at(node, "this alias is part of itself; YAML cannot expand it"))
         if node.tag not in _COLLECTION_TAGS:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             message = f"YAML tags like {tag} are not allowed here: remove it"

@@ -18,6 +18,9 @@ _TOKEN = re.compile(
 )
 
 
+_GROUPS = ("braced", "braced_look", "name", "look")
+
+
 @dataclass(frozen=True)
 class Mention:
     """One mention: what it names and where it stands in the prompt."""
@@ -46,13 +49,13 @@ def split_mentions(prompt: str) -> list[Piece]:
         if not literal and start > 0 and prompt[start - 1].isalnum():
             continue  # an e-mail address or similar
         pieces.append(prompt[text_start:start])
+        end = match.end()
         if literal:
             pieces.append("@")
         else:
-            name = match.group("braced") or match.group("name")
-            look = match.group("braced_look") or match.group("look")
-            pieces.append(Mention(name, look, match.group(0), start, match.end()))
-        text_start = match.end()
+            text, braced, braced_look, name, look = match.group(0, *_GROUPS)
+            pieces.append(Mention(braced or name, braced_look or look, text, start, end))
+        text_start = end
     pieces.append(prompt[text_start:])
     return [piece for piece in pieces if piece != ""]
 

@@ -205,7 +205,7 @@ class Planner:
                 [],
                 self.price(scene),
             )
-        cost = self.price(scene)
+        cost = self.spec.estimate(request)
         inputs = self.spec.record(request)
         key = self.spec.key(request)
         takes = self.present_takes(key)
