@@ -23,7 +23,6 @@ from ._project import Project
 from ._providers import (
     DEFAULT_PROVIDER,
     NO_PROVIDER_MESSAGE,
-    ProviderSettings,
     chosen_provider,
     make_provider,
 )
@@ -32,6 +31,7 @@ from ._store import BuildLock, Store, Take
 if TYPE_CHECKING:
     from ._engine import BuildOptions, BuildResult, Reporter
     from ._export import ExportResult
+    from ._providers.base import ProviderSettings
 
 # The build (engine) and the exporter (films, export) are imported by the methods that
 # use them: reading commands never load them.

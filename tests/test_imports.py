@@ -1,5 +1,7 @@
 """Each command loads only what its work needs (targets.md, P11): the quick commands
-never load the HTTP client, the exporter, moviepy or the preview's renderer."""
+never load the HTTP client, the exporter, moviepy or the preview's renderer, nor the
+libraries only writes, builds and new pictures need (sqlite-utils and numpy, asyncio,
+Pillow, imageio-ffmpeg)."""
 
 from __future__ import annotations
 
@@ -24,9 +26,14 @@ NEVER_FOR_QUICK_COMMANDS = (
     "storyboard._export.film",
     "storyboard._export.timelines",
     "storyboard._engine",
+    "sqlite_utils",
+    "numpy",
+    "asyncio",
+    "PIL",
+    "imageio_ffmpeg",
 )
 """Modules (and their submodules) that `--version`, `check`, `plan`, `status` and `graph`
-must not import."""
+must not import (Pillow: when the story's pictures are unchanged since the last check)."""
 
 RUN_AND_LIST = """
 import json, runpy, sys
@@ -67,13 +74,16 @@ def heavy(modules: set[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example project, with a cache, so that plan and status read one."""
+    """The example project, with a cache, so that plan and status read one, and its
+    pictures checked once, as a writer's are after the first check."""
     root = tmp_path_factory.mktemp("imports") / "astronaut-cat"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".storyboard", "out"))
     (root / ".storyboard").mkdir()
+    from storyboard._project import Project
     from storyboard._store import Store
 
     Store(root / ".storyboard").close()
+    Project.load(root)
     return root
 
 

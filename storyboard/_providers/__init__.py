@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .base import Provider, ProviderSettings
 from .registry import (
     DEFAULT_PROVIDER,
     NO_PROVIDER_MESSAGE,
@@ -25,6 +24,7 @@ from .registry import (
 )
 
 if TYPE_CHECKING:
+    from .base import Provider, ProviderSettings
     from .xai import UploadMemo
 
 PROVIDERS = tuple(REGISTRY)
@@ -64,8 +64,6 @@ __all__ = [
     "NO_PROVIDER_MESSAGE",
     "PROVIDERS",
     "REGISTRY",
-    "Provider",
-    "ProviderSettings",
     "ProviderSpec",
     "chosen_provider",
     "make_provider",

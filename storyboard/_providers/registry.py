@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from .._errors import UsageError
 from .._limits import estimate_cost
 from .._request import Inputs, KeyExtras, SceneRequest, names_and_label, no_extras
-from .base import Provider, ProviderSettings
 
 if TYPE_CHECKING:
+    from .base import Provider, ProviderSettings
     from .xai import UploadMemo
 
 
