@@ -2,6 +2,7 @@
 
 python -m benchmarks                 every benchmark (several minutes)
 python -m benchmarks check_plan      only the named ones (startup check_plan build many ...)
+python -m benchmarks p11 p12 p13 p3  the benchmarks that measure these targets
 python -m benchmarks --collect       only rebuild docs/benchmarks.md from benchmarks/results/
 """
 
@@ -14,6 +15,21 @@ from pathlib import Path
 from benchmarks.common import RESULTS
 
 ORDER = ["startup", "check_plan", "build", "many", "preview", "score", "export"]
+MEASURES = {
+    "p1": "build",
+    "p2": "build",
+    "p3": "build",
+    "p4": "export",
+    "p5": "export",
+    "p6": "export",
+    "p7": "preview",
+    "p8": "check_plan",
+    "p9": "score",
+    "p11": "startup",
+    "p12": "check_plan",
+    "p13": "many",
+}
+"""Which benchmark measures each target of targets.md."""
 SECTIONS = ["startup", "check_plan", "scale", "build", "many", "preview", "score", "export"]
 """The results files (benchmarks/results/NAME.md) in the order the page shows them."""
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -55,7 +71,8 @@ def collect() -> Path:
 
 def main(arguments: list[str]) -> None:
     if arguments != ["--collect"]:
-        for name in arguments or ORDER:
+        names = [MEASURES.get(name.lower(), name) for name in arguments] or ORDER
+        for name in dict.fromkeys(names):
             importlib.import_module(f"benchmarks.bench_{name}").main()
     print(f"wrote {collect()}")
 
