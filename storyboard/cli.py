@@ -20,9 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 from typer.core import TyperGroup
 
 from ._errors import (
@@ -40,6 +37,8 @@ from ._version import __version__
 from ._vocabulary import EXPORT_FORMATS, FORMAT_NAMES
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ._engine import BuildOptions, BuildResult
     from ._plan import Plan, ScenePlan
     from ._studio import Studio
@@ -76,8 +75,31 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True, emoji=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+class _Terminal:
+    """A rich console made when first printed to: `--help` never loads rich."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(
+                stderr=self._stderr, highlight=False, soft_wrap=True, emoji=False
+            )
+        return self._console
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        self.console.print(*objects, **options)
+
+
+out = _Terminal()
+err = _Terminal(stderr=True)
 _debug = False
 
 P = ParamSpec("P")
@@ -96,6 +118,13 @@ def relative(path: Path) -> str:
     from ._studio import relative
 
     return relative(path)
+
+
+def escape(text: str) -> str:
+    """``text`` with rich's markup escaped, so that it prints as written."""
+    from rich.markup import escape as escape_markup
+
+    return escape_markup(text)
 
 
 def _spoken(words: Sequence[str]) -> str:
@@ -409,6 +438,8 @@ def status(
     if json_output:
         _print_json(summary.as_dict())
         return
+    from rich.table import Table
+
     table = Table(title=f"{summary.title} ({summary.provider})", title_justify="left")
     for column in ("scene", "state", "take", "takes", "spent", "why"):
         table.add_column(column)
@@ -453,6 +484,8 @@ def takes(
     if not found:
         out.print(f"{scene} has no takes for its current inputs yet")
         return
+    from rich.table import Table
+
     table = Table(title_justify="left", title=f"takes of {scene}")
     for column in ("take", "selected", "created", "cost", "clip in .storyboard/clips/"):
         table.add_column(column)
@@ -572,7 +605,7 @@ def _build_and_export(
 ) -> None:
     from ._progress import reporter_for
 
-    with reporter_for(err, studio.project.title) as reporter:
+    with reporter_for(err.console, studio.project.title) as reporter:
         result = studio.build(
             provider, options, reporter, wait_for_lock=wait, on_wait=reporter.message
         )
@@ -615,7 +648,7 @@ def _export_and_report(
     partial: bool,
     force: bool = False,
 ) -> None:
-    with err.status(f"assembling the {fmt} of {film_name(cut)}…"):
+    with err.console.status(f"assembling the {fmt} of {film_name(cut)}…"):
         made = studio.export(provider, cut, output, fmt, partial, force)
     if made.format == "mp4":
         out.print(f"film: {relative(made.path)} ({made.duration:.1f} s)")

@@ -101,7 +101,7 @@ def test_help_loads_the_command_line_but_no_project_machinery() -> None:
     loaded = modules_loaded_by("--help")
     assert "typer" in loaded
     assert heavy(loaded) == []
-    assert {"pydantic", "yaml", "PIL", "storyboard._studio"}.isdisjoint(loaded)
+    assert {"pydantic", "yaml", "PIL", "rich", "storyboard._studio"}.isdisjoint(loaded)
 
 
 @pytest.mark.parametrize("command", ["check", "plan", "status", "graph"])
