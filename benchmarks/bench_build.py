@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from benchmarks.common import Run, best_of, measure, write_results
+from benchmarks.common import Run, best_of, load_average, measure, write_results
 from storyboard.testing.xai_standin import StandinProcess
 
 KEY = "xai-benchmark-key"
@@ -134,7 +134,8 @@ def main() -> None:
         rows,
         "Each build is a real `storyboard build --no-export` process against the stand-in "
         "running as another process; polling at STORYBOARD_POLL_INTERVAL=0.25, "
-        "STORYBOARD_POLL_MAX=0.5 (the defaults, 2 s and 15 s, suit real jobs of minutes).",
+        "STORYBOARD_POLL_MAX=0.5 (the defaults, 2 s and 15 s, suit real jobs of minutes). "
+        f"Load average after the runs: {load_average()}.",
     )
 
 

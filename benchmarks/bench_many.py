@@ -4,18 +4,17 @@ ceil(200/50) x L + 1.5 s, and never more than 50 jobs in flight (the stand-in co
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from benchmarks.bench_build import many_in_flight
-from benchmarks.common import write_results
+from benchmarks.common import load_average, write_results
 
 
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="storyboard-bench-"))
-    load_before = _load()
+    load_before = load_average()
     try:
         row = many_in_flight(folder)
     finally:
@@ -31,12 +30,8 @@ def main() -> None:
         "A real `storyboard build --no-export` process against the stand-in as another "
         "process (polling at 0.25 s, backing off to 0.5 s), after a first build against a "
         "fast stand-in made its clips. Load average: "
-        f"{load_before} before, {_load()} after.",
+        f"{load_before} before, {load_average()} after.",
     )
-
-
-def _load() -> str:
-    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import Run, best_of, write_results
+from benchmarks.common import Run, best_of, load_average, write_results
 from storyboard._store import Store
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "projects" / "astronaut-cat"
@@ -28,7 +28,7 @@ def main() -> None:
         shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".storyboard", "out"))
         Store(project / ".storyboard").close()  # a writer's project has a cache to read
         environment = {**os.environ, "STORYBOARD_PROVIDER": "preview"}
-        load_before = _load()
+        load_before = load_average()
         yardstick = best_of(RUNS, [sys.executable, "-c", "pass"])
         commands = {
             "--version": [os.fspath(STORYBOARD), "--version"],
@@ -39,7 +39,7 @@ def main() -> None:
         }
         best_of(1, commands["check"], env=environment)  # the first check decodes the pictures
         runs = {name: best_of(RUNS, command, env=environment) for name, command in commands.items()}
-        load_after = _load()
+        load_after = load_average()
     rows = [
         "| command | wall (best of 7) | x `python -c pass` | peak memory | target | verdict |",
         "|---|---|---|---|---|---|",
@@ -65,10 +65,6 @@ def _row(name: str, run: Run, yardstick: Run) -> str:
         f"| `storyboard {name}` | {run.wall:.3f} s | {run.wall / yardstick.wall:.1f} x "
         f"| {run.peak_mb:.0f} MB | at most {target} s | {verdict} |"
     )
-
-
-def _load() -> str:
-    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

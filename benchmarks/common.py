@@ -75,6 +75,12 @@ def best_of(runs: int, command: list[str], **kwargs: object) -> Run:
     return min(results, key=lambda run: run.wall)
 
 
+def load_average() -> str:
+    """The machine's load averages over 1, 5 and 15 minutes: above 2, other work shares
+    the two cores and every figure (the yardsticks' too) is slower than when idle."""
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def write_results(name: str, title: str, rows: list[str], notes: str = "") -> Path:
     """Write one benchmark's markdown section to benchmarks/results/NAME.md."""
     RESULTS.mkdir(parents=True, exist_ok=True)
