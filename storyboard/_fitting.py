@@ -14,13 +14,18 @@ from __future__ import annotations
 import hashlib
 import sys
 from pathlib import Path
-
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from ._errors import MediaError
 from ._fileops import sha256_file, write_atomically
 from ._images import sendable_bytes
 from ._vocabulary import ASPECT_RATIOS, Fit
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow is imported where a picture is fitted: the compiler and the plan read only the
+# geometry, and `check`, `plan` and `status` never load it.
 
 Shape = tuple[int, int]
 """A width and a height: pixels, or the two terms of an aspect ratio."""
@@ -70,6 +75,8 @@ def fitted_box(shape: Shape, aspect_ratio: str, fit: Fit) -> Shape:
 
 def fit_picture(picture: Image.Image, aspect_ratio: str, fit: Fit) -> Image.Image:
     """``picture`` cropped or padded (black, centred) to ``aspect_ratio``."""
+    from PIL import Image
+
     box_width, box_height = fitted_box(picture.size, aspect_ratio, fit)
     left = (picture.width - box_width) // 2
     top = (picture.height - box_height) // 2
@@ -94,6 +101,8 @@ def fitted_copy(source: Path, aspect_ratio: str, fit: Fit, folder: Path) -> tupl
 
 
 def _fitted_copy(source: Path, aspect_ratio: str, fit: Fit, folder: Path) -> tuple[Path, str]:
+    from PIL import Image
+
     with Image.open(source) as opened:
         if not differs(opened.size, aspect_ratio):
             return source, sha256_file(source)
@@ -112,6 +121,8 @@ def _fitted_copy(source: Path, aspect_ratio: str, fit: Fit, folder: Path) -> tup
 
 def _demo(source: str, aspect_ratio: str, fit: Fit) -> None:
     """``python -m storyboard._fitting IMAGE 16:9 crop``: fit an image into the current folder."""
+    from PIL import Image
+
     path = Path(source)
     with Image.open(path) as opened:
         print(fit_words(opened.size, aspect_ratio, fit) or "already that shape")

@@ -504,7 +504,7 @@ def _decode_everything(image: Image.Image) -> None:
 
 def _prepared_bytes(data: bytes, name: str) -> tuple[bytes, str]:
     """The bytes to send and their extension: upright, fitted, at most MAX_PREPARED_BYTES."""
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
     with _decoding(name), _open_image(data, name) as image:
         image.draft(None, _fitted_size(image.size))  # JPEG: decode at a smaller scale
@@ -514,6 +514,8 @@ def _prepared_bytes(data: bytes, name: str) -> tuple[bytes, str]:
 def sendable_bytes(picture: Image.Image, name: str) -> tuple[bytes, str]:
     """An upright picture as it is sent, and its extension: longest side at most MAX_SIDE,
     PNG or JPEG, at most MAX_PREPARED_BYTES."""
+    from PIL import Image
+
     fitted = _fitted_size(picture.size)
     if picture.size != fitted:
         picture = picture.resize(fitted, Image.Resampling.LANCZOS)

@@ -322,7 +322,7 @@ class Store:
 
     def estimated_take_costs(self, provider: str) -> dict[str, float]:
         """Per scene, what its takes by ``provider`` cost that was priced from the table."""
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT takes.scene_id, SUM(takes.cost_usd) FROM takes"
             " JOIN jobs ON jobs.id = takes.job_id"
             " WHERE takes.provider = ? AND jobs.cost_estimated = 1 GROUP BY takes.scene_id",
@@ -334,10 +334,10 @@ class Store:
 
     def next_take(self, key: str) -> int:
         """The number the next take of ``key`` will have."""
-        (row,) = self.db.table("takes").rows_where(
-            "key = ?", [key], select="COALESCE(MAX(take), 0) AS last"
-        )
-        return int(row["last"]) + 1
+        (last,) = self.conn.execute(
+            "SELECT COALESCE(MAX(take), 0) FROM takes WHERE key = ?", [key]
+        ).fetchone()
+        return int(last) + 1
 
     def add_take(
         self, key: str, scene_id: str, provider: str, clip: str, cost_usd: float, job_id: int | None
