@@ -16,17 +16,32 @@ from dataclasses import dataclass
 
 from ._errors import Problem
 from ._fitting import Shape, differs, fit_words, ratio_shape
-from ._format import NAME_PATTERN, Scene, Story
+from ._format import NAME_PATTERN, Scene, Step, Story
 from ._images import CheckedImage
-from ._limits import MODELS, ModelLimits
+from ._limits import MODELS, ModelLimits, RevisionLimits
 from ._loader import PathKey, Positions
-from ._mentions import Mention, split_mentions
+from ._mentions import Mention, mentions_in, split_mentions
 from ._request import RequestImage, SceneRequest
-from ._vocabulary import Fit, Mode
+from ._vocabulary import Fit, Mode, RevisionMode
 
 WRITTEN_IMAGE_TAG = re.compile(r"<\s*image_\s*\d+\s*>", re.IGNORECASE)
 """A reference tag typed by the writer: only the compiler may write these."""
 _NAME = re.compile(NAME_PATTERN)
+STEP_SEPARATOR = "."
+"""A step's id is its scene's id, this, and its number from 1: ``launch.2``."""
+DEFAULT_ADDED_SECONDS = 6
+"""What an ``extend`` step adds when it says nothing (xAI's own default)."""
+
+
+def step_id(scene_id: str, number: int) -> str:
+    """The id of step ``number`` (from 1) of a scene; step 0 is the scene's generation."""
+    return f"{scene_id}{STEP_SEPARATOR}{number}" if number else scene_id
+
+
+def split_node_id(node_id: str) -> tuple[str, int]:
+    """``launch.2`` -> ``("launch", 2)``; a plain scene id is step 0."""
+    scene_id, _, number = node_id.partition(STEP_SEPARATOR)
+    return scene_id, int(number) if number.isdigit() else (-1 if number else 0)
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,23 @@ class StartFrame:
 
 
 @dataclass(frozen=True)
+class CompiledStep:
+    """One revision of a scene's clip: step ``number`` (from 1) edits or extends the clip
+    of the step before it (the generation for step 1)."""
+
+    number: int
+    mode: RevisionMode
+    prompt: str
+    seconds: int
+    """An extension's added seconds; an edit's length (it keeps its input's)."""
+    input_seconds: int
+
+    @property
+    def output_seconds(self) -> int:
+        return self.input_seconds + self.seconds if self.mode == "extend" else self.seconds
+
+
+@dataclass(frozen=True)
 class CompiledScene:
     """Everything needed to ask for a scene's clip, except the bytes of upstream frames."""
 
@@ -107,6 +139,30 @@ class CompiledScene:
         """Whether the start frame is expected to need fitting (so ``fit`` is in the key)."""
         shape = self.start.shape if self.start is not None else None
         return shape is not None and differs(shape, self.aspect_ratio)
+
+    steps: tuple[CompiledStep, ...] = ()
+
+    @property
+    def node_ids(self) -> list[str]:
+        """The generation's id (the scene's) and each step's, in order."""
+        return [step_id(self.id, number) for number in range(len(self.steps) + 1)]
+
+    def step_request(self, step: CompiledStep, source_clip: str) -> SceneRequest:
+        """What a step asks for, given the content hash of the clip it revises."""
+        before = step_id(self.id, step.number - 1)
+        return SceneRequest(
+            mode=step.mode,
+            model=self.model,
+            prompt=step.prompt,
+            references=(),
+            start=None,
+            duration=step.seconds,
+            aspect_ratio=self.aspect_ratio,
+            resolution=self.resolution,
+            label=step_id(self.id, step.number),
+            source=RequestImage(source_clip, before, "clip"),
+            source_seconds=step.input_seconds,
+        )
 
     def request(self, frames: Mapping[str, str]) -> SceneRequest | None:
         """What this scene asks for, or None while an upstream scene has no chosen frame.
@@ -206,6 +262,9 @@ class SceneCompiler:
         if len(self.problems) > before or settings is None or broken:
             return None
         duration, aspect_ratio, resolution = settings
+        steps = self._steps(scene, path, limits, duration, resolution)
+        if steps is None:
+            return None
         depends_on = [ref.scene for ref in references if ref.scene]
         if start is not None and start.scene:
             depends_on.append(start.scene)
@@ -224,7 +283,113 @@ class SceneCompiler:
             caption=scene.caption,
             depends_on=tuple(dict.fromkeys(depends_on)),
             fit=scene.fit or self.story.defaults.fit,
+            steps=steps,
         )
+
+    def _steps(
+        self,
+        scene: Scene,
+        path: PathKey,
+        limits: ModelLimits | None,
+        duration: int,
+        resolution: str,
+    ) -> tuple[CompiledStep, ...] | None:
+        """The scene's revision steps, each checked against the clip it starts from."""
+        if not scene.steps:
+            return ()
+        before = len(self.problems)
+        revisions = limits.revisions if limits else None
+        if limits is not None and revisions is None:
+            able = " or ".join(name for name, m in MODELS.items() if m.revisions)
+            self._report(
+                self._setting_path(scene, path)("model"),
+                f'model "{limits.name}" cannot edit or extend clips, so scene "{scene.id}" '
+                f"cannot have `steps`: revisions need {able}",
+            )
+        elif revisions is not None and resolution not in revisions.resolutions:
+            self._report(
+                self._setting_path(scene, path)("resolution"),
+                f'scene "{scene.id}" has `steps`, and edits and extensions make at most '
+                f"{revisions.resolutions[-1]}: use {' or '.join(revisions.resolutions)}",
+            )
+        steps: list[CompiledStep] = []
+        seconds = duration
+        for index, step in enumerate(scene.steps):
+            compiled = self._step(scene.id, (*path, "steps", index), index + 1, step, seconds)
+            if compiled is None:
+                continue
+            if revisions is not None:
+                self._check_step(compiled, (*path, "steps", index), revisions)
+            steps.append(compiled)
+            seconds = compiled.output_seconds
+        return tuple(steps) if len(self.problems) == before else None
+
+    def _step(
+        self, scene_id: str, path: PathKey, number: int, step: Step, input_seconds: int
+    ) -> CompiledStep | None:
+        name = f'step {number} of scene "{scene_id}"'
+        if (step.edit is None) == (step.extend is None):
+            self._report(
+                path,
+                f'{name} needs one of `edit: "what to change"` and '
+                '`extend: "what happens next"`' + (", not both" if step.edit else ""),
+            )
+            return None
+        mode: RevisionMode = "edit" if step.edit is not None else "extend"
+        prompt = (step.edit if step.edit is not None else step.extend or "").strip()
+        if not prompt:
+            self._report((*path, mode), f"{name} says nothing: write what the {mode} should do")
+            return None
+        if mode == "edit" and step.seconds is not None:
+            self._report(
+                (*path, "seconds"),
+                f"{name} is an edit, which keeps the clip's length: `seconds` is for `extend`",
+            )
+            return None
+        before = len(self.problems)
+        self._refuse_written_tags(prompt, (*path, mode))
+        for mention in mentions_in(prompt):
+            self.problems.append(
+                self.positions.problem_at_mention(
+                    (*path, mode),
+                    mention.text,
+                    0,
+                    f"{name} cannot use images ({mention.text}): an {mode} only takes the "
+                    "clip before it; write @@ for a literal @",
+                )
+            )
+        if len(self.problems) > before:
+            return None
+        text = "".join(piece for piece in split_mentions(prompt) if isinstance(piece, str))
+        seconds = input_seconds if mode == "edit" else step.seconds or DEFAULT_ADDED_SECONDS
+        return CompiledStep(number, mode, text, seconds, input_seconds)
+
+    def _check_step(self, step: CompiledStep, path: PathKey, limits: RevisionLimits) -> None:
+        """The documented limits of an edit or extension, on the clip the step starts from."""
+        name = f"step {step.number}"
+        if step.mode == "edit" and step.input_seconds > limits.edit_max_input:
+            self._report(
+                (*path, "edit"),
+                f"{name} edits a clip of {step.input_seconds} s, but an edit takes at most "
+                f"{limits.edit_max_input:g} s: edit a shorter clip (edit before extending)",
+            )
+            return
+        if step.mode != "extend":
+            return
+        low, high = limits.extend_input
+        if not low <= step.input_seconds <= high:
+            self._report(
+                (*path, "extend"),
+                f"{name} extends a clip of {step.input_seconds} s, but an extension starts "
+                f"from {low:g} to {high:g} s of video",
+            )
+        least, most = limits.extend_added
+        if not least <= step.seconds <= most:
+            where = (*path, "seconds") if (*path, "seconds") in self.positions.places else path
+            self._report(
+                where,
+                f"{name} adds {step.seconds} s, but an extension adds {least} to {most} s",
+            )
 
     def _report(self, path: PathKey, message: str) -> None:
         self.problems.append(self.positions.problem(path, message))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
-from ._compiler import CompiledScene
+from ._compiler import CompiledScene, CompiledStep, split_node_id, step_id
 from ._errors import (
     AmbiguousSubmission,
     ApiError,
@@ -126,6 +126,20 @@ class BuildOptions:
     resubmit: bool = False
 
 
+@dataclass(frozen=True)
+class _Node:
+    """One clip of a scene's chain: its generation (``number`` 0) or a revision step."""
+
+    scene: CompiledScene
+    number: int
+    request: SceneRequest
+    key: str
+
+    @property
+    def id(self) -> str:
+        return step_id(self.scene.id, self.number)
+
+
 class _Expired(Exception):
     """A finished job's video is gone before it was downloaded: worth one resubmission."""
 
@@ -164,10 +178,13 @@ class Engine:
         self._committed_usd = 0.0
         self._spent_at_start = store.spent_usd(provider.name)
         self._futures: dict[str, asyncio.Future[SceneResult]] = {}
-        self._requests: dict[str, SceneRequest] = {}
         self._elsewhere: dict[str, Provider | None] = {}
         """The same account at the API bases earlier jobs went to, made when needed."""
         self._next_lock_save = 0.0
+        self._regen_from = {
+            split_node_id(node)[0]: split_node_id(node)[1] for node in options.regen
+        }
+        """Per scene to remake, the step from which (0: its generation); see :meth:`run`."""
 
     @property
     def cache(self) -> Snapshot:
@@ -179,12 +196,12 @@ class Engine:
         """The scenes this build covers, in graph order."""
         graph = self.project.graph
         if self.options.only:
-            wanted = graph.with_upstream(self.options.only)
+            wanted = graph.with_upstream([split_node_id(node)[0] for node in self.options.only])
         elif self.options.cut:
             wanted = graph.with_upstream(self.project.cut(self.options.cut))
         else:
             wanted = set(self.project.scenes)
-        wanted |= self.options.regen
+        wanted |= set(self._regen_from)
         return [scene for scene in graph.order() if scene in wanted]
 
     def estimate(self) -> float:
@@ -197,7 +214,7 @@ class Engine:
             sum(
                 p.estimated_cost_usd
                 for scene_id, p in plan.all_scenes.items()
-                if scene_id in targets and (p.state != "cached" or scene_id in self.options.regen)
+                if scene_id in targets and (p.state != "cached" or scene_id in self._regen_from)
             ),
             4,
         )
@@ -212,6 +229,7 @@ class Engine:
                     f"${self.options.max_cost:.2f}; nothing was sent"
                 )
         self.store.clean_downloads()
+        self._regen_from_first_change()
         targets = self.targets()
         loop = asyncio.get_running_loop()
         self._futures = {scene_id: loop.create_future() for scene_id in targets}
@@ -223,13 +241,25 @@ class Engine:
         finally:
             for task in tasks:
                 task.cancel()
-            self.lock.save(list(self.project.scenes))
+            self.lock.save(self.project.node_ids)
             for other in self._elsewhere.values():
                 if other is not None:
                     await other.aclose()
         spent = self.store.spent_usd(self.provider.name) - self._spent_at_start
         self.result.spent_usd = round(spent, 4)
         return self.result
+
+    def _regen_from_first_change(self) -> None:
+        """``regen launch`` remakes the scene from its first step that is not cached (a
+        changed step), or its generation when every step is; ``regen launch.2`` from step 2."""
+        named = {scene for scene, number in self._regen_from.items() if number == 0}
+        if not named:
+            return
+        plans = self.planner.plan().all_scenes
+        for scene_id in named & set(plans):
+            nodes = plans[scene_id].nodes
+            changed = [node.number for node in nodes if node.state != "cached"]
+            self._regen_from[scene_id] = changed[0] if changed and len(nodes) > 1 else 0
 
     async def _run_scene(self, scene_id: str) -> None:
         future = self._futures[scene_id]
@@ -254,25 +284,39 @@ class Engine:
         if request is None:
             missing = next(s for s in scene.depends_on if s not in self.frames)
             raise _SceneFailed("skipped", f"@{missing} has no clip")
-        key = self.spec.key(request)
-        self._requests[scene.id] = request
-        self.cache.remember_inputs(key, self.spec.record(request))
-        if scene.id not in self.options.regen:
-            take = self.planner.chosen_take(scene.id, key) or take_from_lock(
-                self.store, self.lock, self.provider.name, scene.id, key
+        take, generated = await self._clip_of(_Node(scene, 0, request, self.spec.key(request)))
+        for step in scene.steps:
+            take, made = await self._clip_of(self._step_node(scene, step, take.clip))
+            generated = generated or made
+        if self.project.graph.needed_by_others(scene.id):
+            self.frames[scene.id] = await self._frame_of(take.clip)
+        if generated:
+            return SceneResult(scene.id, "generated", _take_words(scene, take), take)
+        return SceneResult(
+            scene.id, "cached", f"{_take_words(scene, take)}, reused at no cost", take
+        )
+
+    def _step_node(self, scene: CompiledScene, step: CompiledStep, source_clip: str) -> _Node:
+        request = scene.step_request(step, source_clip)
+        return _Node(scene, step.number, request, self.spec.key(request))
+
+    async def _clip_of(self, node: _Node) -> tuple[Take, bool]:
+        """The node's chosen take, from the cache or made now (then True)."""
+        self.cache.remember_inputs(node.key, self.spec.record(node.request))
+        if self._regen_from.get(node.scene.id) != node.number:
+            take = self.planner.chosen_take(node.id, node.key) or take_from_lock(
+                self.store, self.lock, self.provider.name, node.id, node.key
             )
             if take is not None:
-                await self._choose(scene.id, take)
-                return SceneResult(scene.id, "cached", f"take {take.take}, reused at no cost", take)
+                await self._choose(node.id, take)
+                return take, False
         async with self._slots:
-            take = await self._generate(scene, request, key)
-        await self._choose(scene.id, take)
-        return SceneResult(scene.id, "generated", f"take {take.take}", take)
+            take = await self._generate(node)
+        await self._choose(node.id, take)
+        return take, True
 
     async def _choose(self, scene_id: str, take: Take) -> None:
-        """Make a take the scene's chosen one; note its last frame if a scene needs it."""
-        if self.project.graph.needed_by_others(scene_id):
-            self.frames[scene_id] = await self._frame_of(take.clip)
+        """Make a take the node's chosen one (a scene's generation or one of its steps)."""
         current = self.lock.get(self.provider.name, scene_id)
         chosen = Selection(take.take, take.key, take.clip)
         if current != chosen:
@@ -282,7 +326,7 @@ class Engine:
             clock = asyncio.get_running_loop().time
             started = clock()
             if started >= self._next_lock_save:
-                self.lock.save(list(self.project.scenes))
+                self.lock.save(self.project.node_ids)
                 spent = clock() - started
                 self._next_lock_save = clock() + max(LOCK_SAVE_INTERVAL, spent / LOCK_SAVE_SHARE)
 
@@ -300,23 +344,23 @@ class Engine:
 
     # -- one scene's jobs -------------------------------------------------------
 
-    async def _generate(self, scene: CompiledScene, request: SceneRequest, key: str) -> Take:
-        resumed, idempotency_key = await self._resume(scene, key)
+    async def _generate(self, node: _Node) -> Take:
+        resumed, idempotency_key = await self._resume(node)
         if resumed is not None:
             return resumed
-        video = replace(self._video_request(scene, request), take=self.store.next_take(key))
+        video = replace(self._video_request(node), take=self.store.next_take(node.key))
         try:
             await self.provider.prepare(video)
         except ProviderError as error:
             raise _SceneFailed("failed", f"could not prepare the request: {error}") from error
         resubmitted = False
         while True:
-            attempt_cost = self._reserve(request)
+            attempt_cost = self._reserve(node.request)
             self._check_budget(attempt_cost)
             self._committed_usd += attempt_cost
             job_id = self.store.record_job(
-                key,
-                scene.id,
+                node.key,
+                node.id,
                 self.provider.name,
                 2 if resubmitted else 1,
                 account=(self.provider.api_base, self.provider.key_fingerprint),
@@ -324,8 +368,8 @@ class Engine:
             )
             idempotency_key = None  # an automatic resubmission is a new job
             try:
-                request_id = await self._submit(scene, job_id, video)
-                outcome = await self._follow(scene, key, job_id, request_id, self.provider)
+                request_id = await self._submit(node, job_id, video)
+                outcome = await self._follow(node, job_id, request_id, self.provider)
             finally:
                 self._committed_usd -= attempt_cost
             if isinstance(outcome, Take):
@@ -333,23 +377,23 @@ class Engine:
             if resubmitted:
                 raise _SceneFailed("failed", f"{outcome}; it failed again after one resubmission")
             resubmitted = True
-            self.reporter.scene(scene.id, "resubmitting", outcome)
+            self.reporter.scene(node.scene.id, "resubmitting", outcome)
 
-    async def _resume(self, scene: CompiledScene, key: str) -> tuple[Take | None, str | None]:
+    async def _resume(self, node: _Node) -> tuple[Take | None, str | None]:
         """Finish jobs an earlier build sent; refuse to resend an ambiguous one blindly.
 
         Returns a take, or the ``Idempotency-Key`` a resubmission reuses (an
         API that honours it answers with the job the lost create made).
         """
         reuse: str | None = None
-        for job in self.store.open_jobs(key, self.provider.name):
+        for job in self.store.open_jobs(node.key, self.provider.name):
             where = self._provider_for(job)
             if job.status == "submitted" and job.request_id:
                 if where is None and not self.options.resubmit:
                     raise _SceneFailed("failed", _elsewhere_message(job))
                 if where is not None:
-                    self.reporter.scene(scene.id, "resuming", f"job {job.request_id}")
-                    outcome = await self._follow(scene, key, job.id, job.request_id, where)
+                    self.reporter.scene(node.scene.id, "resuming", f"job {job.request_id}")
+                    outcome = await self._follow(node, job.id, job.request_id, where)
                     if isinstance(outcome, Take):
                         return outcome, None
                     continue
@@ -358,7 +402,7 @@ class Engine:
                 reuse = job.idempotency_key if where is self.provider else None
                 continue
             self.store.update_job(job.id, status="ambiguous")
-            self._record_estimate(job.id, scene)
+            self._record_estimate(job.id, node)
             raise _SceneFailed(
                 "ambiguous",
                 "an earlier request's answer was lost, so a paid job may exist and it is not "
@@ -380,7 +424,7 @@ class Engine:
             self._elsewhere[base] = current.at(base)
         return self._elsewhere[base]
 
-    async def _submit(self, scene: CompiledScene, job_id: int, request: VideoRequest) -> str:
+    async def _submit(self, node: _Node, job_id: int, request: VideoRequest) -> str:
         job = self.store.job(job_id)
         try:
             request_id = await self.provider.submit(request, job.idempotency_key)
@@ -397,23 +441,23 @@ class Engine:
             raise _SceneFailed("failed", str(error)) from error
         except AmbiguousSubmission as error:
             self.store.update_job(job_id, status="ambiguous", error_message=str(error))
-            self._record_estimate(job_id, scene)
+            self._record_estimate(job_id, node)
             raise _SceneFailed("ambiguous", f"{error}; {RESUBMIT_ADVICE}") from error
         except ProviderError as error:
             # Neither accepted nor ambiguous: the provider knows the request never left.
             self.store.update_job(job_id, status="unsent", error_message=str(error))
             raise _SceneFailed("failed", f"the request could not be sent: {error}") from error
         self.store.update_job(job_id, status="submitted", request_id=request_id)
-        self.reporter.scene(scene.id, "submitted", f"job {request_id}")
+        self.reporter.scene(node.scene.id, "submitted", f"job {request_id}")
         return request_id
 
     async def _follow(
-        self, scene: CompiledScene, key: str, job_id: int, request_id: str, where: Provider
+        self, node: _Node, job_id: int, request_id: str, where: Provider
     ) -> Take | str:
         """Poll a submitted job to its end; a Take, or why it is worth one resubmission."""
 
         def progress(percent: int | None) -> None:
-            self.reporter.scene(scene.id, "running", "", percent)
+            self.reporter.scene(node.scene.id, "running", "", percent)
 
         try:
             state = await wait_for_job(where, request_id, self.settings, progress)
@@ -421,7 +465,7 @@ class Engine:
             self.store.update_job(
                 job_id, status="lost", error_message="the provider forgot the job"
             )
-            self._record_estimate(job_id, scene)
+            self._record_estimate(job_id, node)
             return "the provider no longer knows the job"
         except JobTimeout as error:
             raise _SceneFailed("failed", str(error)) from error
@@ -432,29 +476,30 @@ class Engine:
                 "resumes it",
             ) from error
         if isinstance(state, Done):
-            self._record_cost(job_id, scene, state.cost_usd)
-            return await self._download_fresh(scene, key, job_id, request_id, state, where)
+            self._record_cost(job_id, node, state.cost_usd)
+            return await self._download_fresh(node, job_id, request_id, state, where)
         if isinstance(state, Blocked):
             self.store.update_job(job_id, status="blocked", error_message=state.message)
-            self._record_cost(job_id, scene, state.cost_usd)
-            raise _SceneFailed("refused", f"{state.message} (billed; not retried)")
+            self._record_cost(job_id, node, state.cost_usd)
+            raise _SceneFailed(
+                "refused", f"{_step_words(node)}{state.message} (billed; not retried)"
+            )
         if isinstance(state, Expired):
             self.store.update_job(job_id, status="expired", error_message="the job expired")
-            self._record_estimate(job_id, scene)
+            self._record_estimate(job_id, node)
             return "the job expired"
         assert isinstance(state, Failed)
         self.store.update_job(
             job_id, status="failed", error_code=state.code, error_message=state.message
         )
-        self._record_cost(job_id, scene, state.cost_usd)
+        self._record_cost(job_id, node, state.cost_usd)
         if state.code in {"internal_error", "service_unavailable"}:
             return f"generation failed ({state.code}): {state.message}"
-        raise _SceneFailed("refused", f"{state.message} ({state.code})")
+        raise _SceneFailed("refused", f"{_step_words(node)}{state.message} ({state.code})")
 
     async def _download_fresh(
         self,
-        scene: CompiledScene,
-        key: str,
+        node: _Node,
         job_id: int,
         request_id: str,
         done: Done,
@@ -462,7 +507,7 @@ class Engine:
     ) -> Take | str:
         """Download; a link that answers 403/404/410 is polled once for a fresh one first."""
         try:
-            return await self._download(scene, key, job_id, done, where)
+            return await self._download(node, job_id, done, where)
         except _Expired:
             pass
         try:
@@ -471,20 +516,19 @@ class Engine:
             fresh = None
         try:
             if isinstance(fresh, Done):
-                return await self._download(scene, key, job_id, fresh, where)
+                return await self._download(node, job_id, fresh, where)
         except _Expired:
             pass
         message = "the finished video could not be fetched any more (its link is gone)"
         self.store.update_job(job_id, status="expired", error_message=message)
         return message
 
-    async def _download(
-        self, scene: CompiledScene, key: str, job_id: int, done: Done, where: Provider
-    ) -> Take:
-        self.reporter.scene(scene.id, "downloading")
+    async def _download(self, node: _Node, job_id: int, done: Done, where: Provider) -> Take:
+        self.reporter.scene(node.scene.id, "downloading")
         destination = self.store.download_path(job_id)
-        duration = done.duration or float(scene.duration)
-        cap = max_clip_bytes(scene.aspect_ratio, scene.resolution, duration)
+        request = node.request
+        duration = done.duration or float(request.output_seconds)
+        cap = max_clip_bytes(request.aspect_ratio, request.resolution, duration)
         try:
             await where.fetch(done, destination, duration, cap)
             clip = self.store.adopt_clip(
@@ -500,29 +544,31 @@ class Engine:
                 "so the next build downloads it again",
             ) from error
         cost = self.store.job(job_id).cost_usd
-        take = self.store.add_take(key, scene.id, self.provider.name, clip, cost or 0.0, job_id)
+        take = self.store.add_take(node.key, node.id, self.provider.name, clip, cost or 0.0, job_id)
         self.cache.add(take)
         return take
 
     # -- money ------------------------------------------------------------------
 
-    def _record_cost(self, job_id: int, scene: CompiledScene, reported: float | None) -> None:
+    def _record_cost(self, job_id: int, node: _Node, reported: float | None) -> None:
         """What the API says the job cost, or the estimate (marked as one) when it says nothing."""
         if reported is None:
-            self._record_estimate(job_id, scene)
+            self._record_estimate(job_id, node)
         else:
             self.store.update_job(job_id, cost_usd=reported, cost_estimated=0)
 
-    def _record_estimate(self, job_id: int, scene: CompiledScene) -> None:
+    def _record_estimate(self, job_id: int, node: _Node) -> None:
         """A job that may have billed without saying how much counts its estimate."""
-        estimate = self.spec.estimate(self._requests[scene.id])
+        estimate = self.spec.estimate(node.request)
         self.store.update_job(job_id, cost_usd=estimate, cost_estimated=1)
 
     def _reserve(self, request: SceneRequest) -> float:
         """What --max-cost sets aside for a job (never less than the table's price)."""
         if not self.spec.costs_money:
             return 0.0
-        return reserve_cost(request.model, request.resolution, request.duration)
+        return reserve_cost(
+            request.model, request.resolution, request.output_seconds, request.source_seconds
+        )
 
     def _check_budget(self, attempt_cost: float) -> None:
         cap = self.options.max_cost
@@ -537,19 +583,23 @@ class Engine:
 
     # -- requests ---------------------------------------------------------------
 
-    def _video_request(self, scene: CompiledScene, request: SceneRequest) -> VideoRequest:
-        """What the provider is handed: the request, and where each of its images is."""
+    def _video_request(self, node: _Node) -> VideoRequest:
+        """What the provider is handed: the request, and where each of its images (and a
+        revision's input clip) is."""
+        scene = node.scene
         checked = {ref.image.sha256: ref.image for ref in scene.references if ref.image}
         if scene.start is not None and scene.start.image is not None:
             checked[scene.start.image.sha256] = scene.start.image
 
         def place(image: RequestImage) -> Path | str:
+            if image.kind == "clip":
+                return self.store.clip_path(image.sha256)
             found = checked.get(image.sha256) if image.kind != "scene" else None
             if found is None:
                 return self.store.frame_path(image.sha256)
             return self.project.images.prepare(found) or found.source
 
-        video = VideoRequest.of(request, place)
+        video = VideoRequest.of(node.request, place)
         start = video.start_image
         if start is None or start.path is None:
             return video
@@ -558,6 +608,20 @@ class Engine:
         )
         fitted = ImageInput(sha256=sha256, label=start.label, path=path)
         return dataclasses.replace(video, start_image=fitted)
+
+
+def _take_words(scene: CompiledScene, take: Take) -> str:
+    """``take 2``, or for a scene with steps whose step the take is: ``launch.2 take 1``."""
+    return (
+        f"{step_id(scene.id, len(scene.steps))} take {take.take}"
+        if scene.steps
+        else f"take {take.take}"
+    )
+
+
+def _step_words(node: _Node) -> str:
+    """Which step a refusal is of, for a scene's message; nothing for its generation."""
+    return f"step {node.number} ({node.request.mode}): " if node.number else ""
 
 
 def _elsewhere_message(job: Job) -> str:

@@ -44,6 +44,15 @@ class Asset(_Strict):
     description: str | None = None
 
 
+class Step(_Strict):
+    """A revision of the clip before it: ``edit: "make it night"`` or
+    ``extend: "she opens the hatch"`` with ``seconds:`` to add."""
+
+    edit: str | None = None
+    extend: str | None = None
+    seconds: StrictInt | None = None
+
+
 class Scene(_Strict):
     """One shot of the film."""
 
@@ -58,6 +67,7 @@ class Scene(_Strict):
     fit: Fit | None = None
     caption: str | None = None
     notes: str | None = None
+    steps: list[Step] = Field(default_factory=list)
 
 
 class ExportSettings(_Strict):

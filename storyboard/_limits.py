@@ -27,6 +27,11 @@ SOURCES: dict[str, str] = {
     "prices": "third-party quotes of xAI's model pages (the pages could not be read): "
     "grok-imagine-video $0.05/s at 480p, $0.07/s at 720p; grok-imagine-video-1.5 "
     "$0.08/s at 480p, $0.14/s at 720p (an SDK fixture: 8 s cost $0.64)",
+    "revisions": "docs.x.ai, Video edits and extensions (REST figures): an edit's input at "
+    "most 8.7 s and its output as long; an extension's input 2..15 s, 2..10 s added, the "
+    "answer the whole video; at most 720p; grok-imagine-video-1.5 disputed, so no",
+    "input-prices": "third-party quotes of xAI's model pages: input video $0.01/s (edits, "
+    "extensions); whether an extension bills the added or the whole length is unclear",
     "assumed": "no source: chosen to over- rather than under-estimate (docs/decisions.md)",
 }
 """Where the figures below come from (keys used in ``ModelLimits.sources``)."""
@@ -37,6 +42,17 @@ class ModeLimits:
     min_duration: int
     max_duration: int
     resolutions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RevisionLimits:
+    """What a model's video edits and extensions accept, and what their input costs."""
+
+    edit_max_input: float
+    extend_input: tuple[float, float]
+    extend_added: tuple[int, int]
+    resolutions: tuple[str, ...]
+    usd_per_input_second: float
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,8 @@ class ModelLimits:
     """`<IMAGE_n>` counts from this number (xAI's own example counts from 1)."""
     usd_per_second: dict[str, float] = field(default_factory=dict)
     """Price by resolution."""
+    revisions: RevisionLimits | None = None
+    """Its edits and extensions; None when it cannot make them."""
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Which entries of :data:`SOURCES` each figure comes from."""
 
@@ -73,7 +91,15 @@ MODELS: dict[str, ModelLimits] = {
             "text": ModeLimits(1, 15, _UP_TO_720),
         },
         usd_per_second={"480p": 0.05, "720p": 0.07},
+        revisions=RevisionLimits(
+            edit_max_input=8.7,
+            extend_input=(2.0, 15.0),
+            extend_added=(2, 10),
+            resolutions=_UP_TO_720,
+            usd_per_input_second=0.01,
+        ),
         sources={
+            "revisions": ("revisions", "input-prices"),
             "modes": ("video-docs",),
             "resolutions": ("video-docs", "vercel"),
             "max_references": ("video-docs",),
@@ -169,17 +195,28 @@ def _price(what: str, value: object) -> float:
     )
 
 
-def estimate_cost(model: str, resolution: str, duration: float) -> float:
-    return round(price_per_second(model, resolution) * duration, 4)
+def estimate_cost(model: str, resolution: str, duration: float, input_seconds: float = 0) -> float:
+    """Seconds out at the model's price, plus the seconds of an input video (a revision)."""
+    return round(
+        price_per_second(model, resolution) * duration + input_price(model) * input_seconds, 4
+    )
 
 
-def reserve_cost(model: str, resolution: str, duration: float) -> float:
+def input_price(model: str) -> float:
+    """USD per second of input video for a model's edits and extensions."""
+    limits = MODELS.get(model)
+    revisions = limits.revisions if limits else None
+    return revisions.usd_per_input_second if revisions else 0.0
+
+
+def reserve_cost(model: str, resolution: str, duration: float, input_seconds: float = 0) -> float:
     """What ``--max-cost`` sets aside for a job: the dearer of STORYBOARD_PRICES and the
     table, so that a price set too low never lets the cap be passed."""
     limits = MODELS.get(model)
     table = limits.usd_per_second if limits else {}
     listed = table.get(resolution, max(table.values(), default=0.0))
-    return round(max(price_per_second(model, resolution), listed) * duration, 4)
+    per_second = max(price_per_second(model, resolution), listed)
+    return round(per_second * duration + input_price(model) * input_seconds, 4)
 
 
 def max_clip_bytes(aspect_ratio: str, resolution: str, duration: float) -> int:

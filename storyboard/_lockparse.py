@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ._compiler import split_node_id
 from ._errors import LockFileInvalid, Problem
 from ._loader import KEY, Positions, read_story
 
@@ -178,7 +179,7 @@ class _Checker:
             return {}
         chosen: dict[str, Selection] = {}
         for scene, entry in scenes.items():
-            if self.scene_ids is not None and scene not in self.scene_ids:
+            if self.scene_ids is not None and not self.known(str(scene)):
                 self.report(
                     (provider, scene, KEY),
                     f'no scene "{scene}" in story.yaml: delete this line (the scene was '
@@ -189,6 +190,12 @@ class _Checker:
             if selection is not None:
                 chosen[str(scene)] = selection
         return chosen
+
+    def known(self, scene: str) -> bool:
+        """A scene of the story, or a step of one: a step taken out of the story keeps its
+        choice, so that putting it back finds its take."""
+        assert self.scene_ids is not None
+        return scene in self.scene_ids or split_node_id(scene)[0] in self.scene_ids
 
     def selection(self, path: tuple[str, str], entry: Any) -> Selection | None:
         scene = path[1]

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ._compiler import CompiledScene
+from ._compiler import CompiledScene, CompiledStep, step_id
 from ._fileops import sha256_file
 from ._fitting import shape_name
 from ._lockfile import LockFile
 from ._media import extract_last_frame
 from ._project import Project
 from ._providers.registry import provider_spec
-from ._request import Inputs, explain_change
+from ._request import Inputs, SceneRequest, explain_change
 from ._store import Snapshot, Store, Take
+from ._vocabulary import Mode
 
 State = Literal["cached", "stale", "missing", "failed"]
 
@@ -32,6 +33,38 @@ STATE_MEANINGS: dict[State, str] = {
     "failed": "the last try failed",
 }
 """Each state in a writer's words, printed where the state appears."""
+
+
+@dataclass
+class NodePlan:
+    """One clip of a scene's chain as things stand: its generation (``number`` 0) or a
+    revision step (``launch.2``), each with its own key and takes."""
+
+    id: str
+    number: int
+    mode: Mode
+    prompt: str
+    state: State
+    reason: str
+    key: str | None
+    take: Take | None
+    takes: list[Take] = field(default_factory=list)
+    estimated_cost_usd: float = 0.0
+    inputs: Inputs | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The step as ``storyboard plan --json`` prints it."""
+        return {
+            "id": self.id,
+            "mode": self.mode,
+            "prompt": self.prompt,
+            "state": self.state,
+            "reason": self.reason,
+            "key": self.key,
+            "take": self.take.take if self.take else None,
+            "takes": len(self.takes),
+            "estimated_cost_usd": self.estimated_cost_usd,
+        }
 
 
 @dataclass
@@ -48,6 +81,9 @@ class ScenePlan:
     estimated_cost_usd: float = 0.0
     frame: str | None = None
     """sha256 of the chosen take's last frame."""
+    nodes: list[NodePlan] = field(default_factory=list)
+    """The scene's generation and each revision step; the fields above are the scene's
+    as a whole: its clip is the last node's."""
 
     @property
     def id(self) -> str:
@@ -101,6 +137,7 @@ class ScenePlan:
             "takes": len(self.takes),
             "caption": scene.caption,
             "estimated_cost_usd": self.estimated_cost_usd,
+            "steps": [node.as_dict() for node in self.nodes[1:]],
         }
 
 
@@ -117,6 +154,14 @@ class Plan:
     """Every scene of the project, by id."""
     estimated_cost_usd: float
     frames: dict[str, str]
+
+    def node(self, node_id: str) -> NodePlan | None:
+        """A scene's generation or one of its steps, by id (``launch``, ``launch.2``)."""
+        for scene_plan in self.all_scenes.values():
+            for node in scene_plan.nodes:
+                if node.id == node_id:
+                    return node
+        return None
 
     def as_dict(self, project: Project) -> dict[str, Any]:
         """The plan as ``storyboard plan --json`` prints it."""
@@ -191,6 +236,69 @@ class Planner:
         )
 
     def scene_plan(self, scene: CompiledScene, frames: dict[str, str]) -> ScenePlan:
+        """The scene as a whole: its generation, then each step on the clip before it."""
+        base = self._generation_plan(scene, frames)
+        base.nodes = [_node_of(base, scene)]
+        if not scene.steps:
+            return base
+        source = base.take.clip if base.take else None
+        for step in scene.steps:
+            node = self._step_plan(scene, step, source)
+            base.nodes.append(node)
+            source = node.take.clip if node.take else None
+        return self._whole(scene, base)
+
+    def _whole(self, scene: CompiledScene, plan: ScenePlan) -> ScenePlan:
+        """A scene with steps: its clip is its last step's; it is cached when every step is."""
+        last = plan.nodes[-1]
+        waiting = [node for node in plan.nodes if node.state != "cached"]
+        state, reason = plan.state, plan.reason
+        if waiting and waiting[0].number:
+            state, reason = waiting[0].state, f"step {waiting[0].number}: {waiting[0].reason}"
+        elif not waiting and last.take is not None:
+            reason = f"{len(plan.nodes) - 1} steps, {last.id} take {last.take.take}"
+        frame = self._frame(scene.id, last.take) if last.take is not None else None
+        return ScenePlan(
+            scene,
+            state,
+            reason,
+            last.inputs,
+            last.key,
+            last.take,
+            last.takes,
+            round(sum(node.estimated_cost_usd for node in waiting), 4),
+            frame,
+            plan.nodes,
+        )
+
+    def _step_plan(self, scene: CompiledScene, step: CompiledStep, source: str | None) -> NodePlan:
+        node_id = step_id(scene.id, step.number)
+        cost = self.spec.estimate(scene.step_request(step, ""))
+        if source is None:
+            state: State = "stale" if self._ever_generated(node_id) else "missing"
+            before = step_id(scene.id, step.number - 1)
+            reason = f"waits for {before}, which has no clip yet"
+            return NodePlan(
+                node_id, step.number, step.mode, step.prompt, state, reason, None, None, [], cost
+            )
+        request = scene.step_request(step, source)
+        return self._node_plan(node_id, step.number, request, cost)
+
+    def _node_plan(self, node_id: str, number: int, request: SceneRequest, cost: float) -> NodePlan:
+        inputs = self.spec.record(request)
+        key = self.spec.key(request)
+        takes = self.present_takes(key)
+        take = self.chosen_take(node_id, key) if takes else None
+        mode, prompt = request.mode, request.prompt
+        if take is not None:
+            reason = f"take {take.take} of {len(takes)}"
+            return NodePlan(
+                node_id, number, mode, prompt, "cached", reason, key, take, takes, 0.0, inputs
+            )
+        state, reason = self._why_not_cached(node_id, key, inputs)
+        return NodePlan(node_id, number, mode, prompt, state, reason, key, None, [], cost, inputs)
+
+    def _generation_plan(self, scene: CompiledScene, frames: dict[str, str]) -> ScenePlan:
         request = scene.request(frames)
         if request is None:
             waiting = next(s for s in scene.depends_on if s not in frames)
@@ -211,7 +319,7 @@ class Planner:
         takes = self.present_takes(key)
         take = self.chosen_take(scene.id, key) if takes else None
         if take is not None:
-            frame = self._frame(scene.id, take)
+            frame = self._frame(scene.id, take) if not scene.steps else None
             reason = f"take {take.take} of {len(takes)}"
             return ScenePlan(scene, "cached", reason, inputs, key, take, takes, 0.0, frame)
         state, reason = self._why_not_cached(scene.id, key, inputs)
@@ -257,6 +365,23 @@ class Planner:
                 "(was .storyboard/ left behind?)"
             )
         return "stale", explain_change(previous, inputs)
+
+
+def _node_of(plan: ScenePlan, scene: CompiledScene) -> NodePlan:
+    """A scene's generation as a node of its chain."""
+    return NodePlan(
+        scene.id,
+        0,
+        scene.mode,
+        scene.prompt,
+        plan.state,
+        plan.reason,
+        plan.key,
+        plan.take,
+        plan.takes,
+        plan.estimated_cost_usd,
+        plan.inputs,
+    )
 
 
 def _last_frame_hash(clip: Path) -> str:

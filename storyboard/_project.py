@@ -66,6 +66,11 @@ class Project:
         root = find_root(Path(path))
         return _ProjectChecker(root).check()
 
+    @property
+    def node_ids(self) -> list[str]:
+        """Every clip a take is chosen for: each scene's, then each of its steps', in order."""
+        return [node for scene in self.scenes.values() for node in scene.node_ids]
+
     def cut(self, name: str | None = None) -> list[str]:
         """Scene ids of a cut in play order; the default cut is every scene in order."""
         if name is None or name == DEFAULT_CUT:

@@ -75,7 +75,16 @@ class SceneRequest:
     """How a start frame of another shape is fitted; set only when the compiler expects
     one (:mod:`storyboard._fitting`)."""
     label: str = field(default="", metadata={NOT_SENT: True})
-    """The scene id: what the job is called for people (the preview draws it)."""
+    """The scene id (``launch.1`` for a step): what the job is called for people."""
+    source: RequestImage | None = field(default=None, metadata={HASH_ONLY: True})
+    """A revision step's input: the clip it edits or extends, by content hash."""
+    source_seconds: int = 0
+    """How long that input clip is meant to be: it is billed, and an extension adds to it."""
+
+    @property
+    def output_seconds(self) -> int:
+        """How long the clip made is: an extension answers its input and what it adds."""
+        return self.source_seconds + self.duration if self.mode == "extend" else self.duration
 
     def sent(self) -> dict[str, Any]:
         """The fields a provider receives, images as bare hashes; defaults left out."""
@@ -170,6 +179,7 @@ CHANGE_WORDS: dict[str, Callable[[object, object], str]] = {
     "references": _reference_change,
     "start": lambda old, new: "start frame changed",
     "fit": lambda old, new: f"start frame fit changed: {old or 'crop'} -> {new or 'crop'}",
+    "source": lambda old, new: "the clip it revises changed",
 }
 """Record fields a writer knows by other words; every other field is a setting, named as
 it is."""

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._compiler import split_node_id
 from ._errors import UsageError
 from ._lockfile import LockFile, Selection
 from ._outputs import Outputs
-from ._plan import Plan, Planner
+from ._plan import NodePlan, Plan, Planner
 from ._project import Project
 from ._providers import (
     DEFAULT_PROVIDER,
@@ -107,7 +108,7 @@ class Studio:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.lock = LockFile(project.root, list(project.scenes))
+        self.lock = LockFile(project.root, project.node_ids)
         self._store: Store | None = Store.open_existing(project.cache_dir)
         self.outputs = Outputs(project.root, project.cache_dir, project.own_files())
 
@@ -195,34 +196,40 @@ class Studio:
         return Status(self.project.title, plan.provider, spent, spent_estimated, tuple(scenes))
 
     def takes(self, scene_id: str, provider: str | None = None) -> list[TakeInfo]:
-        """The takes of a scene's current key, oldest first, marking the selected one."""
-        self._check_scene(scene_id)
-        plan = self.plan(provider)
-        scene_plan = plan.all_scenes[scene_id]
+        """The takes of a scene's current key (or of one of its steps: ``launch.2``),
+        oldest first, marking the selected one."""
+        node = self._node(scene_id, self.plan(provider))
         store = self.existing_store
-        if scene_plan.key is None or store is None:
+        if node.key is None or store is None:
             return []
-        chosen = scene_plan.take.take if scene_plan.take else None
+        chosen = node.take.take if node.take else None
         return [
             TakeInfo(t.take, t.take == chosen, t.created_at, t.cost_usd, t.key, t.clip)
-            for t in store.takes(scene_plan.key)
+            for t in store.takes(node.key)
         ]
+
+    def _node(self, node_id: str, plan: Plan) -> NodePlan:
+        """A scene's generation (its id) or one of its steps (``launch.2``) in a plan."""
+        self._check_scene(node_id)
+        node = plan.node(node_id)
+        assert node is not None, "a checked id names a node"
+        return node
 
     # -- changing the selection ---------------------------------------------------
 
     def use(self, scene_id: str, number: int, provider: str | None = None) -> Take:
         """Choose take ``number`` of a scene; scenes below it follow on the next build."""
-        self._check_scene(scene_id)
         plan = self.plan(provider)
-        scene_plan = plan.all_scenes[scene_id]
-        takes = {t.take: t for t in scene_plan.takes} if scene_plan.key else {}
+        node = self._node(scene_id, plan)
+        takes = {t.take: t for t in node.takes} if node.key else {}
         if number not in takes:
             available = ", ".join(str(n) for n in takes) or "none"
-            raise UsageError(f'scene "{scene_id}" has no take {number} (takes: {available})')
+            what = "step" if node.number else "scene"
+            raise UsageError(f'{what} "{scene_id}" has no take {number} (takes: {available})')
         take = takes[number]
         self.store.select(take.key, take.take)
         self.lock.set(plan.provider, scene_id, Selection(take.take, take.key, take.clip))
-        self.lock.save(list(self.project.scenes))
+        self.lock.save(self.project.node_ids)
         return take
 
     # -- generating -----------------------------------------------------------------
@@ -305,7 +312,7 @@ class Studio:
     ) -> BuildResult:
         from ._engine import Engine
 
-        self.lock = LockFile(self.project.root, list(self.project.scenes))  # may have changed
+        self.lock = LockFile(self.project.root, self.project.node_ids)  # may have changed
         made = make_provider(
             name, self.project.cache_dir, settings, self.store, key_salt=self.store.key_salt()
         )
@@ -320,7 +327,8 @@ class Studio:
         from ._engine import scenes_downstream
 
         self._check_scene(scene_id)
-        return scenes_downstream(self.project, [scene_id])
+        below = scenes_downstream(self.project, [split_node_id(scene_id)[0]])
+        return {scene_id, *below} - ({split_node_id(scene_id)[0]} if "." in scene_id else set())
 
     # -- exporting -------------------------------------------------------------------
 
@@ -362,6 +370,16 @@ class Studio:
         return target
 
     def _check_scene(self, scene_id: str) -> None:
+        """A scene id, or a step's (``launch.2``), that the story has; else a UsageError."""
+        scene, number = split_node_id(scene_id)
+        if scene in self.project.scenes and number != 0:
+            steps = len(self.project.scenes[scene].steps)
+            if 1 <= number <= steps:
+                return
+            raise UsageError(
+                f'scene "{scene}" has {steps} step(s): its ids are '
+                + ", ".join(self.project.scenes[scene].node_ids)
+            )
         if scene_id not in self.project.scenes:
             close = difflib.get_close_matches(scene_id, list(self.project.scenes), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Mode = Literal["reference", "image", "text"]
-"""How a scene's clip is asked for: from reference images, from a start frame, from text."""
+Mode = Literal["reference", "image", "text", "edit", "extend"]
+"""How a clip is asked for: from reference images, from a start frame, from text; or, for a
+revision step, by editing or extending the clip before it."""
+RevisionMode = Literal["edit", "extend"]
+REVISION_MODES: tuple[RevisionMode, ...] = get_args(RevisionMode)
 
 AspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3"]
 ASPECT_RATIOS: tuple[AspectRatio, ...] = get_args(AspectRatio)

@@ -420,6 +420,13 @@ def _print_scene_plan(scene_plan: ScenePlan) -> None:
         out.print(f"  [bold]start[/] {escape(source or (image.source if image else ''))}")
         if scene.start_fitting:
             out.print(f"  {escape(scene.start_fitting)}")
+    for node in scene_plan.nodes[1:]:
+        node_style = STATE_STYLES[node.state]
+        node_cost = f"  ${node.estimated_cost_usd:.2f}" if node.state != "cached" else ""
+        node_state = f"[{node_style}]{node.state}[/]: {escape(node.reason)}"
+        out.print(
+            f"  [bold]{node.id}[/] {node.mode}: {escape(node.prompt)}  {node_state}{node_cost}"
+        )
 
 
 @app.command()
@@ -470,12 +477,12 @@ def status(
 @app.command()
 @handles_errors
 def takes(
-    scene: Annotated[str, typer.Argument(help="The scene id.")],
+    scene: Annotated[str, typer.Argument(help="The scene id, or a step's (`launch.2`).")],
     project: ProjectOption = Path("."),
     json_output: JsonOption = False,
     provider: ProviderOption = None,
 ) -> None:
-    """The takes of a scene: number, when, cost, which is selected."""
+    """The takes of a scene or of one of its steps: number, when, cost, which is selected."""
     with _open(project) as studio:
         found = studio.takes(scene, provider)
     if json_output:
@@ -503,18 +510,20 @@ def takes(
 @app.command()
 @handles_errors
 def use(
-    scene: Annotated[str, typer.Argument(help="The scene id.")],
+    scene: Annotated[str, typer.Argument(help="The scene id, or a step's (`launch.2`).")],
     take: Annotated[int, typer.Argument(help="The take number (see `storyboard takes`).")],
     project: ProjectOption = Path("."),
     provider: ProviderOption = None,
 ) -> None:
-    """Select take N of a scene; the scenes downstream become stale."""
+    """Select take N of a scene or of one of its steps; the scenes downstream become stale."""
+    from ._compiler import split_node_id
     from ._plan import STATE_MEANINGS
 
     with _open(project) as studio:
         chosen = studio.use(scene, take, provider)
         graph = studio.project.graph
-        below = [s for s in studio.project.scenes if s in graph.downstream(scene)]
+        scene_id = split_node_id(scene)[0]
+        below = [s for s in studio.project.scenes if s in graph.downstream(scene_id)]
         states = studio.plan(provider).all_scenes if below else {}
     out.print(f"{scene} now uses take {chosen.take}")
     for scene_id in below:
@@ -574,14 +583,19 @@ def build(
 @handles_errors
 def regen(
     context: typer.Context,
-    scene: Annotated[str, typer.Argument(help="The scene to make again.")],
+    scene: Annotated[
+        str, typer.Argument(help="The scene to make again, or a step of it (`launch.2`).")
+    ],
     project: ProjectOption = Path("."),
     provider: ProviderOption = None,
     no_export: NoExportOption = False,
     concurrency: ConcurrencyOption = 4,
     max_cost: MaxCostOption = None,
 ) -> None:
-    """Make a new take of a scene and of everything downstream of it, select them, export."""
+    """Make a new take of a scene and of everything downstream of it, select them, export.
+
+    A scene with steps is made again from its first step that changed (from its generation
+    when none did); `launch.2` makes it again from step 2."""
     from ._engine import BuildOptions
 
     with _open(project) as studio:

@@ -52,11 +52,20 @@ class VideoRequest:
     start_image: ImageInput | None = None
     label: str = ""
     take: int = 1
+    source_video: Path | None = None
+    """A revision's input clip (mode ``edit`` or ``extend``); ``duration`` is then the
+    seconds an extension adds, or an edit's length."""
+    source_seconds: int = 0
+
+    @property
+    def output_seconds(self) -> int:
+        """How long the clip made is: an extension answers its input and what it adds."""
+        return self.source_seconds + self.duration if self.mode == "extend" else self.duration
 
     @classmethod
     def of(cls, request: SceneRequest, place: Callable[[RequestImage], Path | str]) -> VideoRequest:
         """The request for ``request``; ``place`` says where each image is: a prepared
-        local file, or a URL."""
+        local file, or a URL (and where a revision's input clip is: a local file)."""
 
         def image(picture: RequestImage, label: str) -> ImageInput:
             where = place(picture)
@@ -77,7 +86,14 @@ class VideoRequest:
             if start is None
             else image(start, f"@{start.mention}" if start.kind == "scene" else "start"),
             label=request.label,
+            source_video=_local(place(request.source)) if request.source else None,
+            source_seconds=request.source_seconds,
         )
+
+
+def _local(where: Path | str) -> Path | None:
+    """A revision's input clip is a local file; a provider refuses a revision without one."""
+    return where if isinstance(where, Path) else None
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,9 @@ class ProviderContext:
 
 def model_price(request: SceneRequest) -> float:
     """The price of a request from the model table (:mod:`storyboard._limits`)."""
-    return estimate_cost(request.model, request.resolution, request.duration)
+    return estimate_cost(
+        request.model, request.resolution, request.output_seconds, request.source_seconds
+    )
 
 
 def free(request: SceneRequest) -> float:

@@ -51,6 +51,7 @@ from .._errors import (
 from .._fileops import atomic_write
 from .._media import check_clip
 from .._version import __version__
+from .._vocabulary import REVISION_MODES, Mode
 from .apikey import ApiKey, checked_key
 from .base import (
     Blocked,
@@ -73,6 +74,14 @@ from .retries import (
 )
 
 DEFAULT_BASE_URL = "https://api.x.ai/v1"
+CREATE_ENDPOINTS: dict[Mode, str] = {
+    "text": "/videos/generations",
+    "image": "/videos/generations",
+    "reference": "/videos/generations",
+    "edit": "/videos/edits",
+    "extend": "/videos/extensions",
+}
+"""Where each kind of request starts its paid job."""
 GONE_STATUSES = frozenset({403, 404, 410})
 """A video URL answering these has expired: poll again for a fresh one, else make it again."""
 UPLOADS_UNAVAILABLE = frozenset({404, 405, 415, 501})
@@ -241,8 +250,9 @@ class XaiProvider:
         """
         key = idempotency_key or uuid.uuid4().hex
         body = await self._generation_body(request)
+        endpoint = CREATE_ENDPOINTS[request.mode]
         try:
-            response = await self._create(body, key)
+            response = await self._create(endpoint, body, key)
         except ApiError as refused:
             stale = _refused_file_ids(refused, body)
             if not stale:
@@ -251,7 +261,7 @@ class XaiProvider:
             _log.info("the API no longer knows %d uploaded image(s); uploading again", len(stale))
             for file_id in stale:
                 self._uploads.forget(file_id)
-            response = await self._create(await self._generation_body(request), key)
+            response = await self._create(endpoint, await self._generation_body(request), key)
         return _request_id_of(response)
 
     async def poll(self, request_id: str) -> JobState:
@@ -300,6 +310,8 @@ class XaiProvider:
 
     async def _generation_body(self, request: VideoRequest) -> dict[str, object]:
         """The documented fields of the request's mode, and nothing else."""
+        if request.mode in REVISION_MODES:
+            return _revision_body(request)
         body: dict[str, object] = {"model": request.model}
         if request.mode != "image" or request.prompt:
             body["prompt"] = request.prompt
@@ -353,9 +365,11 @@ class XaiProvider:
         self._uploads.put(sha256, self.account, file_id, expires_at - UPLOAD_REUSE_MARGIN)
         return file_id
 
-    async def _create(self, body: dict[str, object], idempotency_key: str) -> httpx.Response:
+    async def _create(
+        self, endpoint: str, body: dict[str, object], idempotency_key: str
+    ) -> httpx.Response:
         headers = {"Idempotency-Key": idempotency_key}
-        return await self._call("POST", "/videos/generations", json=body, create=headers)
+        return await self._call("POST", endpoint, json=body, create=headers)
 
     async def _call(
         self,
@@ -710,6 +724,22 @@ def _media_type(content: bytes, path: Path) -> str:
     if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
         return "image/webp"
     raise ProviderError(f"{path} is not a PNG, JPEG or WebP image")
+
+
+def _revision_body(request: VideoRequest) -> dict[str, object]:
+    """An edit (prompt, video, model) or an extension (the same and the seconds added); the
+    input clip goes inline as an MP4 data URI (xAI's uploads take images)."""
+    if request.source_video is None:
+        raise ProviderError(f"a video {request.mode} needs the clip it revises")
+    try:
+        content = request.source_video.read_bytes()
+    except OSError as problem:
+        raise StoreError(f"could not read the clip {request.source_video}: {problem}") from problem
+    video = {"url": "data:video/mp4;base64," + base64.b64encode(content).decode("ascii")}
+    body: dict[str, object] = {"model": request.model, "prompt": request.prompt, "video": video}
+    if request.mode == "extend":
+        body["duration"] = request.duration
+    return body
 
 
 def _data_uri(path: Path) -> str:

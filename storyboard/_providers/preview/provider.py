@@ -21,10 +21,11 @@ from urllib.request import url2pathname
 from ..._errors import DownloadError, JobUnknown, RequestRefused
 from ..._fileops import is_temporary, move_into_place, sweep
 from ..._media import check_clip
-from ..._vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS
+from ..._vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS, REVISION_MODES
 from ..base import Done, Failed, JobState, Pending, ProviderSettings, VideoRequest
 from ..registry import ProviderContext
 from .animatic import render_animatic
+from .animatic.revision import render_revision
 
 __all__ = ["MAX_DURATION", "WORKERS", "PreviewProvider", "from_context"]
 
@@ -92,7 +93,9 @@ class PreviewProvider:
         if error is not None:
             return Failed("internal_error", str(error) or type(error).__name__)
         return Done(
-            video_url=job.output.as_uri(), duration=float(job.request.duration), cost_usd=0.0
+            video_url=job.output.as_uri(),
+            duration=float(job.request.output_seconds),
+            cost_usd=0.0,
         )
 
     async def fetch(
@@ -134,7 +137,10 @@ class PreviewProvider:
         def progress(percent: int) -> None:
             job.progress = percent
 
-        render_animatic(job.request, job.output, on_progress=progress)
+        if job.request.source_video is not None:
+            render_revision(job.request, job.output)
+        else:
+            render_animatic(job.request, job.output, on_progress=progress)
 
     def _rendered_file(self, video_url: str) -> Path:
         """The file a ``file://`` URL of ours names; DownloadError for anything else."""
@@ -167,6 +173,8 @@ def _check(request: VideoRequest) -> None:
         problems.append(f"duration {request.duration} s is not between 1 and {MAX_DURATION} s")
     if request.mode == "image" and request.start_image is None:
         problems.append("an image-to-video request needs a start image")
+    if request.mode in REVISION_MODES and request.source_video is None:
+        problems.append(f"a video {request.mode} needs the clip it revises")
     if problems:
         raise RequestRefused("preview", "; ".join(problems))
 

@@ -32,8 +32,16 @@ MODE_NAMES: dict[Mode, str] = {
     "reference": "REFERENCE-TO-VIDEO",
     "image": "IMAGE-TO-VIDEO",
     "text": "TEXT-TO-VIDEO",
+    "edit": "EDIT",
+    "extend": "EXTENSION",
 }
-MODE_ACCENTS: dict[Mode, RGB] = {"reference": ACCENTS[0], "image": ACCENTS[1], "text": ACCENTS[3]}
+MODE_ACCENTS: dict[Mode, RGB] = {
+    "reference": ACCENTS[0],
+    "image": ACCENTS[1],
+    "text": ACCENTS[3],
+    "edit": ACCENTS[2],
+    "extend": ACCENTS[4],
+}
 TIMECODE_HEIGHT = 64
 """The timecode's band above the progress bar, in design pixels."""
 LEADING = 1.42

@@ -1,0 +1,247 @@
+"""Revision steps: a scene's clip edited and extended, each step its own cached node."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import MakeProject
+
+from storyboard._engine import BuildOptions, BuildResult
+from storyboard._errors import ProjectInvalid
+from storyboard._media import probe
+from storyboard._project import Project
+from storyboard._store import Store
+from storyboard._studio import Studio
+from storyboard.testing.xai_standin import Faults, StandinProcess, XaiStandin
+
+STORY = """\
+storyboard: 1
+title: Revised
+defaults: {{duration: 2, resolution: 480p}}
+scenes:
+  - id: launch
+    prompt: the rocket on the pad
+    steps:
+{steps}
+  - id: after
+    start: launch
+    prompt: the smoke clears
+"""
+EDIT = '      - edit: "make it night"\n'
+EXTEND = '      - extend: "she opens the hatch"\n        seconds: 2\n'
+
+
+def story(steps: str, duration: int = 2) -> str:
+    text = STORY.format(steps=steps.rstrip("\n") or "      []")
+    return text.replace("duration: 2,", f"duration: {duration},")
+
+
+def problems(make_project: MakeProject, text: str) -> list[str]:
+    root = make_project(text, {})
+    with pytest.raises(ProjectInvalid) as refused:
+        Project.load(root)
+    return [f"{p.line}:{p.column} {p.message}" for p in refused.value.problems]
+
+
+# -- check ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("steps", "duration", "expected"),
+    [
+        (EDIT, 9, "8:15 step 1 edits a clip of 9 s, but an edit takes at most 8.7 s"),
+        (EXTEND, 1, "8:17 step 1 extends a clip of 1 s, but an extension starts from 2 to 15"),
+        (EXTEND.replace("2", "8") * 2, 8, "10:17 step 2 extends a clip of 16 s"),
+        (EXTEND.replace("seconds: 2", "seconds: 11"), 2, "9:18 step 1 adds 11 s"),
+        (EDIT + EDIT.replace("edit", "extend") + EDIT, 8, "10:15 step 3 edits a clip of 14 s"),
+        ('      - edit: "a"\n        extend: "b"\n', 2, '8:9 step 1 of scene "launch" needs'),
+        ('      - edit: " "\n', 2, '8:15 step 1 of scene "launch" says nothing'),
+        ('      - edit: "a"\n        seconds: 3\n', 2, '9:18 step 1 of scene "launch" is an edit'),
+        ('      - edit: "@after at night"\n', 2, '8:16 step 1 of scene "launch" cannot use'),
+        ('      - edit: "<IMAGE_1> at night"\n', 2, "8:16 <IMAGE_1> would be read"),
+    ],
+)
+def test_every_limit_is_refused_at_its_place_through_the_chain(
+    make_project: MakeProject, steps: str, duration: int, expected: str
+) -> None:
+    found = problems(make_project, story(steps, duration))
+    assert any(problem.startswith(expected) for problem in found), found
+
+
+def test_a_model_that_cannot_revise_is_refused(make_project: MakeProject) -> None:
+    text = story(EDIT).replace(
+        "resolution: 480p}", "resolution: 480p, model: grok-imagine-video-1.5}"
+    )
+    found = problems(make_project, text)
+    assert any("cannot edit or extend clips" in problem for problem in found), found
+
+
+def test_steps_within_the_limits_compile_into_a_chain(make_project: MakeProject) -> None:
+    project = Project.load(make_project(story(EDIT + EXTEND, 8), {}))
+    scene = project.scenes["launch"]
+    assert scene.node_ids == ["launch", "launch.1", "launch.2"]
+    assert [(s.mode, s.input_seconds, s.output_seconds) for s in scene.steps] == [
+        ("edit", 8, 8),
+        ("extend", 8, 10),
+    ]
+    assert project.node_ids[:3] == ["launch", "launch.1", "launch.2"]
+
+
+# -- builds against the stand-in ---------------------------------------------------------
+
+
+@pytest.fixture
+def xai_env(monkeypatch: pytest.MonkeyPatch, standin: XaiStandin, xai_key: str) -> XaiStandin:
+    monkeypatch.setenv("XAI_API_KEY", xai_key)
+    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
+    return standin
+
+
+def build(root: Path, **options: Any) -> BuildResult:
+    with Studio.open(root) as studio:
+        return studio.build("xai", BuildOptions(**options))
+
+
+def creates(api: XaiStandin, kind: str) -> list[dict[str, Any]]:
+    return [
+        r.body
+        for r in api.requests
+        if r.method == "POST" and r.path.endswith(f"/videos/{kind}") and isinstance(r.body, dict)
+    ]
+
+
+def scene_clip(root: Path, scene_id: str) -> str:
+    with Studio.open(root) as studio:
+        take = studio.plan("xai").all_scenes[scene_id].take
+        assert take is not None
+        return take.clip
+
+
+def rewrite(root: Path, steps: str) -> None:
+    (root / "story.yaml").write_text(story(steps), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_an_edit_then_an_extension_build_and_the_film_uses_the_last(
+    make_project: MakeProject, xai_env: XaiStandin
+) -> None:
+    root = make_project(story(EDIT + EXTEND), {})
+    result = build(root)
+    assert result.ok, result.results
+    assert len(creates(xai_env, "generations")) == 2
+    [edit] = creates(xai_env, "edits")
+    [extension] = creates(xai_env, "extensions")
+    assert set(edit) == {"model", "prompt", "video"} and edit["prompt"] == "make it night"
+    assert extension["duration"] == 2 and set(extension) == {"model", "prompt", "video", "duration"}
+    with Studio.open(root) as studio:
+        plan = studio.plan("xai")
+        launch = plan.all_scenes["launch"]
+        assert [n.state for n in launch.nodes] == ["cached"] * 3
+        clip = studio.store.clip_path(scene_clip(root, "launch"))
+        assert abs(probe(clip).duration - 4) < 0.5  # 2 s edited, then 2 s more
+        assert launch.take is not None and launch.take == launch.nodes[-1].take
+        assert [t.take for t in studio.takes("launch.1", "xai")] == [1]
+        # `after` starts from the last frame of the extended clip
+        assert plan.all_scenes["after"].state == "cached"
+    with Store(root / ".storyboard") as store:
+        rows = store.db.query("SELECT scene_id, cost_usd, cost_estimated FROM jobs")
+        costs = {r["scene_id"]: (r["cost_usd"], r["cost_estimated"]) for r in rows}
+    assert costs["launch.1"][0] == pytest.approx(2 * 0.05 + 2 * 0.01, abs=0.002)  # input billed
+    assert costs["launch.2"][0] == pytest.approx(4 * 0.05 + 2 * 0.01, abs=0.002)
+    assert costs["launch.1"][1] == 0
+    assert result.spent_usd == pytest.approx(sum(cost for cost, _ in costs.values()))
+
+
+@pytest.mark.slow
+def test_changing_the_edit_keeps_the_base_and_removing_a_step_costs_nothing(
+    make_project: MakeProject, xai_env: XaiStandin
+) -> None:
+    root = make_project(story(EDIT + EXTEND), {})
+    assert build(root).ok
+    edited = scene_clip(root, "launch")
+    xai_env.reset()
+    rewrite(root, EDIT.replace("night", "dusk") + EXTEND)
+    with Studio.open(root) as studio:
+        launch = studio.plan("xai").all_scenes["launch"]
+        assert [n.state for n in launch.nodes] == ["cached", "stale", "stale"]
+        assert launch.reason == "step 1: prompt changed"
+    assert build(root).ok
+    assert len(creates(xai_env, "edits")) == len(creates(xai_env, "extensions")) == 1
+    assert [body["prompt"] for body in creates(xai_env, "generations")] == ["the smoke clears"]
+    assert scene_clip(root, "launch") != edited
+    xai_env.reset()
+    rewrite(root, EDIT)
+    with Studio.open(root) as studio:
+        assert studio.plan("xai").all_scenes["launch"].state == "cached"
+    assert build(root).ok
+    assert xai_env.counters.creates == 1  # `after` only: it starts from another clip now
+    assert creates(xai_env, "generations")[0]["prompt"] == "the smoke clears"
+    xai_env.reset()
+    rewrite(root, EDIT + EXTEND)
+    assert build(root).ok
+    assert xai_env.counters.creates == 0  # every step and scene came back from the cache
+
+
+@pytest.mark.slow
+def test_regen_of_a_scene_remakes_its_first_changed_step(
+    make_project: MakeProject, xai_env: XaiStandin
+) -> None:
+    root = make_project(story(EDIT + EXTEND), {})
+    assert build(root).ok
+    xai_env.reset()
+    with Studio.open(root) as studio:
+        targets = studio.regen_targets("launch.2")
+        assert targets == {"launch.2", "after"}
+        assert studio.build("xai", BuildOptions(regen=targets, only=sorted(targets))).ok
+        assert [t.take for t in studio.takes("launch.2", "xai")] == [1, 2]
+    assert len(creates(xai_env, "extensions")) == 1
+    assert not creates(xai_env, "edits")
+
+
+@pytest.mark.slow
+def test_moderation_on_an_edit_is_reported_for_the_step_and_billed(
+    make_project: MakeProject, xai_env: XaiStandin
+) -> None:
+    xai_env.faults = Faults(outcomes={"make it night": ["moderated", "moderated"]})
+    root = make_project(story(EDIT + EXTEND), {})
+    result = build(root)
+    launch = result.results["launch"]
+    assert launch.outcome == "refused"
+    assert launch.message.startswith("step 1 (edit): moderation refused")
+    assert result.results["after"].outcome == "skipped"
+    assert len(creates(xai_env, "edits")) == 1 and not creates(xai_env, "extensions")
+    with Store(root / ".storyboard") as store:
+        [row] = store.db.query("SELECT status, cost_usd FROM jobs WHERE scene_id = 'launch.1'")
+    assert row["status"] == "blocked" and row["cost_usd"] > 0
+
+
+@pytest.mark.slow
+def test_a_build_killed_during_a_step_job_loses_nothing_and_pays_once(
+    make_project: MakeProject,
+) -> None:
+    from test_crash_safety import KEY, storyboard, wait_until
+
+    root = make_project(story(EDIT), {})
+    with StandinProcess(key=KEY, latency=0.3) as api:
+        first = storyboard(root, api, "build", "--provider", "xai", "--no-export")
+        api.set_faults(hold_jobs=False)
+
+        def edit_sent() -> bool:
+            requests = api.stats()["requests"]
+            return any(r["path"].endswith("/videos/edits") and r["status"] == 200 for r in requests)
+
+        wait_until(lambda: edit_sent() or first.process.poll() is not None, "the edit's create")
+        api.set_faults(hold_jobs=True)
+        first.process.send_signal(signal.SIGKILL)
+        first.process.wait()
+        api.set_faults(hold_jobs=False)
+        code, output = storyboard(root, api, "build", "--provider", "xai").finish()
+        assert code == 0, output
+        counters = api.counters()
+    assert counters.generations_accepted == 3  # launch, its edit, after: each once
+    with Store(root / ".storyboard") as store:
+        rows = store.db.query("SELECT status FROM jobs WHERE scene_id = 'launch.1'")
+        assert [r["status"] for r in rows] == ["done"]
