@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageOps
 
 from ._boardfolder import BoardFolder
-from ._boardpage import Picture, RefCard, SceneCard, TakeCard, render_page
+from ._boardpage import Picture, RefCard, SceneCard, StepCard, TakeCard, render_page
 from ._compiler import CompiledScene, Reference
 from ._errors import MediaError
 from ._fileops import atomic_write, write_atomically
@@ -99,6 +99,13 @@ def write_board(
             for scene_plan in plan.scenes
             for each in shown[scene_plan.id]
         }
+        | {
+            node.take.clip: scene_plan.scene.duration
+            for scene_plan in plan.scenes
+            if len(scene_plan.nodes) > 1
+            for node in scene_plan.nodes
+            if node.take is not None
+        }
     )
     cards = [
         _scene_card(number, scene_plan, shown[scene_plan.id], plan, project, media)
@@ -133,6 +140,25 @@ def _scene_card(
         references=tuple(references),
         takes=tuple(_take_card(each, media, scene.duration) for each in shown),
         notes=project.story.scenes[scene.position].notes,
+        steps=_strip(scene_plan, media),
+    )
+
+
+def _strip(scene_plan: ScenePlan, media: _Media) -> tuple[StepCard, ...]:
+    """A scene with steps: its source clip, then each revision, each with its chosen take."""
+    if len(scene_plan.nodes) < 2:
+        return ()
+    duration = scene_plan.scene.duration
+    return tuple(
+        StepCard(
+            id=node.id,
+            mode=node.mode,
+            instruction=node.prompt,
+            state=node.state,
+            clip=media.clip(node.take.clip) if node.take else None,
+            poster=media.poster(node.take.clip, duration) if node.take else None,
+        )
+        for node in scene_plan.nodes
     )
 
 

@@ -26,7 +26,7 @@ from ._graph import SceneGraph
 from ._plan import Plan, ScenePlan
 from ._project import Project
 from ._version import __version__
-from ._vocabulary import ACCENTS, accent_slot
+from ._vocabulary import ACCENTS, REVISION_MODES, accent_slot
 
 __all__ = ["Picture", "RefCard", "SceneCard", "TakeCard", "graph_svg", "render_page"]
 
@@ -88,6 +88,19 @@ class TakeCard:
 
 
 @dataclass(frozen=True)
+class StepCard:
+    """One link of a scene's chain on its strip: the source clip, or a revision with its
+    instruction; ``clip`` and ``poster`` are its chosen take's, when it has one."""
+
+    id: str
+    mode: str
+    instruction: str
+    state: str
+    clip: str | None
+    poster: str | None
+
+
+@dataclass(frozen=True)
 class SceneCard:
     """Everything the board shows of one scene."""
 
@@ -96,6 +109,8 @@ class SceneCard:
     references: tuple[RefCard, ...]
     takes: tuple[TakeCard, ...]
     notes: str | None
+    steps: tuple[StepCard, ...] = ()
+    """The strip of a scene with revision steps: its source, then each step."""
 
     @property
     def scene(self) -> CompiledScene:
@@ -186,12 +201,33 @@ def _scene_html(card: SceneCard) -> str:
         f'<div class="status"><span class="badge {state}">{_e(state)}</span>'
         f'<span class="reason">{_e(card.plan.reason)}</span></div>'
         "</header>"
-        f"{_meta(card)}"
+        f"{_meta(card)}{_strip(card)}"
         '<div class="scene-body"><div class="script">'
         f"{_prompt(card)}{_caption(scene.caption)}{_notes(card.notes)}{_references(card)}"
         f"</div>{_takes(card)}</div>"
         "</article>"
     )
+
+
+def _strip(card: SceneCard) -> str:
+    """A scene's revisions in order: the source clip, then each step with its instruction."""
+    if not card.steps:
+        return ""
+    items = []
+    for step in card.steps:
+        if step.clip is not None:
+            poster = f' poster="{_e(step.poster)}"' if step.poster else ""
+            player = f'<video controls preload="none"{poster} src="{_e(step.clip)}"></video>'
+        else:
+            player = f'<span class="placeholder"><span>{_e(step.state)}</span></span>'
+        name = "source" if step.mode not in REVISION_MODES else step.mode
+        items.append(
+            f'<li class="step state-{_e(step.state)}"><figure>{player}<figcaption>'
+            f'<b>{_e(step.id)}</b> <span class="kind">{_e(name)}</span>'
+            f'<span class="instruction">{_e(step.instruction)}</span>'
+            "</figcaption></figure></li>"
+        )
+    return f'<ol class="steps">{"".join(items)}</ol>'
 
 
 def _meta(card: SceneCard) -> str:

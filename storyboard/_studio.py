@@ -69,9 +69,13 @@ class SceneStatus:
     takes: int
     """How many takes the scene's current key has."""
     cost_usd: float
-    """What every take of the scene made with this provider cost."""
+    """What every take of the scene (and of its steps) made with this provider cost."""
     estimated_usd: float
     """Of ``cost_usd``, what is an estimate from the price table (the API reported no cost)."""
+    steps: int = 0
+    """How many revision steps the scene has."""
+    steps_cached: int = 0
+    """How many of them have a clip for their current inputs."""
 
     def as_dict(self) -> dict[str, Any]:
         """The scene as ``storyboard status --json`` prints it."""
@@ -179,7 +183,8 @@ class Studio:
         scenes = []
         for scene_id in [s for s in self.project.scenes if s in plan.all_scenes]:
             scene_plan = plan.all_scenes[scene_id]
-            takes = made.get(scene_id, [])
+            takes = [t for node in scene_plan.nodes for t in made.get(node.id, [])]
+            steps = scene_plan.nodes[1:]
             scenes.append(
                 SceneStatus(
                     id=scene_id,
@@ -188,7 +193,9 @@ class Studio:
                     take=scene_plan.take.take if scene_plan.take else None,
                     takes=len(scene_plan.takes),
                     cost_usd=float(round(sum(t.cost_usd for t in takes), 4)),
-                    estimated_usd=estimated.get(scene_id, 0.0),
+                    estimated_usd=round(sum(estimated.get(n.id, 0.0) for n in scene_plan.nodes), 4),
+                    steps=len(steps),
+                    steps_cached=sum(step.state == "cached" for step in steps),
                 )
             )
         spent = store.spent_usd() if store else 0.0

@@ -448,7 +448,9 @@ def status(
     from rich.table import Table
 
     table = Table(title=f"{summary.title} ({summary.provider})", title_justify="left")
-    for column in ("scene", "state", "take", "takes", "spent", "why"):
+    revised = any(scene.steps for scene in summary.scenes)
+    steps_column = ("steps",) if revised else ()
+    for column in ("scene", "state", "take", "takes", *steps_column, "spent", "why"):
         table.add_column(column)
     for scene in summary.scenes:
         table.add_row(
@@ -456,6 +458,7 @@ def status(
             scene.state,
             str(scene.take or "-"),
             str(scene.takes),
+            *([f"{scene.steps_cached}/{scene.steps}" if scene.steps else "-"] if revised else []),
             f"${scene.cost_usd:.2f}" + ("*" if scene.estimated_usd else ""),
             escape(scene.reason),
         )

@@ -67,9 +67,10 @@ def choose(studio: Studio, scene_id: str, number: int, key: str, clip: str) -> N
 
 
 def record_failure(studio: Studio, scene_id: str, message: str) -> None:
-    scene_plan = studio.plan(PROVIDER).all_scenes[scene_id]
-    assert scene_plan.key is not None
-    job = studio.store.record_job(scene_plan.key, scene_id, PROVIDER, 1)
+    """A failed job for a scene's generation (its first node: the example revises orbit)."""
+    generation = studio.plan(PROVIDER).all_scenes[scene_id].nodes[0]
+    assert generation.key is not None
+    job = studio.store.record_job(generation.key, scene_id, PROVIDER, 1)
     studio.store.update_job(job, status="failed", error_message=message)
 
 

@@ -114,6 +114,8 @@ def test_status_and_takes_json_shapes(tiny: Path) -> None:
         "takes": 1,
         "cost_usd": 0.0,
         "estimated_usd": 0.0,
+        "steps": 0,
+        "steps_cached": 0,
     }
     takes = json.loads(run("takes", "nap", "-p", str(tiny), "--json")[1])
     assert len(takes) == 1

@@ -142,7 +142,7 @@ def test_the_api_page_example_runs(
     monkeypatch.chdir(tmp_path)
     exec(compile(_api_example(), str(DOCS / "api.md"), "exec"), {"__name__": "api_example"})
     printed = capsys.readouterr().out
-    assert "orbit cached take 1 of 1" in printed
+    assert "orbit cached 2 steps, orbit.2 take 1" in printed
     assert (copy / "out" / "film.otio").exists()
 
 
