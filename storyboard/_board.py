@@ -95,7 +95,7 @@ def write_board(
     }
     media.make_posters(
         {
-            each.take.clip: scene_plan.scene.duration
+            each.take.clip: scene_plan.scene.final_seconds
             for scene_plan in plan.scenes
             for each in shown[scene_plan.id]
         }
@@ -138,7 +138,7 @@ def _scene_card(
         number=number,
         plan=scene_plan,
         references=tuple(references),
-        takes=tuple(_take_card(each, media, scene.duration) for each in shown),
+        takes=tuple(_take_card(each, media, scene.final_seconds) for each in shown),
         notes=project.story.scenes[scene.position].notes,
         steps=_strip(scene_plan, media),
     )

@@ -143,6 +143,11 @@ class CompiledScene:
     steps: tuple[CompiledStep, ...] = ()
 
     @property
+    def final_seconds(self) -> int:
+        """How long the scene's clip (its last step's) is meant to be."""
+        return self.steps[-1].output_seconds if self.steps else self.duration
+
+    @property
     def node_ids(self) -> list[str]:
         """The generation's id (the scene's) and each step's, in order."""
         return [step_id(self.id, number) for number in range(len(self.steps) + 1)]

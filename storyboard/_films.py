@@ -31,7 +31,7 @@ def film_spec(project: Project, plan: Plan, store: Store | None) -> FilmSpec:
                 title=scene_plan.scene.title,
                 clip=clip,
                 clip_sha256=take.clip if take and clip else None,
-                duration=float(scene_plan.scene.duration),
+                duration=float(scene_plan.scene.final_seconds),
                 caption=scene_plan.scene.caption,
                 take=take.take if take else None,
                 key=scene_plan.key,
