@@ -40,14 +40,23 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageOps
 
 from ._boardfolder import BoardFolder
-from ._boardpage import Picture, RefCard, SceneCard, StepCard, TakeCard, render_page
+from ._boardpage import (
+    CastCard,
+    CastTake,
+    Picture,
+    RefCard,
+    SceneCard,
+    StepCard,
+    TakeCard,
+    render_page,
+)
 from ._compiler import CompiledScene, Reference
 from ._errors import MediaError
 from ._fileops import atomic_write, write_atomically
 from ._images import CheckedImage, ImageLibrary, ImageProblem
 from ._limits import MODELS
 from ._media import run_ffmpeg
-from ._plan import Plan, ScenePlan
+from ._plan import ImagePlan, Plan, ScenePlan
 from ._project import Project
 from ._store import Store, Take
 
@@ -113,7 +122,8 @@ def write_board(
     ]
     # studio.existing_store, not studio.store: reading must not create a cache.
     spent = studio.existing_store.spent_usd() if studio.existing_store is not None else 0.0
-    page = render_page(project, plan, cards, spent)
+    cast = tuple(_cast_card(image, studio.existing_store, media) for image in plan.images.values())
+    page = render_page(project, plan, cards, spent, cast)
     target = folder / PAGE
     write_atomically(target, page)
     board_folder.remove_unused(media.used)
@@ -176,12 +186,43 @@ def _reference_card(
         )
     asset_name, _, look = reference.mention.partition(":")
     asset = project.assets.get(asset_name)
+    if reference.generated is not None:
+        made = project.generated[reference.generated]
+        return RefCard(
+            number=number,
+            name=reference.mention,
+            kind=f"{reference.kind} · {'edited' if made.call == 'edit' else 'generated'}",
+            picture=media.generated(plan.frames.get(reference.generated)),
+            description=made.prompt,
+            link=f"#cast-{reference.generated}",
+        )
     return RefCard(
         number=number,
         name=reference.mention,
         kind=f"{reference.kind} · look" if look else reference.kind,
         picture=media.image(reference.image),
         description=asset.description if asset and not look else None,
+    )
+
+
+def _cast_card(image: ImagePlan, store: Store | None, media: _Media) -> CastCard:
+    """A generated reference with every take of its current key, the chosen one marked."""
+    made = image.image
+    source = made.source.source if made.source else f"@{made.source_target}"
+    how = "generated" if made.call == "generate" else f"edited from {source}"
+    takes = store.takes(image.key) if store is not None and image.key else []
+    chosen = image.take.take if image.take else None
+    return CastCard(
+        id=made.target,
+        kind=made.kind,
+        how=how,
+        words=made.prompt,
+        state=image.state,
+        reason=image.reason,
+        takes=tuple(
+            CastTake(t.take, t.created_at, t.cost_usd, t.take == chosen, media.generated(t.clip))
+            for t in takes
+        ),
     )
 
 
@@ -286,6 +327,12 @@ class _Media:
         if source is None:
             return Picture(None, image.source)
         return self._thumbnail(source, f"{image.sha256}.jpg", THUMB_SIDE)
+
+    def generated(self, image: str | None) -> Picture:
+        """The thumbnail of a generated reference image, by its sha256."""
+        if image is None or self.store is None:
+            return Picture(None, "not generated yet")
+        return self._thumbnail(self.store.image_path(image), f"{image}.jpg", THUMB_SIDE)
 
     def frame(self, frame: str | None) -> Picture:
         """The thumbnail of a scene's last frame, by its sha256."""

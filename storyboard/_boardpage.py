@@ -28,7 +28,16 @@ from ._project import Project
 from ._version import __version__
 from ._vocabulary import ACCENTS, REVISION_MODES, accent_slot
 
-__all__ = ["Picture", "RefCard", "SceneCard", "TakeCard", "graph_svg", "render_page"]
+__all__ = [
+    "CastCard",
+    "CastTake",
+    "Picture",
+    "RefCard",
+    "SceneCard",
+    "TakeCard",
+    "graph_svg",
+    "render_page",
+]
 
 DATA = Path(__file__).parent / "data" / "board"
 """The page's frame (``board.html``) and style sheet (``board.css``)."""
@@ -101,6 +110,31 @@ class StepCard:
 
 
 @dataclass(frozen=True)
+class CastTake:
+    """One take of a generated reference image: its thumbnail and its facts."""
+
+    number: int
+    created_at: str
+    cost_usd: float
+    selected: bool
+    picture: Picture
+
+
+@dataclass(frozen=True)
+class CastCard:
+    """A reference image generated from words (or edited from another), with its takes."""
+
+    id: str
+    kind: str
+    how: str
+    """``generated`` or ``edited from @eileen`` (or from its file)."""
+    words: str
+    state: str
+    reason: str
+    takes: tuple[CastTake, ...]
+
+
+@dataclass(frozen=True)
 class SceneCard:
     """Everything the board shows of one scene."""
 
@@ -129,13 +163,20 @@ def _asset(name: str) -> str:
     return (DATA / name).read_text(encoding="utf-8")
 
 
-def render_page(project: Project, plan: Plan, cards: list[SceneCard], spent_usd: float) -> str:
+def render_page(
+    project: Project,
+    plan: Plan,
+    cards: list[SceneCard],
+    spent_usd: float,
+    cast: tuple[CastCard, ...] = (),
+) -> str:
     """The whole page, as text: the frame and style sheet of ``data/board/`` filled in."""
     return Template(_asset("board.html")).substitute(
         title=_e(project.title),
         css=_palette_css() + _asset("board.css"),
         masthead=_masthead(project, plan, spent_usd),
         graph=_graph_section(project.graph, plan, cards),
+        cast=_cast_section(cast),
         scenes="\n".join(_scene_html(card) for card in cards),
         version=_e(__version__),
     )
@@ -185,6 +226,40 @@ def _cuts(project: Project, plan: Plan) -> str:
         )
         rows.append(f'<li><span class="cut-name">{_e(name)}</span> {steps}</li>')
     return f'<ul class="cuts"><li class="cuts-label">cuts</li>{"".join(rows)}</ul>'
+
+
+# -- the cast described in words ------------------------------------------------------
+
+
+def _cast_section(cast: tuple[CastCard, ...]) -> str:
+    if not cast:
+        return ""
+    cards = "".join(_cast_html(card) for card in cast)
+    return (
+        '<section class="cast"><h2 class="section-title">Generated references</h2>'
+        f'<div class="cast-cards">{cards}</div></section>'
+    )
+
+
+def _cast_html(card: CastCard) -> str:
+    takes = "".join(
+        f'<figure class="cast-take{" selected" if take.selected else ""}">'
+        f'<div class="thumb">{_picture(take.picture, f"@{card.id} take {take.number}")}</div>'
+        f"<figcaption><b>Take {take.number}</b>"
+        + ('<span class="flag">selected</span>' if take.selected else "")
+        + f'<span class="cost">{_e(_money(take.cost_usd))}</span></figcaption></figure>'
+        for take in card.takes
+    )
+    if not takes:
+        takes = f'<div class="pending {card.state}"><span>{_e(card.reason)}</span></div>'
+    return (
+        f'<article class="cast-card state-{card.state}" id="cast-{_e(card.id)}">'
+        f"<header><code>@{_e(card.id)}</code>"
+        f'<span class="kind">{_e(card.kind)} · {_e(card.how)}</span>'
+        f'<span class="state {card.state}">{_e(card.state)}</span></header>'
+        f'<p class="words">{_e(card.words)}</p>'
+        f'<div class="cast-takes">{takes}</div></article>'
+    )
 
 
 # -- a scene ----------------------------------------------------------------------

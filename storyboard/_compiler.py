@@ -12,11 +12,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ._errors import Problem
 from ._fitting import Shape, differs, fit_words, ratio_shape
 from ._format import NAME_PATTERN, Scene, Step, Story
+from ._generated import GeneratedImage, target_of
 from ._images import CheckedImage
 from ._limits import MODELS, ModelLimits, RevisionLimits
 from ._loader import PathKey, Positions
@@ -55,6 +56,8 @@ class AssetEntry:
     description: str | None = None
     broken: bool = False
     """Its definition has a shape mistake (reported already): mentions of it say nothing."""
+    generated: Mapping[str, GeneratedImage] = field(default_factory=dict)
+    """Its images made from words, by look (``""`` for its own image)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,13 @@ class Reference:
     kind: str
     image: CheckedImage | None = None
     scene: str | None = None
+    generated: str | None = None
+    """The target of a generated image (``eileen``, ``eileen:flight-suit``)."""
+
+    @property
+    def request_kind(self) -> str:
+        """The kind a request records: a generated image says so, for "why stale"."""
+        return f"generated {self.kind}" if self.generated else self.kind
 
     @property
     def source(self) -> str | None:
@@ -135,6 +145,16 @@ class CompiledScene:
         return fit_words(self.start.shape, self.aspect_ratio, self.fit)
 
     @property
+    def generated(self) -> tuple[str, ...]:
+        """The generated images this scene mentions, by target."""
+        return tuple(dict.fromkeys(ref.generated for ref in self.references if ref.generated))
+
+    @property
+    def waits_for(self) -> tuple[str, ...]:
+        """What must have a chosen take before this scene's key is known."""
+        return (*self.depends_on, *self.generated)
+
+    @property
     def fits_start(self) -> bool:
         """Whether the start frame is expected to need fitting (so ``fit`` is in the key)."""
         shape = self.start.shape if self.start is not None else None
@@ -176,10 +196,10 @@ class CompiledScene:
         """
         references = []
         for reference in self.references:
-            sha = _image_hash(reference.scene, reference.image, frames)
+            sha = _image_hash(reference.scene or reference.generated, reference.image, frames)
             if sha is None:
                 return None
-            references.append(RequestImage(sha, reference.mention, reference.kind))
+            references.append(RequestImage(sha, reference.mention, reference.request_kind))
         start = None
         if self.start is not None:
             sha = _image_hash(self.start.scene, self.start.image, frames)
@@ -205,7 +225,8 @@ class CompiledScene:
 def _image_hash(
     scene: str | None, image: CheckedImage | None, frames: Mapping[str, str]
 ) -> str | None:
-    """The hash of another scene's chosen last frame, or of a checked image."""
+    """The hash of another scene's chosen last frame (or a generated image's chosen take),
+    or of a checked image."""
     if scene is not None:
         return frames.get(scene)
     return image.sha256 if image else None
@@ -262,7 +283,7 @@ class SceneCompiler:
         mode: Mode = "image" if scene.start is not None else "reference" if references else "text"
         settings = self._settings(scene, path, mode, limits)
         broken = (scene.start is not None and start is None) or any(
-            ref.scene is None and ref.image is None for ref in references
+            ref.scene is None and ref.image is None and ref.generated is None for ref in references
         )
         if len(self.problems) > before or settings is None or broken:
             return None
@@ -461,15 +482,7 @@ class SceneCompiler:
                     parts.append(piece.text)
                     continue
                 numbers[reference.mention] = len(references) + base
-                references.append(
-                    Reference(
-                        index=len(references) + 1,
-                        mention=reference.mention,
-                        kind=reference.kind,
-                        image=reference.image,
-                        scene=reference.scene,
-                    )
-                )
+                references.append(replace(reference, index=len(references) + 1))
             parts.append(f"<IMAGE_{numbers[reference.mention]}>")
         return "".join(parts), references
 
@@ -527,8 +540,15 @@ class SceneCompiler:
                 f"{_suggest(mention.look, asset.looks)}; its looks: {looks}",
             )
             return None
-        # image is None when it was refused: that was reported where it is defined
-        return Reference(index=0, mention=mention.target, kind=asset.kind, image=image)
+        made = asset.generated.get(mention.look or "")
+        # image is None when it was refused (reported where it is defined) or is generated
+        return Reference(
+            index=0,
+            mention=mention.target,
+            kind=asset.kind,
+            image=image,
+            generated=target_of(asset.name, mention.look) if made else None,
+        )
 
     def _start(self, scene: Scene, path: PathKey) -> StartFrame | None:
         start = scene.start or ""

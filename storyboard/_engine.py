@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol
@@ -33,7 +33,9 @@ from ._errors import (
 )
 from ._fileops import sha256_file
 from ._fitting import fitted_copy
-from ._images import PREPARED_DIR
+from ._generated import GeneratedImage
+from ._imageask import ImageAsk
+from ._images import PREPARED_DIR, CheckedImage
 from ._limits import check_price_overrides, max_clip_bytes, reserve_cost
 from ._lockfile import LockFile, Selection
 from ._media import extract_last_frame
@@ -45,14 +47,17 @@ from ._providers.base import (
     Expired,
     Failed,
     ImageInput,
+    JobState,
     Provider,
     ProviderSettings,
     VideoRequest,
 )
 from ._providers.polling import wait_for_job
+from ._providers.registry import ProviderSpec
 from ._recovery import take_from_lock
 from ._request import RequestImage, SceneRequest
 from ._store import Job, Snapshot, Store, Take
+from ._work import ImageWork, Work
 
 LOCK_SAVE_INTERVAL = 1.0
 """Seconds at least between two writes of storyboard.lock during a build (and one at its
@@ -126,18 +131,67 @@ class BuildOptions:
     resubmit: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Node:
-    """One clip of a scene's chain: its generation (``number`` 0) or a revision step."""
+    """One clip of a scene's chain: its generation (``number`` 0) or a revision step; the
+    :class:`~storyboard._work.Work` of the job that makes it."""
 
     scene: CompiledScene
     number: int
     request: SceneRequest
     key: str
+    build: Callable[[_Node], VideoRequest]
+    """What the provider is handed for this node (the engine places its images)."""
+    _video: VideoRequest | None = None
+
+    is_image = False
 
     @property
     def id(self) -> str:
         return step_id(self.scene.id, self.number)
+
+    @property
+    def owner(self) -> str:
+        return self.scene.id
+
+    @property
+    def refusal_words(self) -> str:
+        """Which step a refusal is of, for a scene's message; nothing for its generation."""
+        return f"step {self.number} ({self.request.mode}): " if self.number else ""
+
+    def estimate(self, spec: ProviderSpec) -> float:
+        return spec.estimate(self.request)
+
+    def reserve(self, spec: ProviderSpec) -> float:
+        """Never less than the table's price."""
+        if not spec.costs_money:
+            return 0.0
+        request = self.request
+        return reserve_cost(
+            request.model, request.resolution, request.output_seconds, request.source_seconds
+        )
+
+    async def prepare(self, provider: Provider, take: int) -> None:
+        self._video = replace(self.build(self), take=take)
+        await provider.prepare(self._video)
+
+    async def send(self, provider: Provider, idempotency_key: str | None) -> str:
+        assert self._video is not None, "prepared first"
+        return await provider.submit(self._video, idempotency_key)
+
+    async def poll(self, provider: Provider, request_id: str) -> JobState:
+        return await provider.poll(request_id)
+
+    async def fetch(self, provider: Provider, done: Done, store: Store, job_id: int) -> str:
+        destination = store.download_path(job_id)
+        request = self.request
+        duration = done.duration or float(request.output_seconds)
+        cap = max_clip_bytes(request.aspect_ratio, request.resolution, duration)
+        try:
+            await provider.fetch(done, destination, duration, cap)
+            return store.adopt_clip(destination, await asyncio.to_thread(sha256_file, destination))
+        finally:
+            destination.unlink(missing_ok=True)
 
 
 class _Expired(Exception):
@@ -196,7 +250,8 @@ class Engine:
         """The scenes this build covers, in graph order."""
         graph = self.project.graph
         if self.options.only:
-            wanted = graph.with_upstream([split_node_id(node)[0] for node in self.options.only])
+            named = [split_node_id(node)[0] for node in self.options.only]
+            wanted = graph.with_upstream([s for s in named if s in self.project.scenes])
         elif self.options.cut:
             wanted = graph.with_upstream(self.project.cut(self.options.cut))
         else:
@@ -210,11 +265,14 @@ class Engine:
             return 0.0
         plan = self.planner.plan()
         targets = set(self.targets())
+        wanted = {*targets, *self._images_wanted(list(targets))}
+        states = {s: (p.state, p.estimated_cost_usd) for s, p in plan.all_scenes.items()}
+        states |= {t: (p.state, p.estimated_cost_usd) for t, p in plan.images.items()}
         return round(
             sum(
-                p.estimated_cost_usd
-                for scene_id, p in plan.all_scenes.items()
-                if scene_id in targets and (p.state != "cached" or scene_id in self._regen_from)
+                cost
+                for node_id, (state, cost) in states.items()
+                if node_id in wanted and (state != "cached" or node_id in self._regen_from)
             ),
             4,
         )
@@ -231,6 +289,11 @@ class Engine:
         self.store.clean_downloads()
         self._regen_from_first_change()
         targets = self.targets()
+        try:
+            await self._build_images(targets)
+        except BaseException:
+            self.lock.save(self.project.node_ids)
+            raise
         loop = asyncio.get_running_loop()
         self._futures = {scene_id: loop.create_future() for scene_id in targets}
         for scene_id in targets:
@@ -282,9 +345,11 @@ class Engine:
                 raise _SceneFailed("skipped", f"@{upstream} has no clip ({before.outcome})")
         request = scene.request(self.frames)
         if request is None:
-            missing = next(s for s in scene.depends_on if s not in self.frames)
-            raise _SceneFailed("skipped", f"@{missing} has no clip")
-        take, generated = await self._clip_of(_Node(scene, 0, request, self.spec.key(request)))
+            missing = next(s for s in scene.waits_for if s not in self.frames)
+            what = "image" if missing in self.project.generated else "clip"
+            raise _SceneFailed("skipped", f"@{missing} has no {what}")
+        node = _Node(scene, 0, request, self.spec.key(request), self._video_request)
+        take, generated = await self._clip_of(node)
         for step in scene.steps:
             take, made = await self._clip_of(self._step_node(scene, step, take.clip))
             generated = generated or made
@@ -296,9 +361,78 @@ class Engine:
             scene.id, "cached", f"{_take_words(scene, take)}, reused at no cost", take
         )
 
+    # -- generated reference images ---------------------------------------------
+
+    async def _build_images(self, scene_ids: list[str]) -> None:
+        """Every generated image (with ``--only`` or a cut: those these scenes mention, and
+        each image those edit), found in the cache or made, before the scenes: together,
+        but an edit of a generated image after it."""
+        needed = self._images_wanted(scene_ids)
+        images = [image for t, image in self.project.generated.items() if t in needed]
+        for edits_another in (False, True):
+            batch = [image for image in images if bool(image.source_target) == edits_another]
+            await asyncio.gather(*(self._run_image(image) for image in batch))
+
+    def _images_wanted(self, scene_ids: list[str]) -> set[str]:
+        """Every generated image for a whole build; else those the scenes mention (and the
+        images those edit), and those named by ``--only`` or regen."""
+        if not self.options.only and not self.options.cut:
+            return set(self.project.generated)
+        named = {*self._regen_from, *(self.options.only or [])}
+        return {*self.planner.images_needed(scene_ids), *named} & set(self.project.generated)
+
+    async def _run_image(self, image: GeneratedImage) -> None:
+        owner = f"@{image.target}"
+        self.reporter.scene(owner, "queued")
+        try:
+            take, made = await self._image_of(image)
+            words = f"take {take.take}" if made else f"take {take.take}, reused at no cost"
+            result = SceneResult(owner, "generated" if made else "cached", words, take)
+        except _SceneFailed as failure:
+            result = SceneResult(owner, failure.outcome, str(failure))
+        except StoryboardError as error:
+            result = SceneResult(owner, "failed", str(error))
+        self.result.results[owner] = result
+        self.reporter.scene(owner, result.outcome, result.message)
+
+    async def _image_of(self, image: GeneratedImage) -> tuple[Take, bool]:
+        """The image's chosen take, from the cache or made now (then True)."""
+        ask = image.request(self.frames)
+        if ask is None:
+            raise _SceneFailed("skipped", f"@{image.source_target} has no image to edit")
+        work = ImageWork(image, ask, self.spec.image_key(ask), self._edited_image(image, ask))
+        self.cache.remember_inputs(work.key, self.spec.image_record(ask))
+        made = False
+        take = None
+        if image.target not in self._regen_from:
+            take = self.planner.chosen_take(work.id, work.key) or take_from_lock(
+                self.store, self.lock, self.provider.name, work.id, work.key
+            )
+        if take is None:
+            async with self._slots:
+                take, made = await self._generate(work), True
+        await self._choose(work.id, take)
+        self.frames[image.target] = take.clip
+        return take, made
+
+    def _edited_image(self, image: GeneratedImage, ask: ImageAsk) -> ImageInput | None:
+        """The prepared image an edit changes: the asset's file or its generated image."""
+        if ask.source is None:
+            return None
+        checked = image.source or self._generated_image(ask.source)
+        path = self.project.images.prepare(checked)
+        if path is None:
+            return ImageInput(sha256=ask.source, label=image.target, url=checked.source)
+        return ImageInput(sha256=ask.source, label=image.target, path=path)
+
+    def _generated_image(self, sha256: str) -> CheckedImage:
+        """A generated image in the cache, checked like a writer's (and prepared from it)."""
+        relative = self.store.image_path(sha256).relative_to(self.project.root)
+        return self.project.images.check(relative.as_posix())
+
     def _step_node(self, scene: CompiledScene, step: CompiledStep, source_clip: str) -> _Node:
         request = scene.step_request(step, source_clip)
-        return _Node(scene, step.number, request, self.spec.key(request))
+        return _Node(scene, step.number, request, self.spec.key(request), self._video_request)
 
     async def _clip_of(self, node: _Node) -> tuple[Take, bool]:
         """The node's chosen take, from the cache or made now (then True)."""
@@ -344,23 +478,22 @@ class Engine:
 
     # -- one scene's jobs -------------------------------------------------------
 
-    async def _generate(self, node: _Node) -> Take:
-        resumed, idempotency_key = await self._resume(node)
+    async def _generate(self, work: Work) -> Take:
+        resumed, idempotency_key = await self._resume(work)
         if resumed is not None:
             return resumed
-        video = replace(self._video_request(node), take=self.store.next_take(node.key))
         try:
-            await self.provider.prepare(video)
+            await work.prepare(self.provider, self.store.next_take(work.key))
         except ProviderError as error:
             raise _SceneFailed("failed", f"could not prepare the request: {error}") from error
         resubmitted = False
         while True:
-            attempt_cost = self._reserve(node.request)
+            attempt_cost = work.reserve(self.spec)
             self._check_budget(attempt_cost)
             self._committed_usd += attempt_cost
             job_id = self.store.record_job(
-                node.key,
-                node.id,
+                work.key,
+                work.id,
                 self.provider.name,
                 2 if resubmitted else 1,
                 account=(self.provider.api_base, self.provider.key_fingerprint),
@@ -368,8 +501,8 @@ class Engine:
             )
             idempotency_key = None  # an automatic resubmission is a new job
             try:
-                request_id = await self._submit(node, job_id, video)
-                outcome = await self._follow(node, job_id, request_id, self.provider)
+                request_id = await self._submit(work, job_id)
+                outcome = await self._follow(work, job_id, request_id, self.provider)
             finally:
                 self._committed_usd -= attempt_cost
             if isinstance(outcome, Take):
@@ -377,23 +510,23 @@ class Engine:
             if resubmitted:
                 raise _SceneFailed("failed", f"{outcome}; it failed again after one resubmission")
             resubmitted = True
-            self.reporter.scene(node.scene.id, "resubmitting", outcome)
+            self.reporter.scene(work.owner, "resubmitting", outcome)
 
-    async def _resume(self, node: _Node) -> tuple[Take | None, str | None]:
+    async def _resume(self, work: Work) -> tuple[Take | None, str | None]:
         """Finish jobs an earlier build sent; refuse to resend an ambiguous one blindly.
 
         Returns a take, or the ``Idempotency-Key`` a resubmission reuses (an
         API that honours it answers with the job the lost create made).
         """
         reuse: str | None = None
-        for job in self.store.open_jobs(node.key, self.provider.name):
+        for job in self.store.open_jobs(work.key, self.provider.name):
             where = self._provider_for(job)
             if job.status == "submitted" and job.request_id:
                 if where is None and not self.options.resubmit:
                     raise _SceneFailed("failed", _elsewhere_message(job))
                 if where is not None:
-                    self.reporter.scene(node.scene.id, "resuming", f"job {job.request_id}")
-                    outcome = await self._follow(node, job.id, job.request_id, where)
+                    self.reporter.scene(work.owner, "resuming", f"job {job.request_id}")
+                    outcome = await self._follow(work, job.id, job.request_id, where)
                     if isinstance(outcome, Take):
                         return outcome, None
                     continue
@@ -402,7 +535,7 @@ class Engine:
                 reuse = job.idempotency_key if where is self.provider else None
                 continue
             self.store.update_job(job.id, status="ambiguous")
-            self._record_estimate(job.id, node)
+            self._record_estimate(job.id, work)
             raise _SceneFailed(
                 "ambiguous",
                 "an earlier request's answer was lost, so a paid job may exist and it is not "
@@ -424,10 +557,10 @@ class Engine:
             self._elsewhere[base] = current.at(base)
         return self._elsewhere[base]
 
-    async def _submit(self, node: _Node, job_id: int, request: VideoRequest) -> str:
+    async def _submit(self, work: Work, job_id: int) -> str:
         job = self.store.job(job_id)
         try:
-            request_id = await self.provider.submit(request, job.idempotency_key)
+            request_id = await work.send(self.provider, job.idempotency_key)
         except ApiError as error:
             self.store.update_job(
                 job_id,
@@ -441,31 +574,34 @@ class Engine:
             raise _SceneFailed("failed", str(error)) from error
         except AmbiguousSubmission as error:
             self.store.update_job(job_id, status="ambiguous", error_message=str(error))
-            self._record_estimate(job_id, node)
+            self._record_estimate(job_id, work)
             raise _SceneFailed("ambiguous", f"{error}; {RESUBMIT_ADVICE}") from error
         except ProviderError as error:
             # Neither accepted nor ambiguous: the provider knows the request never left.
             self.store.update_job(job_id, status="unsent", error_message=str(error))
             raise _SceneFailed("failed", f"the request could not be sent: {error}") from error
         self.store.update_job(job_id, status="submitted", request_id=request_id)
-        self.reporter.scene(node.scene.id, "submitted", f"job {request_id}")
+        self.reporter.scene(work.owner, "submitted", f"job {request_id}")
         return request_id
 
     async def _follow(
-        self, node: _Node, job_id: int, request_id: str, where: Provider
+        self, work: Work, job_id: int, request_id: str, where: Provider
     ) -> Take | str:
         """Poll a submitted job to its end; a Take, or why it is worth one resubmission."""
 
         def progress(percent: int | None) -> None:
-            self.reporter.scene(node.scene.id, "running", "", percent)
+            self.reporter.scene(work.owner, "running", "", percent)
+
+        async def poll(request_id: str) -> JobState:
+            return await work.poll(where, request_id)
 
         try:
-            state = await wait_for_job(where, request_id, self.settings, progress)
+            state = await wait_for_job(poll, request_id, self.settings, progress)
         except JobUnknown:
             self.store.update_job(
                 job_id, status="lost", error_message="the provider forgot the job"
             )
-            self._record_estimate(job_id, node)
+            self._record_estimate(job_id, work)
             return "the provider no longer knows the job"
         except JobTimeout as error:
             raise _SceneFailed("failed", str(error)) from error
@@ -476,30 +612,30 @@ class Engine:
                 "resumes it",
             ) from error
         if isinstance(state, Done):
-            self._record_cost(job_id, node, state.cost_usd)
-            return await self._download_fresh(node, job_id, request_id, state, where)
+            self._record_cost(job_id, work, state.cost_usd)
+            return await self._download_fresh(work, job_id, request_id, state, where)
         if isinstance(state, Blocked):
             self.store.update_job(job_id, status="blocked", error_message=state.message)
-            self._record_cost(job_id, node, state.cost_usd)
+            self._record_cost(job_id, work, state.cost_usd)
             raise _SceneFailed(
-                "refused", f"{_step_words(node)}{state.message} (billed; not retried)"
+                "refused", f"{work.refusal_words}{state.message} (billed; not retried)"
             )
         if isinstance(state, Expired):
             self.store.update_job(job_id, status="expired", error_message="the job expired")
-            self._record_estimate(job_id, node)
+            self._record_estimate(job_id, work)
             return "the job expired"
         assert isinstance(state, Failed)
         self.store.update_job(
             job_id, status="failed", error_code=state.code, error_message=state.message
         )
-        self._record_cost(job_id, node, state.cost_usd)
+        self._record_cost(job_id, work, state.cost_usd)
         if state.code in {"internal_error", "service_unavailable"}:
             return f"generation failed ({state.code}): {state.message}"
-        raise _SceneFailed("refused", f"{_step_words(node)}{state.message} ({state.code})")
+        raise _SceneFailed("refused", f"{work.refusal_words}{state.message} ({state.code})")
 
     async def _download_fresh(
         self,
-        node: _Node,
+        work: Work,
         job_id: int,
         request_id: str,
         done: Done,
@@ -507,68 +643,53 @@ class Engine:
     ) -> Take | str:
         """Download; a link that answers 403/404/410 is polled once for a fresh one first."""
         try:
-            return await self._download(node, job_id, done, where)
+            return await self._download(work, job_id, done, where)
         except _Expired:
             pass
         try:
-            fresh = await where.poll(request_id)
+            fresh = await work.poll(where, request_id)
         except ProviderError:
             fresh = None
         try:
             if isinstance(fresh, Done):
-                return await self._download(node, job_id, fresh, where)
+                return await self._download(work, job_id, fresh, where)
         except _Expired:
             pass
         message = "the finished video could not be fetched any more (its link is gone)"
         self.store.update_job(job_id, status="expired", error_message=message)
         return message
 
-    async def _download(self, node: _Node, job_id: int, done: Done, where: Provider) -> Take:
-        self.reporter.scene(node.scene.id, "downloading")
-        destination = self.store.download_path(job_id)
-        request = node.request
-        duration = done.duration or float(request.output_seconds)
-        cap = max_clip_bytes(request.aspect_ratio, request.resolution, duration)
+    async def _download(self, work: Work, job_id: int, done: Done, where: Provider) -> Take:
+        self.reporter.scene(work.owner, "downloading")
         try:
-            await where.fetch(done, destination, duration, cap)
-            clip = self.store.adopt_clip(
-                destination, await asyncio.to_thread(sha256_file, destination)
-            )
+            made = await work.fetch(where, done, self.store, job_id)
         except VideoGone as error:
             raise _Expired(str(error)) from error
         except (ProviderError, MediaError, StoreError, OSError) as error:
-            destination.unlink(missing_ok=True)
+            what = "image" if work.is_image else "clip"
             raise _SceneFailed(
                 "failed",
-                f"the clip could not be saved ({error}); the job is paid and recorded, "
-                "so the next build downloads it again",
+                f"{work.refusal_words}the {what} could not be saved ({error}); the job is paid "
+                "and recorded, so the next build downloads it again",
             ) from error
         cost = self.store.job(job_id).cost_usd
-        take = self.store.add_take(node.key, node.id, self.provider.name, clip, cost or 0.0, job_id)
-        self.cache.add(take)
+        take = self.store.add_take(work.key, work.id, self.provider.name, made, cost or 0.0, job_id)
+        self.cache.add(take, image=work.is_image)
         return take
 
     # -- money ------------------------------------------------------------------
 
-    def _record_cost(self, job_id: int, node: _Node, reported: float | None) -> None:
+    def _record_cost(self, job_id: int, work: Work, reported: float | None) -> None:
         """What the API says the job cost, or the estimate (marked as one) when it says nothing."""
         if reported is None:
-            self._record_estimate(job_id, node)
+            self._record_estimate(job_id, work)
         else:
             self.store.update_job(job_id, cost_usd=reported, cost_estimated=0)
 
-    def _record_estimate(self, job_id: int, node: _Node) -> None:
+    def _record_estimate(self, job_id: int, work: Work) -> None:
         """A job that may have billed without saying how much counts its estimate."""
-        estimate = self.spec.estimate(node.request)
+        estimate = work.estimate(self.spec)
         self.store.update_job(job_id, cost_usd=estimate, cost_estimated=1)
-
-    def _reserve(self, request: SceneRequest) -> float:
-        """What --max-cost sets aside for a job (never less than the table's price)."""
-        if not self.spec.costs_money:
-            return 0.0
-        return reserve_cost(
-            request.model, request.resolution, request.output_seconds, request.source_seconds
-        )
 
     def _check_budget(self, attempt_cost: float) -> None:
         cap = self.options.max_cost
@@ -588,6 +709,9 @@ class Engine:
         revision's input clip) is."""
         scene = node.scene
         checked = {ref.image.sha256: ref.image for ref in scene.references if ref.image}
+        for ref in node.request.references:
+            if ref.kind.startswith("generated "):
+                checked[ref.sha256] = self._generated_image(ref.sha256)
         if scene.start is not None and scene.start.image is not None:
             checked[scene.start.image.sha256] = scene.start.image
 
@@ -617,11 +741,6 @@ def _take_words(scene: CompiledScene, take: Take) -> str:
         if scene.steps
         else f"take {take.take}"
     )
-
-
-def _step_words(node: _Node) -> str:
-    """Which step a refusal is of, for a scene's message; nothing for its generation."""
-    return f"step {node.number} ({node.request.mode}): " if node.number else ""
 
 
 def _elsewhere_message(job: Job) -> str:

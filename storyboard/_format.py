@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from ._vocabulary import AspectRatio, Fit, Resolution
 
@@ -36,11 +44,41 @@ class Defaults(_Strict):
     fit: Fit = "crop"
 
 
-class Asset(_Strict):
-    """A reference image of something that must look the same in every scene."""
+class Look(_Strict):
+    """A look written as a mapping: an ``image``, a ``prompt`` that generates one, or an
+    ``edit`` of its asset's image (exactly one of them, checked with the project)."""
 
-    image: ImageSource
-    looks: dict[Name, ImageSource] = Field(default_factory=dict)
+    image: ImageSource | None = None
+    prompt: str | None = None
+    edit: str | None = None
+
+
+def _look_shorthand(value: object) -> object:
+    """``helmet: assets/helmet.png`` is short for ``helmet: {image: assets/helmet.png}``."""
+    return {"image": value} if isinstance(value, str) else value
+
+
+LookEntry = Annotated[
+    Look,
+    BeforeValidator(_look_shorthand),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1, "description": "an image"},
+                Look.model_json_schema(),
+            ]
+        }
+    ),
+]
+
+
+class Asset(_Strict):
+    """A reference image of something that must look the same in every scene: an
+    ``image``, or a ``prompt`` that generates one (exactly one of them)."""
+
+    image: ImageSource | None = None
+    prompt: str | None = None
+    looks: dict[Name, LookEntry] = Field(default_factory=dict)
     description: str | None = None
 
 

@@ -423,6 +423,18 @@ def _inspect(data: bytes, name: str) -> _Facts:
     return _Facts(hashlib.sha256(data).hexdigest(), media_type, width, height)
 
 
+def png_of(data: bytes, name: str) -> bytes:
+    """A generated image's bytes decoded whole and saved as PNG, upright; ImageProblem if
+    they are not a PNG, JPEG or WebP that decodes."""
+    from PIL import ImageOps
+
+    with _decoding(name), _open_image(data, name) as image:
+        upright = ImageOps.exif_transpose(image)
+        out = io.BytesIO()
+        _as_rgb_or_rgba(upright).save(out, "PNG")
+    return out.getvalue()
+
+
 @contextmanager
 def _decoding(name: str) -> Iterator[None]:
     """Turn Pillow's complaints into ImageProblem; its bomb warnings into errors, here only."""

@@ -237,3 +237,67 @@ def frame_size(aspect_ratio: str, resolution: str) -> tuple[int, int]:
 
 def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
+
+
+# -- generated reference images (grok-imagine-image) -----------------------------------
+
+IMAGE_SOURCES: dict[str, str] = {
+    "image-docs": "docs.x.ai, Image generation and Image editing: prompt up to 1024 "
+    "characters, n 1..10, JSON edits of up to 3 images counted from <IMAGE_0>, 1k or 2k",
+    "image-prices": "xAI's model pages as quoted in xai-video-api.md: grok-imagine-image "
+    "$0.02 per image, +$0.002 per input image on edits",
+}
+"""Where the figures of :data:`IMAGE_MODELS` come from."""
+
+
+@dataclass(frozen=True)
+class ImageModelLimits:
+    """What one image model accepts for a generated reference, and what it costs."""
+
+    name: str
+    max_prompt_chars: int
+    usd_per_image: float
+    usd_per_input_image: float
+    sources: dict[str, tuple[str, ...]]
+    """Which entries of :data:`IMAGE_SOURCES` each figure comes from."""
+
+    def __post_init__(self) -> None:
+        cited = {name for names in self.sources.values() for name in names}
+        unknown = sorted(cited - set(IMAGE_SOURCES))
+        if unknown:
+            raise ValueError(f"{self.name}: no such source: {', '.join(unknown)}")
+
+
+IMAGE_MODELS: dict[str, ImageModelLimits] = {
+    "grok-imagine-image": ImageModelLimits(
+        name="grok-imagine-image",
+        max_prompt_chars=1024,
+        usd_per_image=0.02,
+        usd_per_input_image=0.002,
+        sources={
+            "max_prompt_chars": ("image-docs",),
+            "usd_per_image": ("image-prices",),
+            "usd_per_input_image": ("image-prices",),
+        },
+    ),
+}
+IMAGE_MODEL = "grok-imagine-image"
+"""The model every generated reference is made with (one image per call, 1k, the default
+shape: square for a generation, the input's for an edit)."""
+
+
+def image_cost(model: str, input_images: int) -> float:
+    """What one generated image costs: per image, plus per input image of an edit;
+    ``STORYBOARD_PRICES`` may set the price per image (``{"grok-imagine-image": 0.02}``)."""
+    limits = IMAGE_MODELS[model]
+    override = os.environ.get(PRICE_OVERRIDE_VARIABLE)
+    entry = price_overrides(override).get(model) if override else None
+    per_image = entry if isinstance(entry, float) else limits.usd_per_image
+    return round(per_image + limits.usd_per_input_image * input_images, 4)
+
+
+def reserve_image_cost(model: str, input_images: int) -> float:
+    """What ``--max-cost`` sets aside for an image job: never less than the table's price."""
+    limits = IMAGE_MODELS[model]
+    listed = limits.usd_per_image + limits.usd_per_input_image * input_images
+    return round(max(image_cost(model, input_images), listed), 4)

@@ -9,6 +9,7 @@ even a missing last frame goes into the cache (see :meth:`Planner._frame`).
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +17,8 @@ from typing import Any, Literal
 from ._compiler import CompiledScene, CompiledStep, step_id
 from ._fileops import sha256_file
 from ._fitting import shape_name
+from ._generated import GeneratedImage
+from ._imageask import ImageAsk, explain_image_change
 from ._lockfile import LockFile
 from ._media import extract_last_frame
 from ._project import Project
@@ -68,6 +71,46 @@ class NodePlan:
 
 
 @dataclass
+class ImagePlan:
+    """A generated reference image as things stand: its key, state, takes and price."""
+
+    image: GeneratedImage
+    state: State
+    reason: str
+    key: str | None
+    take: Take | None
+    takes: list[Take] = field(default_factory=list)
+    estimated_cost_usd: float = 0.0
+    inputs: Inputs | None = None
+
+    number = 0
+    """Not a revision step (``takes`` and ``use`` read it as they read a scene's)."""
+
+    @property
+    def id(self) -> str:
+        """Its target: ``eileen``, or ``eileen:flight-suit`` for a look."""
+        return self.image.target
+
+    def as_dict(self) -> dict[str, Any]:
+        """The image as ``storyboard plan --json`` prints it (under ``generated``)."""
+        image = self.image
+        return {
+            "id": image.target,
+            "kind": image.kind,
+            "call": image.call,
+            "prompt": image.prompt,
+            "edits": image.source.source if image.source else image.source_target,
+            "state": self.state,
+            "reason": self.reason,
+            "key": self.key,
+            "take": self.take.take if self.take else None,
+            "takes": len(self.takes),
+            "image": self.take.clip if self.take else None,
+            "estimated_cost_usd": self.estimated_cost_usd,
+        }
+
+
+@dataclass
 class ScenePlan:
     """One scene as things stand."""
 
@@ -102,7 +145,10 @@ class ScenePlan:
                     "mention": reference.mention,
                     "kind": reference.kind,
                     "source": image.source if image else None,
-                    "sha256": image.sha256 if image else frames.get(reference.scene or ""),
+                    "sha256": image.sha256
+                    if image
+                    else frames.get(reference.scene or reference.generated or ""),
+                    "generated": reference.generated is not None,
                 }
             )
         start: dict[str, Any] | None = None
@@ -154,6 +200,8 @@ class Plan:
     """Every scene of the project, by id."""
     estimated_cost_usd: float
     frames: dict[str, str]
+    images: dict[str, ImagePlan] = field(default_factory=dict)
+    """Every generated reference image, by target, each after the image it edits."""
 
     def node(self, node_id: str) -> NodePlan | None:
         """A scene's generation or one of its steps, by id (``launch``, ``launch.2``)."""
@@ -170,6 +218,7 @@ class Plan:
             "cut": self.cut,
             "provider": self.provider,
             "estimated_cost_usd": self.estimated_cost_usd,
+            "generated": [image.as_dict() for image in self.images.values()],
             "scenes": [scene.as_dict(project, self.frames) for scene in self.scenes],
         }
 
@@ -216,6 +265,7 @@ class Planner:
     def plan(self, cut: str | None = None) -> Plan:
         self._cache = None
         frames: dict[str, str] = {}
+        images = self.image_plans(frames)
         plans: dict[str, ScenePlan] = {}
         for scene_id in self.project.graph.order():
             plan = self.scene_plan(self.project.scenes[scene_id], frames)
@@ -224,16 +274,57 @@ class Planner:
                 frames[scene_id] = plan.frame
         cut_ids = self.project.cut(cut)
         needed = self.project.graph.with_upstream(cut_ids)
-        cost = round(sum(plans[s].estimated_cost_usd for s in needed), 4)
+        cost = sum(plans[s].estimated_cost_usd for s in needed)
+        wanted = self.images_needed(needed) if cut_ids != list(self.project.scenes) else images
+        cost += sum(images[t].estimated_cost_usd for t in wanted)
         return Plan(
             title=self.project.title,
             cut=self.project.cut_name(cut),
             provider=self.provider,
             scenes=[plans[s] for s in cut_ids],
             all_scenes=plans,
-            estimated_cost_usd=cost,
+            estimated_cost_usd=round(cost, 4),
             frames=frames,
+            images=images,
         )
+
+    def images_needed(self, scene_ids: Iterable[str]) -> list[str]:
+        """The generated images these scenes mention and the images those edit, in order."""
+        wanted = {t for s in scene_ids for t in self.project.scenes[s].generated}
+        wanted |= {
+            image.source_target
+            for target, image in self.project.generated.items()
+            if target in wanted and image.source_target
+        }
+        return [target for target in self.project.generated if target in wanted]
+
+    def image_plans(self, frames: dict[str, str]) -> dict[str, ImagePlan]:
+        """Every generated image's plan; ``frames`` gains each chosen image's hash."""
+        plans: dict[str, ImagePlan] = {}
+        for target, image in self.project.generated.items():
+            plans[target] = plan = self.image_plan(image, frames)
+            if plan.take is not None:
+                frames[target] = plan.take.clip
+        return plans
+
+    def image_plan(self, image: GeneratedImage, frames: Mapping[str, str]) -> ImagePlan:
+        ask = image.request(frames)
+        if ask is None:
+            state: State = "stale" if self._ever_generated(image.target) else "missing"
+            source = self.project.generated[image.source_target or ""]
+            reason = f"waits for @{source.target}'s {source.what}, which is not generated yet"
+            cost = self.spec.estimate_image(ImageAsk(image.call, image.model, image.prompt, ""))
+            return ImagePlan(image, state, reason, None, None, [], cost)
+        inputs = self.spec.image_record(ask)
+        key = self.spec.image_key(ask)
+        takes = self.present_takes(key)
+        take = self.chosen_take(image.target, key) if takes else None
+        if take is not None:
+            reason = f"take {take.take} of {len(takes)}"
+            return ImagePlan(image, "cached", reason, key, take, takes, 0.0, inputs)
+        state, reason = self._why_not_cached(image.target, key, inputs, explain_image_change)
+        cost = self.spec.estimate_image(ask)
+        return ImagePlan(image, state, reason, key, None, [], cost, inputs)
 
     def scene_plan(self, scene: CompiledScene, frames: dict[str, str]) -> ScenePlan:
         """The scene as a whole: its generation, then each step on the clip before it."""
@@ -301,12 +392,14 @@ class Planner:
     def _generation_plan(self, scene: CompiledScene, frames: dict[str, str]) -> ScenePlan:
         request = scene.request(frames)
         if request is None:
-            waiting = next(s for s in scene.depends_on if s not in frames)
+            waiting = next(s for s in scene.waits_for if s not in frames)
             state: State = "stale" if self._ever_generated(scene.id) else "missing"
+            made = self.project.generated.get(waiting)
+            what = f"'s {made.what}, which is not generated" if made else ", which has no clip"
             return ScenePlan(
                 scene,
                 state,
-                f"waits for @{waiting}, which has no clip yet",
+                f"waits for @{waiting}{what} yet",
                 None,
                 None,
                 None,
@@ -327,7 +420,7 @@ class Planner:
 
     def price(self, scene: CompiledScene) -> float:
         """What a scene's request would cost; no price depends on the upstream frames."""
-        request = scene.request(dict.fromkeys(scene.depends_on, ""))
+        request = scene.request(dict.fromkeys(scene.waits_for, ""))
         assert request is not None, "every upstream frame is given"
         return self.spec.estimate(request)
 
@@ -346,10 +439,17 @@ class Planner:
     def _ever_generated(self, scene_id: str) -> bool:
         return self.lock.get(self.provider, scene_id) is not None
 
-    def _why_not_cached(self, scene_id: str, key: str, inputs: Inputs) -> tuple[State, str]:
+    def _why_not_cached(
+        self,
+        scene_id: str,
+        key: str,
+        inputs: Inputs,
+        explain: Callable[[Inputs, Inputs], str] = explain_change,
+    ) -> tuple[State, str]:
         cache = self.cache
         if cache is not None and cache.takes.get(key):
-            return "stale", "the cached clip file is missing; the next build makes it again"
+            what = "image" if explain is explain_image_change else "clip"
+            return "stale", f"the cached {what} file is missing; the next build makes it again"
         last_job = cache.last_jobs.get(key) if cache is not None else None
         if last_job is not None:
             found = _job_reason(last_job.status, last_job.error_message)
@@ -364,7 +464,7 @@ class Planner:
                 "storyboard.lock names a take this cache does not have "
                 "(was .storyboard/ left behind?)"
             )
-        return "stale", explain_change(previous, inputs)
+        return "stale", explain(previous, inputs)
 
 
 def _node_of(plan: ScenePlan, scene: CompiledScene) -> NodePlan:

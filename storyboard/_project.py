@@ -9,13 +9,15 @@ all of them, or returns a project that is ready to plan and build.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._castcheck import AssetChecker
 from ._compiler import AssetEntry, CompiledScene, SceneCompiler
 from ._errors import Problem, ProjectInvalid, UsageError
 from ._filmcheck import transition_problems
 from ._format import ASSET_SECTIONS, Story
+from ._generated import GeneratedImage
 from ._graph import SceneGraph
 from ._images import CheckedImage, ImageLibrary, ImageProblem, control_character
 from ._loader import KEY, PathKey, Positions, read_story, validate_story
@@ -39,6 +41,8 @@ class Project:
     scenes: dict[str, CompiledScene]
     graph: SceneGraph
     images: ImageLibrary
+    generated: dict[str, GeneratedImage] = field(default_factory=dict)
+    """Every image generated from words, by target, each after the image it edits."""
 
     @property
     def story_path(self) -> Path:
@@ -68,8 +72,14 @@ class Project:
 
     @property
     def node_ids(self) -> list[str]:
-        """Every clip a take is chosen for: each scene's, then each of its steps', in order."""
-        return [node for scene in self.scenes.values() for node in scene.node_ids]
+        """Everything a take is chosen for: each generated image (``eileen``,
+        ``eileen:flight-suit``), then each scene's clip and each of its steps', in order."""
+        clips = [node for scene in self.scenes.values() for node in scene.node_ids]
+        return [*self.generated, *clips]
+
+    def edits_of(self, target: str) -> list[str]:
+        """The generated images made by editing ``target``'s image."""
+        return [t for t, image in self.generated.items() if image.source_target == target]
 
     def cut(self, name: str | None = None) -> list[str]:
         """Scene ids of a cut in play order; the default cut is every scene in order."""
@@ -141,7 +151,7 @@ class _ProjectChecker:
             raise ProjectInvalid(self.problems)
         story = salvage.story
         self._check_names(story)
-        assets = self._check_assets(story, salvage.broken_assets)
+        assets, generated = self._check_assets(story, salvage.broken_assets)
         compiler = SceneCompiler(
             story, positions, assets, self._resolve_image, names_lost=salvage.names_lost
         )
@@ -160,7 +170,7 @@ class _ProjectChecker:
         if self.problems:
             raise ProjectInvalid(list(dict.fromkeys(self.problems)))  # once each
         self.images.save()
-        return Project(self.root, story, positions, assets, scenes, graph, self.images)
+        return Project(self.root, story, positions, assets, scenes, graph, self.images, generated)
 
     def _report(self, path: PathKey, message: str) -> None:
         self.problems.append(self.positions.problem(path, message))
@@ -189,20 +199,19 @@ class _ProjectChecker:
         else:
             first_seen[name] = (where, path)
 
-    def _check_assets(self, story: Story, broken: set[str]) -> dict[str, AssetEntry]:
+    def _check_assets(
+        self, story: Story, broken: set[str]
+    ) -> tuple[dict[str, AssetEntry], dict[str, GeneratedImage]]:
         entries: dict[str, AssetEntry] = {}
+        checker = AssetChecker(self.positions, self._resolve_image)
         for section, kind in ASSET_SECTIONS.items():
             for name, asset in getattr(story, section).items():
                 if name in broken:
                     entries.setdefault(name, AssetEntry(name, kind, None, {}, broken=True))
                     continue
-                looks = {
-                    look: self._resolve_image(source, (section, name, "looks", look))
-                    for look, source in asset.looks.items()
-                }
-                image = self._resolve_image(asset.image, (section, name, "image"))
-                entries.setdefault(name, AssetEntry(name, kind, image, looks, asset.description))
-        return entries
+                entries.setdefault(name, checker.entry(section, kind, name, asset))
+        self.problems.extend(checker.problems)
+        return entries, checker.edits_last()
 
     def _resolve_image(self, source: str, path: PathKey) -> CheckedImage | None:
         try:

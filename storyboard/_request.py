@@ -166,6 +166,10 @@ def _reference_change(old: object, new: object) -> str:
         if before is not None and before != ref["sha256"]:
             if ref["kind"] == "scene":
                 return f"upstream take changed: @{ref['mention']}"
+            if ref["kind"] == "generated character" and ":" not in ref["mention"]:
+                return f"@{ref['mention']}'s portrait changed"
+            if ref["kind"].startswith("generated "):
+                return f"@{ref['mention']}'s generated image changed"
             return f"reference image changed: @{ref['mention']}"
     return "references changed"
 

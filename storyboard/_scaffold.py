@@ -37,15 +37,7 @@ defaults:                    # every scene inherits these unless it says otherwi
   aspect_ratio: "16:9"       # quote ratios: 1:1 16:9 9:16 4:3 3:4 3:2 2:3
   resolution: 720p           # 480p or 720p with references; 1080p without
 
-characters:                  # people and animals that must look the same in every scene
-  hero:
-    image: assets/hero.png   # replace with a photo or drawing of your character
-    description: our hero    # for people; never sent to the model
-
-locations:
-  home:
-    image: assets/home.png
-
+{cast}
 scenes:                      # the film plays them in this order
   - id: opening
     prompt: >               # @name pulls in a reference image; write @@ for a literal @
@@ -66,6 +58,34 @@ export:
 """
 
 
+PHOTOGRAPHED_CAST = """\
+characters:                  # people and animals that must look the same in every scene
+  hero:
+    image: assets/hero.png   # replace with a photo or drawing of your character
+    description: our hero    # for people; never sent to the model
+
+locations:
+  home:
+    image: assets/home.png
+"""
+
+DESCRIBED_CAST = """\
+characters:                  # people and animals that must look the same in every scene
+  hero:                      # no photo yet: a prompt generates one (grok-imagine-image)
+    prompt: >
+      studio portrait of a woman in her thirties, short dark hair, green raincoat;
+      soft light, plain grey background
+    description: our hero    # for people; never sent to the model
+    looks:                   # @hero:night sends this look instead
+      night:
+        edit: the same woman at night, lit by a street lamp   # keeps her face
+
+locations:
+  home:
+    prompt: a small red-brick house with a blue door on a quiet street, morning
+"""
+
+
 @dataclass(frozen=True)
 class Scaffolded:
     """What `storyboard new` did: the files it created and those already there."""
@@ -75,25 +95,31 @@ class Scaffolded:
     left_alone: list[Path]
 
 
-def new_project(path: Path, title: str | None = None) -> Path:
-    """Create a project folder with a commented `story.yaml` and placeholder images;
-    files already there are left alone. Returns the path of `story.yaml`."""
-    return scaffold(path, title).story
+def new_project(path: Path, title: str | None = None, described: bool = False) -> Path:
+    """Create a project folder with a commented `story.yaml` and placeholder images (or,
+    ``described``, a cast described in words); files already there are left alone.
+    Returns the path of `story.yaml`."""
+    return scaffold(path, title, described).story
 
 
-def scaffold(path: Path, title: str | None = None) -> Scaffolded:
+def scaffold(path: Path, title: str | None = None, described: bool = False) -> Scaffolded:
     """Add the files of a new project that ``path`` lacks; never overwrite one."""
     if path.exists() and not path.is_dir():
         raise UsageError(f"{path} exists and is not a folder; choose another path")
     title = title or path.resolve().name.replace("-", " ").replace("_", " ").title() or "My Story"
-    story = STORY_TEMPLATE.format(schema=f"./{SCHEMA_FILE}", title=json.dumps(title))
-    files: dict[str, Callable[[], bytes]] = {
+    cast = DESCRIBED_CAST if described else PHOTOGRAPHED_CAST
+    story = STORY_TEMPLATE.format(schema=f"./{SCHEMA_FILE}", title=json.dumps(title), cast=cast)
+    placeholders: dict[str, Callable[[], bytes]] = {
         "assets/hero.png": lambda: _placeholder("hero", (214, 108, 62)),
         "assets/home.png": lambda: _placeholder("home", (62, 110, 160)),
+    }
+    files: dict[str, Callable[[], bytes]] = {
+        **({} if described else placeholders),
         SCHEMA_FILE: lambda: (json.dumps(json_schema(), indent=2) + "\n").encode(),
         "story.yaml": story.encode,
         ".gitignore": lambda: b".storyboard/\nout/\n",
     }
+    (path / "assets").mkdir(parents=True, exist_ok=True)
     created: list[Path] = []
     left_alone: list[Path] = []
     for name, content in files.items():

@@ -97,13 +97,16 @@ class Snapshot:
     last_jobs: dict[str, Job] = field(default_factory=dict)
     frames: dict[str, str] = field(default_factory=dict)
     clip_files: set[str] = field(default_factory=set)
+    image_files: set[str] = field(default_factory=set)
+    """Generated images in the cache (``images/<sha256>.png``)."""
     frame_files: set[str] = field(default_factory=set)
     input_keys: set[str] = field(default_factory=set)
     _inputs: dict[str, str] | None = None
 
     def present_takes(self, key: str) -> list[Take]:
-        """The takes of a key whose clip file is in the cache, oldest first."""
-        return [take for take in self.takes.get(key, []) if take.clip in self.clip_files]
+        """The takes of a key whose clip (or generated image) is in the cache, oldest first."""
+        present = self.clip_files | self.image_files if self.image_files else self.clip_files
+        return [take for take in self.takes.get(key, []) if take.clip in present]
 
     def known_frame(self, clip: str) -> str | None:
         frame = self.frames.get(clip)
@@ -118,10 +121,10 @@ class Snapshot:
                     found[take.scene_id].append(take)
         return found
 
-    def add(self, take: Take) -> None:
-        """A take this process made since the snapshot was read."""
+    def add(self, take: Take, image: bool = False) -> None:
+        """A take this process made since the snapshot was read (a generated ``image``)."""
         self.takes[take.key].append(take)
-        self.clip_files.add(take.clip)
+        (self.image_files if image else self.clip_files).add(take.clip)
 
     def inputs(self, key: str) -> Inputs | None:
         """A key's stored inputs; the first call reads them all."""
@@ -155,9 +158,10 @@ class Store:
         self.read_only = read_only
         self.clips_dir = cache_dir / "clips"
         self.frames_dir = cache_dir / "frames"
+        self.images_dir = cache_dir / "images"
         self.downloads_dir = cache_dir / "downloads"
         if not read_only:
-            for folder in (self.clips_dir, self.frames_dir, self.downloads_dir):
+            for folder in (self.clips_dir, self.frames_dir, self.images_dir, self.downloads_dir):
                 folder.mkdir(parents=True, exist_ok=True)
         path = cache_dir / "cache.db"
         connection = _connect(path, read_only)
@@ -237,6 +241,7 @@ class Store:
         snapshot.input_keys = {key for (key,) in self.conn.execute("SELECT key FROM inputs")}
         snapshot.clip_files = _names(self.clips_dir, ".mp4")
         snapshot.frame_files = _names(self.frames_dir, ".png")
+        snapshot.image_files = _names(self.images_dir, ".png")
         return snapshot
 
     # -- jobs -----------------------------------------------------------------
@@ -396,12 +401,26 @@ class Store:
     def clip_path(self, clip: str) -> Path:
         return self.clips_dir / f"{clip}.mp4"
 
+    def image_path(self, image: str) -> Path:
+        """Where a generated image lives: ``images/<sha256>.png``."""
+        return self.images_dir / f"{image}.png"
+
+    def adopt_image(self, downloaded: Path) -> str:
+        """Move a checked, PNG-encoded download into the image folder under its hash."""
+        image = sha256_file(downloaded)
+        destination = self.image_path(image)
+        if destination.exists():
+            downloaded.unlink()
+        else:
+            move_into_place(downloaded, destination)
+        return image
+
     def frame_path(self, frame: str) -> Path:
         return self.frames_dir / f"{frame}.png"
 
-    def download_path(self, job_id: int) -> Path:
-        """A fresh temporary name for a job's clip until :meth:`adopt_clip` names it."""
-        return temporary_beside(self.downloads_dir / f"job-{job_id}.mp4")
+    def download_path(self, job_id: int, suffix: str = ".mp4") -> Path:
+        """A fresh temporary name for a job's clip (or image) until it is adopted."""
+        return temporary_beside(self.downloads_dir / f"job-{job_id}{suffix}")
 
     def adopt_clip(self, downloaded: Path, clip: str | None = None) -> str:
         """Move a checked download into the clip folder under its content hash."""

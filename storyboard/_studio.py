@@ -19,7 +19,7 @@ from ._compiler import split_node_id
 from ._errors import UsageError
 from ._lockfile import LockFile, Selection
 from ._outputs import Outputs
-from ._plan import NodePlan, Plan, Planner
+from ._plan import ImagePlan, NodePlan, Plan, Planner
 from ._project import Project
 from ._providers import (
     DEFAULT_PROVIDER,
@@ -95,10 +95,15 @@ class Status:
     did not report (an ambiguous create, a job that ended without usage)."""
     scenes: tuple[SceneStatus, ...]
     """In the story's order."""
+    generated: tuple[SceneStatus, ...] = ()
+    """The reference images generated from words (``eileen``, ``eileen:flight-suit``)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The status as ``storyboard status --json`` prints it."""
-        return dataclasses.asdict(self) | {"scenes": [scene.as_dict() for scene in self.scenes]}
+        return dataclasses.asdict(self) | {
+            "scenes": [scene.as_dict() for scene in self.scenes],
+            "generated": [image.as_dict() for image in self.generated],
+        }
 
 
 class Studio:
@@ -198,9 +203,28 @@ class Studio:
                     steps_cached=sum(step.state == "cached" for step in steps),
                 )
             )
+        images = [
+            SceneStatus(
+                id=image.id,
+                state=image.state,
+                reason=image.reason,
+                take=image.take.take if image.take else None,
+                takes=len(image.takes),
+                cost_usd=float(round(sum(t.cost_usd for t in made.get(image.id, [])), 4)),
+                estimated_usd=estimated.get(image.id, 0.0),
+            )
+            for image in plan.images.values()
+        ]
         spent = store.spent_usd() if store else 0.0
         spent_estimated = store.spent_usd(estimated_only=True) if store else 0.0
-        return Status(self.project.title, plan.provider, spent, spent_estimated, tuple(scenes))
+        return Status(
+            self.project.title,
+            plan.provider,
+            spent,
+            spent_estimated,
+            tuple(scenes),
+            tuple(images),
+        )
 
     def takes(self, scene_id: str, provider: str | None = None) -> list[TakeInfo]:
         """The takes of a scene's current key (or of one of its steps: ``launch.2``),
@@ -215,10 +239,11 @@ class Studio:
             for t in store.takes(node.key)
         ]
 
-    def _node(self, node_id: str, plan: Plan) -> NodePlan:
-        """A scene's generation (its id) or one of its steps (``launch.2``) in a plan."""
+    def _node(self, node_id: str, plan: Plan) -> NodePlan | ImagePlan:
+        """A scene's generation (its id), one of its steps (``launch.2``) or a generated
+        image (``eileen``, ``eileen:flight-suit``) in a plan."""
         self._check_scene(node_id)
-        node = plan.node(node_id)
+        node = plan.images.get(node_id) or plan.node(node_id)
         assert node is not None, "a checked id names a node"
         return node
 
@@ -231,7 +256,7 @@ class Studio:
         takes = {t.take: t for t in node.takes} if node.key else {}
         if number not in takes:
             available = ", ".join(str(n) for n in takes) or "none"
-            what = "step" if node.number else "scene"
+            what = "image" if isinstance(node, ImagePlan) else "step" if node.number else "scene"
             raise UsageError(f'{what} "{scene_id}" has no take {number} (takes: {available})')
         take = takes[number]
         self.store.select(take.key, take.take)
@@ -330,10 +355,15 @@ class Studio:
             await made.aclose()
 
     def regen_targets(self, scene_id: str) -> set[str]:
-        """The scene and every scene downstream of it: what ``regen`` makes again."""
+        """The scene and every scene downstream of it: what ``regen`` makes again (for a
+        generated image: it, the images edited from it, and the scenes that mention them)."""
         from ._engine import scenes_downstream
 
         self._check_scene(scene_id)
+        if scene_id in self.project.generated:
+            images = {scene_id, *self.project.edits_of(scene_id)}
+            mentioning = [s.id for s in self.project.scenes.values() if images & set(s.generated)]
+            return images | scenes_downstream(self.project, mentioning)
         below = scenes_downstream(self.project, [split_node_id(scene_id)[0]])
         return {scene_id, *below} - ({split_node_id(scene_id)[0]} if "." in scene_id else set())
 
@@ -377,7 +407,10 @@ class Studio:
         return target
 
     def _check_scene(self, scene_id: str) -> None:
-        """A scene id, or a step's (``launch.2``), that the story has; else a UsageError."""
+        """A scene id, a step's (``launch.2``) or a generated image's (``eileen``) that the
+        story has; else a UsageError."""
+        if scene_id in self.project.generated:
+            return
         scene, number = split_node_id(scene_id)
         if scene in self.project.scenes and number != 0:
             steps = len(self.project.scenes[scene].steps)
@@ -388,9 +421,15 @@ class Studio:
                 + ", ".join(self.project.scenes[scene].node_ids)
             )
         if scene_id not in self.project.scenes:
-            close = difflib.get_close_matches(scene_id, list(self.project.scenes), n=1)
+            known = [*self.project.scenes, *self.project.generated]
+            close = difflib.get_close_matches(scene_id, known, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            raise UsageError(f'no scene "{scene_id}" in story.yaml{hint}')
+            if scene_id in self.project.assets:
+                raise UsageError(
+                    f'"{scene_id}" has an image of its own, not one generated from words: '
+                    "replace the file to change it"
+                )
+            raise UsageError(f'no scene or generated image "{scene_id}" in story.yaml{hint}')
 
 
 def relative(path: Path) -> str:

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ._engine import BuildOptions, BuildResult
-    from ._plan import Plan, ScenePlan
+    from ._plan import ImagePlan, Plan, ScenePlan
     from ._studio import Studio
 
 # Each command imports what only it needs (the project, the build, the exporter, the
@@ -284,11 +284,18 @@ def _default_project(context: typer.Context, project: Path) -> None:
 def new(
     path: Annotated[Path, typer.Argument(help="The folder to create.")],
     title: Annotated[str | None, typer.Option(help="The film's title.")] = None,
+    described: Annotated[
+        bool,
+        typer.Option(
+            "--described",
+            help="A cast described in words (each picture generated), not photographed.",
+        ),
+    ] = False,
 ) -> None:
     """Scaffold a project with a commented story.yaml and an assets/ folder; never overwrites."""
     from ._scaffold import scaffold
 
-    made = scaffold(path, title)
+    made = scaffold(path, title, described)
     for created in made.created:
         out.print(f"created {relative(created)}")
     for kept in made.left_alone:
@@ -369,6 +376,8 @@ def film_name(cut: str | None) -> str:
 def _print_plan(result: Plan, paid: Plan | None) -> None:
     title = escape(result.title)
     out.print(f"[bold]{title}[/] ({film_name(result.cut)}, provider {result.provider})")
+    for image in result.images.values():
+        _print_image_plan(image)
     for scene_plan in result.scenes:
         _print_scene_plan(scene_plan)
     out.print(f"\n{_total(result)}")
@@ -377,8 +386,11 @@ def _print_plan(result: Plan, paid: Plan | None) -> None:
 
 def _total(result: Plan) -> str:
     to_make = [p for p in result.all_scenes.values() if p.state != "cached"]
+    images = [p for p in result.images.values() if p.state != "cached"]
+    count = len(result.images)
+    also = f" and {len(images)} of {count} image{'s' * (count != 1)}" if count else ""
     return (
-        f"{len(to_make)} of {len(result.all_scenes)} scenes to generate; "
+        f"{len(to_make)} of {len(result.all_scenes)} scenes{also} to generate; "
         f"estimated cost ${result.estimated_cost_usd:.2f}"
     )
 
@@ -398,6 +410,22 @@ def _print_paid_total(paid: Plan | None) -> None:
         )
 
 
+def _print_image_plan(image: ImagePlan) -> None:
+    from ._plan import STATE_MEANINGS
+
+    made = image.image
+    style = STATE_STYLES[image.state]
+    cost = f"  ${image.estimated_cost_usd:.2f}" if image.state != "cached" else ""
+    state = f"[{style}]{image.state}[/] ({STATE_MEANINGS[image.state]}): {escape(image.reason)}"
+    how = "generated" if made.call == "generate" else "edited"
+    out.print(f"\n[bold]@{made.target}[/]  {made.what}, {how} ({made.model})  {state}{cost}")
+    if made.call == "edit":
+        source = made.source.source if made.source else f"@{made.source_target}"
+        out.print(f"  edits {escape(source)}: {escape(made.prompt)}")
+    else:
+        out.print(f"  {escape(made.prompt)}")
+
+
 def _print_scene_plan(scene_plan: ScenePlan) -> None:
     from ._plan import STATE_MEANINGS
 
@@ -411,7 +439,11 @@ def _print_scene_plan(scene_plan: ScenePlan) -> None:
     if scene.prompt:
         out.print(f"  {escape(scene.prompt)}")
     for reference in scene.references:
-        source = reference.source or f"last frame of {reference.scene}"
+        source = reference.source or (
+            f"generated image @{reference.generated}"
+            if reference.generated
+            else f"last frame of {reference.scene}"
+        )
         label = f"@{reference.mention} ({reference.kind})"
         out.print(f"  [bold]IMAGE_{reference.index}[/] {label} {escape(source)}")
     if scene.start is not None:
@@ -452,9 +484,10 @@ def status(
     steps_column = ("steps",) if revised else ()
     for column in ("scene", "state", "take", "takes", *steps_column, "spent", "why"):
         table.add_column(column)
-    for scene in summary.scenes:
+    for scene in (*summary.generated, *summary.scenes):
+        generated = scene in summary.generated
         table.add_row(
-            scene.id,
+            f"@{scene.id}" if generated else scene.id,
             scene.state,
             str(scene.take or "-"),
             str(scene.takes),
@@ -463,7 +496,8 @@ def status(
             escape(scene.reason),
         )
     out.print(table)
-    shown = [state for state in STATE_MEANINGS if any(s.state == state for s in summary.scenes)]
+    everything = (*summary.generated, *summary.scenes)
+    shown = [state for state in STATE_MEANINGS if any(s.state == state for s in everything)]
     for state in shown:
         out.print(f"{state}: {STATE_MEANINGS[state]}")
     out.print(f"spent so far: ${summary.spent_usd:.2f}", end="")
@@ -480,14 +514,21 @@ def status(
 @app.command()
 @handles_errors
 def takes(
-    scene: Annotated[str, typer.Argument(help="The scene id, or a step's (`launch.2`).")],
+    scene: Annotated[
+        str,
+        typer.Argument(
+            help="A scene id, a step's (`launch.2`) or a generated image's (`@eileen`)."
+        ),
+    ],
     project: ProjectOption = Path("."),
     json_output: JsonOption = False,
     provider: ProviderOption = None,
 ) -> None:
-    """The takes of a scene or of one of its steps: number, when, cost, which is selected."""
+    """The takes of a scene, of one of its steps, or of a generated image (`@eileen`)."""
+    scene = scene.removeprefix("@")
     with _open(project) as studio:
         found = studio.takes(scene, provider)
+        generated = set(studio.project.generated)
     if json_output:
         _print_json([take.as_dict() for take in found])
         return
@@ -497,7 +538,8 @@ def takes(
     from rich.table import Table
 
     table = Table(title_justify="left", title=f"takes of {scene}")
-    for column in ("take", "selected", "created", "cost", "clip in .storyboard/clips/"):
+    kept = "image in .storyboard/images/" if scene in generated else "clip in .storyboard/clips/"
+    for column in ("take", "selected", "created", "cost", kept):
         table.add_column(column)
     for take in found:
         table.add_row(
@@ -513,20 +555,29 @@ def takes(
 @app.command()
 @handles_errors
 def use(
-    scene: Annotated[str, typer.Argument(help="The scene id, or a step's (`launch.2`).")],
+    scene: Annotated[
+        str,
+        typer.Argument(
+            help="A scene id, a step's (`launch.2`) or a generated image's (`@eileen`)."
+        ),
+    ],
     take: Annotated[int, typer.Argument(help="The take number (see `storyboard takes`).")],
     project: ProjectOption = Path("."),
     provider: ProviderOption = None,
 ) -> None:
-    """Select take N of a scene or of one of its steps; the scenes downstream become stale."""
+    """Select take N of a scene, a step or a generated image; the scenes below become stale."""
     from ._compiler import split_node_id
     from ._plan import STATE_MEANINGS
 
+    scene = scene.removeprefix("@")
     with _open(project) as studio:
         chosen = studio.use(scene, take, provider)
         graph = studio.project.graph
         scene_id = split_node_id(scene)[0]
-        below = [s for s in studio.project.scenes if s in graph.downstream(scene_id)]
+        if scene in studio.project.generated:
+            below = sorted(studio.regen_targets(scene) & set(studio.project.scenes))
+        else:
+            below = [s for s in studio.project.scenes if s in graph.downstream(scene_id)]
         states = studio.plan(provider).all_scenes if below else {}
     out.print(f"{scene} now uses take {chosen.take}")
     for scene_id in below:
@@ -573,7 +624,11 @@ def build(
     from ._engine import BuildOptions
 
     options = BuildOptions(
-        concurrency=concurrency, only=only, cut=cut, max_cost=max_cost, resubmit=resubmit
+        concurrency=concurrency,
+        only=[name.removeprefix("@") for name in only] if only else None,
+        cut=cut,
+        max_cost=max_cost,
+        resubmit=resubmit,
     )
     with _open(project) as studio:
         _require_provider(context, provider)
@@ -587,7 +642,10 @@ def build(
 def regen(
     context: typer.Context,
     scene: Annotated[
-        str, typer.Argument(help="The scene to make again, or a step of it (`launch.2`).")
+        str,
+        typer.Argument(
+            help="The scene, step (`launch.2`) or generated image (`@eileen`) to make again."
+        ),
     ],
     project: ProjectOption = Path("."),
     provider: ProviderOption = None,
@@ -603,7 +661,7 @@ def regen(
 
     with _open(project) as studio:
         _require_provider(context, provider)
-        targets = studio.regen_targets(scene)
+        targets = studio.regen_targets(scene.removeprefix("@"))
         options = BuildOptions(
             concurrency=concurrency, regen=targets, only=sorted(targets), max_cost=max_cost
         )

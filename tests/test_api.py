@@ -126,7 +126,9 @@ def test_abuild_then_a_typed_status_and_export(make_project: MakeProject) -> Non
         status = studio.status("preview")
         timeline = studio.export("preview", fmt="otio")
     assert isinstance(status, storyboard.Status)
-    assert list(status.as_dict()) == ["title", "provider", "spent_usd", "estimated_usd", "scenes"]
+    assert list(status.as_dict()) == [
+        "title", "provider", "spent_usd", "estimated_usd", "scenes", "generated"
+    ]  # fmt: skip
     assert status.as_dict()["scenes"] == [
         {"id": "dawn", "state": "cached", "reason": "take 1 of 1", "take": 1, "takes": 1,
          "cost_usd": 0.0, "estimated_usd": 0.0, "steps": 0, "steps_cached": 0}

@@ -63,6 +63,25 @@ def test_new_makes_a_project_that_checks_clean(tmp_path: Path) -> None:
     assert (tmp_path / "mine" / "story.yaml").read_text() == story
 
 
+def test_new_described_starts_a_cast_with_no_photos_that_previews(tmp_path: Path) -> None:
+    root = tmp_path / "words"
+    code, out, _ = run("new", str(root), "--described")
+    assert code == 0 and "created" in out
+    assert (root / "assets").is_dir() and not list((root / "assets").iterdir())
+    assert "prompt:" in (root / "story.yaml").read_text()
+    code, out, _ = run("plan", "-p", str(root), "--provider", "preview")
+    assert code == 0 and "@hero:night" in out and "3 of 3 images" in out
+    code, out, _ = run("build", "-p", str(root), "--provider", "preview", "--no-export")
+    assert code == 0, out
+    code, out, _ = run("status", "-p", str(root), "--json")
+    shown = json.loads(out)["generated"]
+    assert [(image["id"], image["state"]) for image in shown] == [
+        ("hero", "cached"), ("home", "cached"), ("hero:night", "cached")
+    ]  # fmt: skip
+    code, out, _ = run("takes", "@hero", "-p", str(root), "--json")
+    assert code == 0 and [take["take"] for take in json.loads(out)] == [1]
+
+
 def test_graph_in_three_formats(tiny: Path) -> None:
     code, out, _ = run("graph", "-p", str(tiny))
     assert code == 0 and "wake  <- nap" in out and "1. nap" in out

@@ -19,8 +19,9 @@ from storyboard._providers.registry import REGISTRY
 from storyboard._request import explain_change
 from storyboard._studio import Studio
 
-FAKE_FRAMES = {"suit-up": "1" * 64, "walkout": "2" * 64}
-"""Stand-ins for the last frames of the two scenes that others start from or mention."""
+FAKE_FRAMES = {"suit-up": "1" * 64, "walkout": "2" * 64, "chelsea:night": "3" * 64}
+"""Stand-ins for the last frames of the two scenes that others start from or mention, and
+for the generated look homecoming mentions."""
 
 KEYS_WITH_FAKE_FRAMES = {
     "xai": {
@@ -29,7 +30,8 @@ KEYS_WITH_FAKE_FRAMES = {
         "walkout": "118b6a5c1d113bf1c0c0be59c2eb45e24b30e3ef22b5dd998432b10f361c285e",
         "liftoff": "28e46519bd62c6e7ee3580e501a26cc4a03e1f319f84c28b8f7daea8caf9fd5f",
         "orbit": "89253ad1b6e539d2cce285797b9f341f975691ffffb05ef7cb3bc86d031955fb",
-        "homecoming": "d12d21ecf9b8f515e8e5fece731b1999c1c125edd8b0a60a0f8dda3b62c88dbb",
+        # homecoming mentions @chelsea:night, a generated look, so its key holds that image
+        "homecoming": "4102fd90aac617f1a97bd2017ed409e73ed49c6f38941b0599cfd11401f9e903",
     },
     "preview": {
         "breakfast": "5a11d21ff5a6ad323df137803b37698bc8b052da7d9b024976af135f7a55d6e7",
@@ -37,7 +39,7 @@ KEYS_WITH_FAKE_FRAMES = {
         "walkout": "c6e45215f756bbcc4f82b95eeb1fa24d9effd956d069764ad376351ec21a06c0",
         "liftoff": "71fa3a9afa370d69a9675e7ced4b5f7e3f3c4eb420c266ead19bbccc38a5c652",
         "orbit": "c025ffba4a241322af5990c8079ec7319527a66665d0a0139e2e84642b0e90e9",
-        "homecoming": "3fe60678ed4fa9a4116325f2a56e0f75fff39f1197af197fd2c50b0dbde4903e",
+        "homecoming": "61cae1309bcba5b9aa4b2d445bfe28aa85486ad3ab6f74596aeaeb6d8e18eac2",
     },
 }
 
@@ -54,11 +56,13 @@ KEYS_AFTER_A_PREVIEW_BUILD = {
         **KEYS_WITH_FAKE_FRAMES["preview"],
         "walkout": "fc233501416b4476927252feccd32e5b98c67ed637f4e4519e561086c8122205",
         "liftoff": "b9406075e7f7884966d9c4612c9a959f7af10c802e9d844b92fe0b694a03845c",
+        "homecoming": None,  # `--only liftoff` does not make @chelsea:night
     },
     "xai": {
         **KEYS_WITH_FAKE_FRAMES["xai"],
         "walkout": "11dadb385056a0ba2afe81ec79871230e059289849aab275e4d9018ac9336ad4",
         "liftoff": "82091d76f8b26c6c3ec1dce9a5aeb529dd4494596af63cede3ef48c133ebcef6",
+        "homecoming": None,
     },
 }
 

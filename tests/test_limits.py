@@ -19,8 +19,16 @@ import httpx
 import pytest
 from conftest import MakeProject
 
-from storyboard._limits import MODELS, estimate_cost, price_per_second
+from storyboard._limits import (
+    IMAGE_MODELS,
+    MODELS,
+    estimate_cost,
+    image_cost,
+    price_per_second,
+    reserve_image_cost,
+)
 from storyboard.testing.xai_standin import XaiStandin
+from storyboard.testing.xai_standin import _documented as documented
 from storyboard.testing.xai_standin._documented import USD_PER_SECOND
 
 NAMES = [f"c{number}" for number in range(1, 9)]
@@ -151,3 +159,18 @@ def test_prices_agree_with_what_the_standin_bills() -> None:
         "grok-imagine-video", "720p", 10
     )
     assert all(limits.sources for limits in MODELS.values())
+
+
+def test_image_figures_agree_with_the_standins_transcription() -> None:
+    ours = IMAGE_MODELS["grok-imagine-image"]
+    assert "grok-imagine-image" in documented.IMAGE_MODELS
+    assert ours.max_prompt_chars == documented.IMAGE_PROMPT_MAX_CHARS
+    assert image_cost("grok-imagine-image", 0) == pytest.approx(documented.image_ticks(1, 0) / 1e10)
+    assert image_cost("grok-imagine-image", 1) == pytest.approx(documented.image_ticks(1, 1) / 1e10)
+    assert all(ours.sources.values())
+
+
+def test_a_price_override_sets_the_price_per_picture(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORYBOARD_PRICES", '{"grok-imagine-image": 0.01}')
+    assert image_cost("grok-imagine-image", 1) == pytest.approx(0.012)
+    assert reserve_image_cost("grok-imagine-image", 1) == pytest.approx(0.022)

@@ -146,6 +146,7 @@ def test_plan_json_has_the_documented_shape(project: Project) -> None:
         "kind": "character",
         "source": "assets/e.png",
         "sha256": one["references"][0]["sha256"],
+        "generated": False,
     }
     assert two["references"][0]["kind"] == "scene"
     assert two["references"][0]["sha256"] is None and two["key"] is None

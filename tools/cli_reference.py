@@ -282,6 +282,13 @@ are 64 hex digits).
   (`"start frame 1:1 -> 16:9, cropped"`, or `null` when nothing is done).
 - `take` is the selected take number or `null`; `takes` counts the takes for
   the current key. `estimated_cost_usd` per scene is 0 when the scene is cached.
+- `generated` lists every picture [described in words](story-format.md#a-cast-described-in-words-prompt-and-edit),
+  in the order a build makes them: `id` (`eileen`, `eileen:suit`), `kind`,
+  `call` (`generate` or `edit`), `prompt`, `edits` (the file or `@`-less id of
+  the picture an edit changes, else `null`), `state`, `reason`, `key`, `take`,
+  `takes`, `image` (the chosen take's sha256, in `.storyboard/images/`) and
+  `estimated_cost_usd`. A reference to such a picture has `"generated": true`
+  and the chosen take's `sha256` (`null` while it has none).
 
 ### `status --json`
 
@@ -310,7 +317,9 @@ without usage), the price table's estimate; `estimated_usd` is the part of
 with this provider cost, including takes of earlier versions of the scene, and
 its `estimated_usd` the part of that which is estimated (the text output marks
 such a scene's cost with `*`). `takes` counts only the takes for the scene's
-current inputs.
+current inputs. `generated` has the same fields for each picture described in
+words (`"id": "eileen"`), listed before the scenes in the text output as
+`@eileen`.
 
 ### `takes ID --json`
 

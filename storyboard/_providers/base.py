@@ -2,7 +2,9 @@
 
 Providers know nothing of stories: they take a compiled :class:`VideoRequest`,
 run it as a job, and hand back a clip. The engine drives them through
-``submit`` -> ``poll`` (until not pending) -> ``fetch``.
+``submit`` -> ``poll`` (until not pending) -> ``fetch``. A generated reference
+image (:class:`ImageRequest`) goes the same way through ``submit_image``,
+``poll_image`` and ``fetch_image``.
 """
 
 from __future__ import annotations
@@ -94,6 +96,21 @@ class VideoRequest:
 def _local(where: Path | str) -> Path | None:
     """A revision's input clip is a local file; a provider refuses a revision without one."""
     return where if isinstance(where, Path) else None
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """A reference image to make: generated from ``prompt``, or ``source`` edited by it.
+
+    ``label`` names the asset or look (``eileen``, ``eileen:flight-suit``) for people;
+    the preview draws it and ``take``, an API never sees either.
+    """
+
+    model: str
+    prompt: str
+    source: ImageInput | None = None
+    label: str = ""
+    take: int = 1
 
 
 @dataclass(frozen=True)
@@ -194,6 +211,19 @@ class Provider(Protocol):
         ``max_bytes``), checks that it is a decodable MP4 about
         ``expected_duration`` long, then renames it into place.
         """
+        ...
+
+    async def submit_image(self, request: ImageRequest, idempotency_key: str | None = None) -> str:
+        """Start making a reference image and return its request id (as ``submit``)."""
+        ...
+
+    async def poll_image(self, request_id: str) -> JobState:
+        """An image job's state now (``Done.video_url`` is the image's address)."""
+        ...
+
+    async def fetch_image(self, done: Done, destination: Path) -> None:
+        """Download the image, check that it decodes, and write it to ``destination`` as a
+        PNG, whole or not at all."""
         ...
 
     async def aclose(self) -> None:

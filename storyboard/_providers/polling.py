@@ -15,7 +15,7 @@ import asyncio
 import math
 import os
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 
 from .._errors import JobTimeout, UsageError
 from .base import JobState, Pending, Provider, ProviderSettings
@@ -34,12 +34,15 @@ ENVIRONMENT = {
 
 
 async def wait_for_job(
-    provider: Provider,
+    poll: Provider | Callable[[str], Awaitable[JobState]],
     request_id: str,
     settings: ProviderSettings,
     on_progress: Callable[[int | None], None] | None = None,
 ) -> JobState:
     """Poll until the job is not pending and return that state.
+
+    ``poll`` is a provider (whose ``poll`` asks about its video jobs) or the function that
+    asks about the job (an image job's, say).
 
     ``on_progress`` hears every pending poll's progress (None when the API
     gives none). Raises JobTimeout once ``job_timeout`` seconds have passed;
@@ -48,9 +51,10 @@ async def wait_for_job(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.job_timeout
     waits = poll_waits(settings)
+    ask = poll if callable(poll) else poll.poll
     while True:
         await asyncio.sleep(max(0.0, min(next(waits), deadline - loop.time())))
-        state = await provider.poll(request_id)
+        state = await ask(request_id)
         if not isinstance(state, Pending):
             return state
         if on_progress is not None:

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._errors import UsageError
-from .._limits import estimate_cost
+from .._imageask import ImageAsk, ImageKeyExtras, image_label, no_image_extras
+from .._limits import estimate_cost, image_cost
 from .._request import Inputs, KeyExtras, SceneRequest, names_and_label, no_extras
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ class ProviderSpec:
     """When no provider is named, this variable being set chooses it."""
     factory: str
     """``module:function`` that makes it from a :class:`ProviderContext`."""
+    image_key_extras: ImageKeyExtras = no_image_extras
+    """What its generated images depend on beyond what is sent (a preview draws names)."""
 
     def key(self, request: SceneRequest) -> str:
         """The cache key of ``request`` made by this provider."""
@@ -94,6 +97,18 @@ class ProviderSpec:
     def estimate(self, request: SceneRequest) -> float:
         """What ``request`` would cost if it succeeds once, in USD."""
         return self.estimate_usd(request) if self.costs_money else 0.0
+
+    def image_key(self, ask: ImageAsk) -> str:
+        """The cache key of a generated image made by this provider."""
+        return ask.key(self.name, self.image_key_extras(ask))
+
+    def image_record(self, ask: ImageAsk) -> Inputs:
+        """What the cache remembers of a generated image beside its key."""
+        return ask.record(self.name, self.image_key_extras(ask))
+
+    def estimate_image(self, ask: ImageAsk) -> float:
+        """What a generated image would cost if it succeeds once, in USD."""
+        return image_cost(ask.model, ask.input_images) if self.costs_money else 0.0
 
     def create(self, context: ProviderContext) -> Provider:
         module, function = self.factory.split(":")
@@ -127,6 +142,7 @@ REGISTRY: dict[str, ProviderSpec] = {
             environment=(),
             chosen_by=None,
             factory="storyboard._providers.preview:from_context",
+            image_key_extras=image_label,
         ),
     )
 }

@@ -49,6 +49,7 @@ from .._errors import (
     VideoGone,
 )
 from .._fileops import atomic_write
+from .._images import ImageProblem, png_of
 from .._media import check_clip
 from .._version import __version__
 from .._vocabulary import REVISION_MODES, Mode
@@ -59,6 +60,7 @@ from .base import (
     Expired,
     Failed,
     ImageInput,
+    ImageRequest,
     JobState,
     Pending,
     ProviderSettings,
@@ -101,6 +103,8 @@ MAX_ANSWER_BYTES = 256 * 1024
 MAX_MESSAGE_CHARS = 500
 """An error message or code from the server is cut to this before it is shown or stored."""
 MAX_REDIRECTS = 5
+MAX_IMAGE_BYTES = 64 * 1024 * 1024
+"""The largest generated image downloaded (a 2k PNG is a few MiB)."""
 FILE_REFUSAL_STATUSES = frozenset({400, 404, 422})
 """Statuses with which a create may refuse an unknown or expired file id."""
 _MESSAGE_IN_TEXT = re.compile(r'"(?:message|error)"\s*:\s*"((?:[^"\\]|\\.)*)')
@@ -265,19 +269,42 @@ class XaiProvider:
         return _request_id_of(response)
 
     async def poll(self, request_id: str) -> JobState:
-        path = f"/videos/{quote(request_id, safe='')}"
+        return await self._poll(f"/videos/{quote(request_id, safe='')}", "video", _job_state)
+
+    async def submit_image(self, request: ImageRequest, idempotency_key: str | None = None) -> str:
+        """Send an image create once, deferred (so a kill loses nothing: it is polled)."""
+        endpoint = "/images/edits" if request.source else "/images/generations"
+        body = _image_body(request)
+        response = await self._create(endpoint, body, idempotency_key or uuid.uuid4().hex)
+        return _request_id_of(response)
+
+    async def poll_image(self, request_id: str) -> JobState:
+        return await self._poll(f"/images/{quote(request_id, safe='')}", "image", _image_state)
+
+    async def fetch_image(self, done: Done, destination: Path) -> None:
+        """Download within MAX_IMAGE_BYTES and the job deadline; write it as a PNG."""
+
+        async def as_png(partial: Path) -> None:
+            await asyncio.to_thread(_to_png, partial)
+
+        await self._fetch(done, destination, MAX_IMAGE_BYTES, as_png)
+
+    async def _poll(
+        self, path: str, what: str, state_of: Callable[[dict[str, object]], JobState]
+    ) -> JobState:
+        """One poll of a job: pending, its end, or a moderation refusal (billed)."""
         response = await self._call("GET", path, passthrough=frozenset({400, 404}))
         if response.status_code == 404:
-            raise JobUnknown(f"the API does not know request {request_id}")
+            raise JobUnknown(f"the API does not know request {path.rpartition('/')[2]}")
         payload = _json_object(response)
         if response.status_code == 400:
             if payload.get("code") != MODERATION_CODE:
                 raise _api_error(response, self._key)
-            message = _bounded(_error_message(payload) or "the video was refused by moderation")
-            return Blocked(f"moderation refused the video: {message}", _cost_usd(payload))
+            message = _bounded(_error_message(payload) or f"the {what} was refused by moderation")
+            return Blocked(f"moderation refused the {what}: {message}", _cost_usd(payload))
         if response.status_code != 200:
             return Pending(_progress(payload))
-        return _job_state(payload)
+        return state_of(payload)
 
     async def fetch(
         self,
@@ -287,14 +314,27 @@ class XaiProvider:
         max_bytes: int | None = None,
     ) -> None:
         """Download within ``max_bytes`` and ``settings.job_timeout``, or raise DownloadError."""
+
+        async def check(partial: Path) -> None:
+            await _check_video(partial, expected_duration)
+
+        await self._fetch(done, destination, max_bytes, check)
+
+    async def _fetch(
+        self,
+        done: Done,
+        destination: Path,
+        max_bytes: int | None,
+        check: Callable[[Path], Awaitable[None]],
+    ) -> None:
         try:
             url = httpx.URL(done.video_url)
         except httpx.InvalidURL as problem:
-            raise DownloadError(f"the video URL is not valid: {problem}") from problem
+            raise DownloadError(f"the download URL is not valid: {problem}") from problem
         self._check_download_url(url)
 
         async def attempt() -> None:
-            await self._download(url, destination, expected_duration, max_bytes)
+            await self._download(url, destination, max_bytes, check)
 
         deadline = self.settings.job_timeout
         try:
@@ -460,13 +500,17 @@ class XaiProvider:
         return self._auth if same_origin else None
 
     async def _download(
-        self, url: httpx.URL, destination: Path, expected: float, max_bytes: int | None
+        self,
+        url: httpx.URL,
+        destination: Path,
+        max_bytes: int | None,
+        check: Callable[[Path], Awaitable[None]],
     ) -> None:
         """One download attempt: stream, check, rename; a failed attempt leaves nothing."""
         try:
             with atomic_write(destination) as partial:
                 await self._stream_to(url, partial, max_bytes)
-                await _check_video(partial, expected)
+                await check(partial)
         except OSError as problem:
             raise StoreError(f"could not write {destination}: {_describe(problem)}") from problem
 
@@ -666,6 +710,38 @@ def _done_state(payload: dict[str, object]) -> JobState:
         else None,
         cost_usd=_cost_usd(payload),
     )
+
+
+def _image_state(payload: dict[str, object]) -> JobState:
+    """What a 200 from ``GET /images/{id}`` means: the first image, or the job's end."""
+    data = payload.get("data")
+    if not isinstance(data, list):
+        return _job_state(payload)
+    first = data[0] if data and isinstance(data[0], dict) else {}
+    if first.get("respect_moderation") is False:
+        return Blocked("moderation refused the image", _cost_usd(payload))
+    url = first.get("url")
+    if not isinstance(url, str) or not url:
+        return Failed("internal_error", "the API answered the image without its URL", None)
+    return Done(video_url=url, cost_usd=_cost_usd(payload))
+
+
+def _image_body(request: ImageRequest) -> dict[str, object]:
+    """A deferred generation, or an edit of one image sent inline (a data URI)."""
+    body: dict[str, object] = {"model": request.model, "prompt": request.prompt, "deferred": True}
+    if request.source is not None:
+        if request.source.path is None:
+            raise ProviderError(f"the image {request.label!r} edits is not a local file")
+        body["image"] = {"url": _data_uri(request.source.path)}
+    return body
+
+
+def _to_png(partial: Path) -> None:
+    """Check a downloaded image decodes whole, and keep it as PNG."""
+    try:
+        partial.write_bytes(png_of(partial.read_bytes(), "the downloaded image"))
+    except ImageProblem as problem:
+        raise DownloadError(problem.message) from problem
 
 
 def _raise_for_download_status(response: httpx.Response) -> None:

@@ -3,7 +3,9 @@
 It runs the same cycle as a real provider, so the whole engine works without
 a key or a network: ``submit`` starts rendering in a small worker pool and
 returns an id at once, ``poll`` reports the render's progress and outcome,
-``fetch`` checks the clip and moves it into place. The jobs live in memory:
+``fetch`` checks the clip and moves it into place; a generated reference image
+is drawn the same way (``submit_image``: a portrait card from its description,
+or the edited image with its instruction shown). The jobs live in memory:
 after a restart every id is unknown (``JobUnknown``), and the engine simply
 submits again, which costs nothing.
 """
@@ -20,11 +22,21 @@ from urllib.request import url2pathname
 
 from ..._errors import DownloadError, JobUnknown, RequestRefused
 from ..._fileops import is_temporary, move_into_place, sweep
+from ..._images import ImageProblem, png_of
 from ..._media import check_clip
 from ..._vocabulary import ASPECT_RATIOS, RESOLUTION_HEIGHTS, REVISION_MODES
-from ..base import Done, Failed, JobState, Pending, ProviderSettings, VideoRequest
+from ..base import (
+    Done,
+    Failed,
+    ImageRequest,
+    JobState,
+    Pending,
+    ProviderSettings,
+    VideoRequest,
+)
 from ..registry import ProviderContext
 from .animatic import render_animatic
+from .animatic.portrait import render_portrait
 from .animatic.revision import render_revision
 
 __all__ = ["MAX_DURATION", "WORKERS", "PreviewProvider", "from_context"]
@@ -59,6 +71,7 @@ class PreviewProvider:
         self.settings = settings or ProviderSettings()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preview")
         self._jobs: dict[str, _Job] = {}
+        self._images: dict[str, Path] = {}
         self._swept = False
 
     def at(self, api_base: str) -> None:
@@ -114,12 +127,44 @@ class PreviewProvider:
         await asyncio.to_thread(_deliver, source, destination, expected_duration)
         self._jobs.pop(source.stem, None)
 
+    async def submit_image(self, request: ImageRequest, idempotency_key: str | None = None) -> str:
+        """Draw the image (quick: a card, or the edited image captioned) and return its id."""
+        self._sweep_once()
+        request_id = f"preview-{uuid.uuid4().hex}"
+        output = self.workdir / f"{request_id}.png"
+        await asyncio.to_thread(render_portrait, request, output)
+        self._images[request_id] = output
+        return request_id
+
+    async def poll_image(self, request_id: str) -> JobState:
+        output = self._images.get(request_id)
+        if output is None:
+            raise JobUnknown(
+                f"the preview provider has no image {request_id} (it may have restarted)"
+            )
+        return Done(video_url=output.as_uri(), cost_usd=0.0)
+
+    async def fetch_image(self, done: Done, destination: Path) -> None:
+        """Move the drawn image to ``destination``; its job is forgotten."""
+        source = Path(url2pathname(urlparse(done.video_url).path))
+        if source.parent.resolve() != self.workdir.resolve() or not source.is_file():
+            raise DownloadError(f"the preview provider did not draw {done.video_url}")
+        try:
+            png_of(source.read_bytes(), source.name)
+        except ImageProblem as problem:
+            raise DownloadError(problem.message) from problem
+        move_into_place(source, destination)
+        self._images.pop(source.stem, None)
+
     async def aclose(self) -> None:
         """Let running renders finish, drop queued ones, and delete clips never fetched."""
         await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
         for job in self._jobs.values():
             job.output.unlink(missing_ok=True)
         self._jobs.clear()
+        for drawn in self._images.values():
+            drawn.unlink(missing_ok=True)
+        self._images.clear()
 
     def _sweep_once(self) -> None:
         """Before the first job, delete what an earlier process left: its jobs died with it.
@@ -187,4 +232,4 @@ def _deliver(source: Path, destination: Path, expected_duration: float) -> None:
 
 def _is_leftover(name: str) -> bool:
     """A render of a dead process's job, or a temporary of one."""
-    return is_temporary(name) or (name.startswith("preview-") and name.endswith(".mp4"))
+    return is_temporary(name) or (name.startswith("preview-") and name.endswith((".mp4", ".png")))

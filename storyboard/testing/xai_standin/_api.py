@@ -112,6 +112,7 @@ class FakeApi:
         self.video_origin = ""
         self._jobs: dict[str, _Job] = {}
         self._image_jobs: dict[str, _ImageJob] = {}
+        self._image_calls: dict[str, int] = {}
         self.full_size_images = clips.full_size
         self._files: dict[str, _StoredFile] = {}
         self._idempotent: dict[str, str] = {}
@@ -257,12 +258,16 @@ class FakeApi:
 
     def _start_image_job(self, request: dict[str, Any], shape: ImageShape) -> str:
         """A new image job for a validated call: what the account pays for."""
+        digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:12]
+        with self._lock:
+            self._image_calls[digest] = made = self._image_calls.get(digest, 0) + 1
+        # Like a model's, each call makes a new picture: the same request again differs.
         job = _ImageJob(
             id=secrets.token_hex(12),
             shape=shape,
             outcome=self._next_outcome(str(request.get("prompt", ""))),
             started=time.monotonic(),
-            variant=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:12],
+            variant=f"{digest}-{made}",
         )
         with self._lock:
             self._image_jobs[job.id] = job

@@ -61,10 +61,10 @@ def _card(image: ImageInput, tag: str, accent: RGB) -> Card:
     url = image.url or ""
     if image.path is None and not url.startswith("data:"):
         return Card(tag, image.label, accent, host=urlparse(url).hostname or "remote image")
-    return Card(tag, image.label, accent, picture=_load_image(image))
+    return Card(tag, image.label, accent, picture=load_image(image))
 
 
-def _load_image(image: ImageInput) -> Image.Image:
+def load_image(image: ImageInput) -> Image.Image:
     """The pixels of a local or ``data:`` image, upright, in RGB."""
     try:
         if image.path is not None:
