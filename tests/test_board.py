@@ -60,6 +60,18 @@ def record_take(studio: Studio, scene_id: str, clip_file: Path, cost: float = 0.
     return take.take
 
 
+def record_image(studio: Studio, target: str, colour: tuple[int, int, int], scratch: Path) -> None:
+    """Record a picture as the chosen take of a generated reference, as a build would."""
+    image_plan = studio.plan(PROVIDER).images[target]
+    assert image_plan.key is not None and image_plan.inputs is not None, image_plan.reason
+    store = studio.store
+    store.remember_inputs(image_plan.key, image_plan.inputs)
+    drawn = scratch / f"{target.replace(':', '-')}.png"
+    Image.new("RGB", (96, 96), colour).save(drawn)
+    take = store.add_take(image_plan.key, target, PROVIDER, store.adopt_image(drawn), 0.02, None)
+    choose(studio, target, take.take, image_plan.key, take.clip)
+
+
 def choose(studio: Studio, scene_id: str, number: int, key: str, clip: str) -> None:
     studio.store.select(key, number)
     studio.lock.set(PROVIDER, scene_id, Selection(number, key, clip))
@@ -80,6 +92,7 @@ def populate(root: Path, scratch: Path) -> None:
     scratch.mkdir(exist_ok=True)
     studio = Studio.open(root)
     try:
+        record_image(studio, "chelsea:night", (30, 40, 90), scratch)
         hues = {"breakfast": 0, "suit-up": 60, "walkout": 120, "liftoff": 180, "homecoming": 240}
         for scene_id, hue in hues.items():
             record_take(studio, scene_id, make_clip(scratch / f"{scene_id}.mp4", hue))
