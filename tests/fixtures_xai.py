@@ -4,6 +4,7 @@
 - ``standin``: a running :class:`XaiStandin` (jobs take 0.1 s, small clips
   cached for the whole session), accepting ``xai_key``.
 - ``fast_settings`` / ``fast_retry``: poll and retry tuning that keeps tests quick.
+- ``poll_until_finished``: GETs a stand-in job until it is no longer pending.
 - ``make_xai_provider``: builds an :class:`XaiProvider` aimed at ``standin``;
   call it inside the coroutine that uses it (its client belongs to that loop).
 """
@@ -11,10 +12,12 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from storyboard._providers.base import ProviderSettings
@@ -22,6 +25,20 @@ from storyboard._providers.xai import RetryPolicy, XaiProvider
 from storyboard.testing.xai_standin import XaiStandin
 
 STANDIN_LATENCY = 0.1
+FINISH_DEADLINE = 120.0
+"""Seconds a stand-in job may stay pending before a test gives up (a busy machine is slow)."""
+
+
+def poll_until_finished(api: httpx.Client, path: str) -> list[httpx.Response]:
+    """Every answer to ``GET path`` until the job there stops answering 202 (pending)."""
+    answers: list[httpx.Response] = []
+    deadline = time.monotonic() + FINISH_DEADLINE
+    while time.monotonic() < deadline:
+        answers.append(api.get(path))
+        if answers[-1].status_code != 202:
+            return answers
+        time.sleep(0.02)  # paces the polls; the loop waits on the job's own state
+    raise AssertionError(f"the job at {path} never finished")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fixtures_xai import poll_until_finished
 
 from storyboard._media import probe
 from storyboard.testing.xai_standin import Faults, StandinProcess, XaiStandin
@@ -38,16 +39,6 @@ def upload(api: httpx.Client, content: bytes = PNG) -> str:
     return str(response.json()["id"])
 
 
-def poll_until_finished(api: httpx.Client, request_id: str) -> list[httpx.Response]:
-    answers = []
-    for _ in range(100):
-        answers.append(api.get(f"/videos/{request_id}"))
-        if answers[-1].status_code != 202:
-            return answers
-        time.sleep(0.02)
-    raise AssertionError("the job never finished")
-
-
 def test_a_job_is_pending_then_done_with_a_real_clip(
     standin: XaiStandin, api: httpx.Client
 ) -> None:
@@ -57,7 +48,7 @@ def test_a_job_is_pending_then_done_with_a_real_clip(
     request_id = created.json()["request_id"]
     pending = [api.get(f"/videos/{request_id}") for _ in range(2)]
     standin.faults.hold_jobs = False
-    answers = poll_until_finished(api, request_id)
+    answers = poll_until_finished(api, "/videos/" + request_id)
     assert [answer.status_code for answer in pending] == [202, 202]
     assert b"" in [answer.content for answer in pending]
     assert any(answer.content and answer.json()["status"] == "pending" for answer in pending)
@@ -227,14 +218,14 @@ def test_failed_blocked_and_moderated_answers_carry_usage(
 ) -> None:
     standin.faults.outcomes = {"cat": ["failed:internal_error", "blocked", "moderated"]}
     finals = [
-        poll_until_finished(api, create(api, prompt="a cat").json()["request_id"])[-1]
+        poll_until_finished(api, "/videos/" + create(api, prompt="a cat").json()["request_id"])[-1]
         for _ in range(3)
     ]
     assert [final.status_code for final in finals] == [200, 200, 400]
     assert finals[2].json()["code"] == "imagine:content-moderated"
     assert all(final.json()["usage"]["cost_in_usd_ticks"] == 5 * 10**8 for final in finals)
     standin.faults.report_usage = False
-    final = poll_until_finished(api, create(api).json()["request_id"])[-1]
+    final = poll_until_finished(api, "/videos/" + create(api).json()["request_id"])[-1]
     assert "usage" not in final.json()
 
 
@@ -261,7 +252,7 @@ def test_unknown_jobs_are_404(api: httpx.Client) -> None:
 def test_the_first_download_of_a_clip_is_cut_short(standin: XaiStandin, api: httpx.Client) -> None:
     standin.faults.truncate_first_download = True
     request_id = create(api).json()["request_id"]
-    url = poll_until_finished(api, request_id)[-1].json()["video"]["url"]
+    url = poll_until_finished(api, "/videos/" + request_id)[-1].json()["video"]["url"]
     with pytest.raises(httpx.RemoteProtocolError):
         httpx.get(url)
     whole = httpx.get(url)
@@ -282,7 +273,7 @@ def test_scripted_outcomes_are_consumed_in_order(standin: XaiStandin, api: httpx
     finals = []
     for _ in range(4):
         request_id = create(api, prompt="a doomed cat").json()["request_id"]
-        finals.append(poll_until_finished(api, request_id)[-1].json())
+        finals.append(poll_until_finished(api, "/videos/" + request_id)[-1].json())
     assert finals[0]["status"] == "failed"
     assert finals[0]["error"]["code"] == "internal_error"
     assert finals[1] == {"status": "expired"}
@@ -380,8 +371,8 @@ def test_jobs_in_flight_are_counted_until_a_poll_sees_them_finished(
 ) -> None:
     first, second = (create(api).json()["request_id"] for _ in range(2))
     assert standin.counters.max_in_flight == 2
-    poll_until_finished(api, first)
-    poll_until_finished(api, second)
+    poll_until_finished(api, "/videos/" + first)
+    poll_until_finished(api, "/videos/" + second)
     create(api)
     assert standin.counters.max_in_flight == 2
 
@@ -397,7 +388,7 @@ def test_an_edit_keeps_the_length_and_bills_the_input_seconds(
     video = {"url": video_uri(standin, 2)}
     created = api.post("/videos/edits", json={"prompt": "at night", "video": video})
     assert created.status_code == 200, created.text
-    done = poll_until_finished(api, created.json()["request_id"])[-1].json()
+    done = poll_until_finished(api, "/videos/" + created.json()["request_id"])[-1].json()
     assert done["video"]["duration"] == 2
     ticks = done["usage"]["cost_in_usd_ticks"]
     assert 2 * 0.06 * 1e10 <= ticks <= 2.2 * 0.06 * 1e10  # 480p out plus about 2 s in
@@ -410,7 +401,7 @@ def test_an_extension_answers_the_whole_video(standin: XaiStandin, api: httpx.Cl
     body = {"prompt": "she opens the hatch", "video": {"file_id": file_id}, "duration": 3}
     created = api.post("/videos/extensions", json=body)
     assert created.status_code == 200, created.text
-    done = poll_until_finished(api, created.json()["request_id"])[-1].json()
+    done = poll_until_finished(api, "/videos/" + created.json()["request_id"])[-1].json()
     assert done["video"]["duration"] == 5
     assert standin.counters.generations_accepted == 1
 
@@ -465,6 +456,8 @@ def test_moderation_refuses_an_edit_on_the_poll_and_bills_it(
 ) -> None:
     standin.faults.outcomes = {"night": ["moderated"]}
     body = {"prompt": "at night", "video": {"url": video_uri(standin, 2)}}
-    final = poll_until_finished(api, api.post("/videos/edits", json=body).json()["request_id"])[-1]
+    final = poll_until_finished(
+        api, "/videos/" + api.post("/videos/edits", json=body).json()["request_id"]
+    )[-1]
     assert final.status_code == 400
     assert final.json()["usage"]["cost_in_usd_ticks"] > 0

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from fixtures_xai import poll_until_finished
 from PIL import Image
 
 from storyboard.testing.xai_standin import XaiStandin
@@ -49,16 +49,6 @@ def fetched(api: httpx.Client, item: dict[str, Any]) -> Image.Image:
         assert answer.headers["content-type"] == "image/png"
         content = answer.content
     return Image.open(io.BytesIO(content))
-
-
-def poll_until_finished(api: httpx.Client, request_id: str) -> list[httpx.Response]:
-    answers = []
-    for _ in range(200):
-        answers.append(api.get(f"/images/{request_id}"))
-        if answers[-1].status_code != 202:
-            return answers
-        time.sleep(0.02)
-    raise AssertionError("the image job never finished")
 
 
 def test_a_generation_answers_real_images_of_its_shape_and_bills_each(
@@ -157,7 +147,7 @@ def test_a_deferred_call_is_polled_to_the_same_answer(
     held = [api.get(f"/images/{request_id}") for _ in range(2)]
     assert [answer.status_code for answer in held] == [202, 202]
     standin.faults.hold_jobs = False
-    final = poll_until_finished(api, request_id)[-1]
+    final = poll_until_finished(api, "/images/" + request_id)[-1]
     assert final.status_code == 200
     assert final.json()["status"] == "done"
     assert final.json()["usage"]["cost_in_usd_ticks"] == round(0.02 * TICKS)
@@ -172,7 +162,7 @@ def test_moderation_refuses_an_image_and_bills_it(standin: XaiStandin, api: http
     assert refused.json()["code"] == "imagine:content-moderated"
     assert refused.json()["usage"]["cost_in_usd_ticks"] == round(0.02 * TICKS)
     request_id = generate(api, deferred=True).json()["request_id"]
-    blocked = poll_until_finished(api, request_id)[-1].json()
+    blocked = poll_until_finished(api, "/images/" + request_id)[-1].json()
     assert blocked["data"][0]["respect_moderation"] is False
     assert standin.counters.images_accepted == 2
 
