@@ -35,7 +35,7 @@ title: {title}
 defaults:                    # every scene inherits these unless it says otherwise
   duration: 5                # seconds
   aspect_ratio: "16:9"       # quote ratios: 1:1 16:9 9:16 4:3 3:4 3:2 2:3
-  resolution: 720p           # 480p or 720p with references; 1080p without
+  resolution: 720p           # 480p or 720p; 1080p needs model: grok-imagine-video-1.5
 
 {cast}
 scenes:                      # the film plays them in this order
