@@ -119,6 +119,15 @@ def test_plan_json_before_and_after_a_build(tiny: Path) -> None:
     assert [s["id"] for s in short["scenes"]] == ["leap", "nap"]
 
 
+def test_json_is_indented_by_two_and_keeps_letters_as_written(make_project: MakeProject) -> None:
+    story = cat_story("Le café", '  - id: nap\n    prompt: "@cat dort au soleil, tranquillité"\n')
+    root = make_project(story, {"cat.png": (180, 120, 60)})
+    code, out, _ = run("plan", "-p", str(root), "--json", "--provider", "preview")
+    assert code == 0
+    assert out == json.dumps(json.loads(out), indent=2, ensure_ascii=False) + "\n"
+    assert '"title": "Le café"' in out and "tranquillité" in out
+
+
 @pytest.mark.slow
 def test_status_and_takes_json_shapes(tiny: Path) -> None:
     built(tiny)
