@@ -25,7 +25,7 @@ from ._providers import (
     DEFAULT_PROVIDER,
     NO_PROVIDER_MESSAGE,
     chosen_provider,
-    make_provider,
+    provider_on_demand,
 )
 from ._store import BuildLock, Store, Take
 
@@ -345,7 +345,7 @@ class Studio:
         from ._engine import Engine
 
         self.lock = LockFile(self.project.root, self.project.node_ids)  # may have changed
-        made = make_provider(
+        made = provider_on_demand(
             name, self.project.cache_dir, settings, self.store, key_salt=self.store.key_salt()
         )
         engine = Engine(self.project, self.store, self.lock, made, settings, options, reporter)

@@ -268,6 +268,19 @@ def test_a_job_whose_polls_keep_failing_is_resumed_never_resent(
     assert xai_env.counters.generations_accepted == 1
 
 
+def test_a_build_with_nothing_to_send_still_refuses_a_bad_environment(
+    small: Path, xai_env: XaiStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert build(small).ok
+    monkeypatch.setenv("XAI_BASE_URL", "http://api.example.com/v1")
+    with pytest.raises(UsageError, match="must use https"):
+        build(small)
+    monkeypatch.setenv("XAI_BASE_URL", xai_env.base_url)
+    monkeypatch.setenv("XAI_API_KEY", "xai-two words")
+    with pytest.raises(UsageError, match="holds whitespace"):
+        build(small)
+
+
 def test_only_builds_a_scene_and_what_it_needs(small: Path, xai_env: XaiStandin) -> None:
     result = build(small, only=["walkout"])
     assert set(result.results) == {"breakfast", "walkout"}

@@ -14,8 +14,15 @@ from pathlib import Path
 
 import pytest
 from cli_subprocess import REPO
+from conftest import MakeProject
+from stories import cat_story
+
+from storyboard._engine import BuildOptions
+from storyboard._studio import Studio
+from storyboard.testing.xai_standin import XaiStandin
 
 EXAMPLE = REPO / "projects" / "astronaut-cat"
+CAT = {"cat.png": (180, 120, 60)}
 NEVER_FOR_QUICK_COMMANDS = (
     "httpx",
     "moviepy",
@@ -47,10 +54,14 @@ sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
 """
 
 
-def modules_loaded_by(*args: str, cwd: Path = REPO) -> set[str]:
-    """Every module loaded while `storyboard ARGS` ran, in a fresh interpreter."""
+def modules_loaded_by(
+    *args: str, cwd: Path = REPO, environ: dict[str, str] | None = None
+) -> set[str]:
+    """Every module loaded while `storyboard ARGS` ran, in a fresh interpreter (the
+    environment's key and API base are the ones ``environ`` gives, else none)."""
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("XAI_API_KEY", None)
+    env.update(environ or {})
     ran = subprocess.run(
         [sys.executable, "-c", RUN_AND_LIST, *args],
         cwd=cwd,
@@ -118,3 +129,22 @@ def test_the_check_holds_the_line_on_a_command_that_needs_them() -> None:
         "moviepy",
         "storyboard._export.film",
     ]
+
+
+@pytest.mark.slow
+def test_a_build_with_nothing_to_send_makes_no_client(
+    make_project: MakeProject, standin: XaiStandin, xai_key: str
+) -> None:
+    """The provider is made when the build first sends: a build of cached scenes sends
+    nothing and loads neither httpx nor the xAI provider."""
+    root = make_project(cat_story("Cached", '  - {id: nap, prompt: "@cat sleeps"}\n'), CAT)
+    environ = {"XAI_API_KEY": xai_key, "XAI_BASE_URL": standin.base_url}
+    with Studio.open(root) as studio, pytest.MonkeyPatch.context() as patch:
+        for name, value in environ.items():
+            patch.setenv(name, value)
+        assert studio.build("xai", BuildOptions()).ok
+    requests = len(standin.requests)
+    loaded = modules_loaded_by("build", "--no-export", "-p", os.fspath(root), environ=environ)
+    assert len(standin.requests) == requests
+    assert {"httpx", "storyboard._providers.xai"}.isdisjoint(loaded)
+    assert "storyboard._engine" in loaded

@@ -55,8 +55,35 @@ def make_provider(
 ) -> Provider:
     """Make provider ``name``; a UsageError when the environment it needs is missing."""
     spec = provider_spec(name)
+    return spec.create(_context(spec, cache_dir, settings, uploads, environ, key_salt))
+
+
+def provider_on_demand(
+    name: str,
+    cache_dir: Path,
+    settings: ProviderSettings,
+    uploads: UploadMemo | None = None,
+    environ: Mapping[str, str] = os.environ,
+    key_salt: bytes = b"",
+) -> Provider:
+    """Provider ``name``, its environment checked now, made when first used: a build with
+    nothing to send never makes it."""
+    from .ondemand import ProviderOnDemand
+
+    spec = provider_spec(name)
+    return ProviderOnDemand(spec, _context(spec, cache_dir, settings, uploads, environ, key_salt))
+
+
+def _context(
+    spec: ProviderSpec,
+    cache_dir: Path,
+    settings: ProviderSettings,
+    uploads: UploadMemo | None,
+    environ: Mapping[str, str],
+    key_salt: bytes,
+) -> ProviderContext:
     memo = uploads if spec.remembers_uploads else None
-    return spec.create(ProviderContext(cache_dir, settings, memo, environ, key_salt))
+    return ProviderContext(cache_dir, settings, memo, environ, key_salt)
 
 
 __all__ = [
@@ -68,5 +95,6 @@ __all__ = [
     "chosen_provider",
     "make_provider",
     "no_provider_message",
+    "provider_on_demand",
     "provider_spec",
 ]

@@ -171,9 +171,14 @@ class Provider(Protocol):
     made it.
     """
 
-    name: str
-    api_base: str
-    key_fingerprint: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def api_base(self) -> str: ...
+
+    @property
+    def key_fingerprint(self) -> str: ...
 
     def at(self, api_base: str) -> Provider | None:
         """The same account at another API base, to finish a job sent there; None if not."""

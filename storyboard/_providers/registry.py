@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._errors import UsageError
 from .._imageask import ImageAsk, ImageKeyExtras, image_label, no_image_extras
@@ -85,6 +85,9 @@ class ProviderSpec:
     """``module:function`` that makes it from a :class:`ProviderContext`."""
     image_key_extras: ImageKeyExtras = no_image_extras
     """What its generated images depend on beyond what is sent (a preview draws names)."""
+    environment_check: str | None = None
+    """``module:function`` that refuses an environment it cannot be made from, without
+    making it (a build checks this first and makes the provider only when it sends)."""
 
     def key(self, request: SceneRequest) -> str:
         """The cache key of ``request`` made by this provider."""
@@ -110,12 +113,21 @@ class ProviderSpec:
         """What a generated image would cost if it succeeds once, in USD."""
         return image_cost(ask.model, ask.input_images) if self.costs_money else 0.0
 
+    def check_environment(self, environ: Mapping[str, str]) -> None:
+        """Raise a UsageError when the environment lacks what this provider needs."""
+        if self.environment_check is not None:
+            check: Callable[[Mapping[str, str]], None] = _named(self.environment_check)
+            check(environ)
+
     def create(self, context: ProviderContext) -> Provider:
-        module, function = self.factory.split(":")
-        make: Callable[[ProviderContext], Provider] = getattr(
-            importlib.import_module(module), function
-        )
+        make: Callable[[ProviderContext], Provider] = _named(self.factory)
         return make(context)
+
+
+def _named(where: str) -> Any:
+    """The function named ``module:function``, its module imported now."""
+    module, function = where.split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 REGISTRY: dict[str, ProviderSpec] = {
@@ -131,6 +143,7 @@ REGISTRY: dict[str, ProviderSpec] = {
             environment=("XAI_API_KEY", "XAI_BASE_URL"),
             chosen_by="XAI_API_KEY",
             factory="storyboard._providers.xai:from_context",
+            environment_check="storyboard._providers.xai_account:check_environment",
         ),
         ProviderSpec(
             name="preview",

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import ipaddress
 import logging
 import re
 import time
@@ -66,7 +65,7 @@ from .base import (
     ProviderSettings,
     VideoRequest,
 )
-from .registry import NO_PROVIDER_MESSAGE, ProviderContext
+from .registry import ProviderContext
 from .retries import (
     CREATE_RETRY_STATUSES,
     RETRY_STATUSES,
@@ -74,8 +73,8 @@ from .retries import (
     RetryPolicy,
     retry_after,
 )
+from .xai_account import DEFAULT_BASE_URL, account_from, api_on_loopback, is_loopback
 
-DEFAULT_BASE_URL = "https://api.x.ai/v1"
 CREATE_ENDPOINTS: dict[Mode, str] = {
     "text": "/videos/generations",
     "image": "/videos/generations",
@@ -199,7 +198,7 @@ class XaiProvider:
         self.base_url = base_url.rstrip("/")
         self.api_base = self.base_url
         self._api_origin = httpx.URL(self.base_url)
-        self._loopback_api = _check_base_url(self._api_origin)
+        self._loopback_api = api_on_loopback(self.base_url)
         self._key_salt = key_salt
         self.key_fingerprint = self._key.fingerprint(key_salt)
         self.account = f"{self.base_url} {self.key_fingerprint}"
@@ -483,7 +482,7 @@ class XaiProvider:
         """Refuse plain http, except from a loopback API to a loopback host."""
         if url.scheme == "https":
             return
-        if url.scheme == "http" and self._loopback_api and _is_loopback(url.host):
+        if url.scheme == "http" and self._loopback_api and is_loopback(url.host):
             return
         raise DownloadError(
             f"refusing to download the video from {url.scheme or '?'}://{url.host}:"
@@ -547,25 +546,6 @@ async def _retrying(attempt: Callable[[], Awaitable[_T]], attempts: int, policy:
             _log.info("%s; try %d of %d in %.2f s", retry.error, number + 1, attempts, delay)
             await asyncio.sleep(delay)
         number += 1
-
-
-def _check_base_url(url: httpx.URL) -> bool:
-    """Whether the API is on a loopback address; refuse plain http anywhere else."""
-    loopback = _is_loopback(url.host)
-    if url.scheme == "https" or (url.scheme == "http" and loopback):
-        return loopback
-    raise UsageError(
-        f"the API base URL must use https (plain http only on a loopback address): {url}"
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _describe(problem: BaseException) -> str:
@@ -826,8 +806,5 @@ def _data_uri(path: Path) -> str:
 def from_context(context: ProviderContext) -> XaiProvider:
     """The xAI provider for the registry: XAI_API_KEY (refused if it holds whitespace),
     and XAI_BASE_URL if set."""
-    key = context.environ.get("XAI_API_KEY", "")
-    if not key.strip():
-        raise UsageError(NO_PROVIDER_MESSAGE)
-    base_url = context.environ.get("XAI_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    key, base_url = account_from(context.environ)
     return XaiProvider(key, base_url, context.settings, context.uploads, key_salt=context.key_salt)
