@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from benchmarks.common import write_results
-from storyboard._scoring import Scorer, Subject
+from storyboard._scoring.records import Subject
+from storyboard._scoring.scorer import Scorer
 from storyboard.testing.subject_clips import make_subject_clip
 
 ASSETS = Path(__file__).resolve().parent.parent / "projects" / "astronaut-cat" / "assets"

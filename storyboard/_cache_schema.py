@@ -124,6 +124,15 @@ def job_accounts(db: Database) -> None:
         jobs.add_column(column, kind)
 
 
+@migration
+def take_scores(db: Database) -> None:
+    """Schema version 4: consistency scores, per clip content and scorer version (a new
+    scorer scores again; a score is never a reason to generate again)."""
+    db.table("scores").create(
+        {"clip": str, "scorer": int, "score": str, "scored_at": str}, pk=("clip", "scorer")
+    )
+
+
 SCHEMA_VERSION = len(KNOWN)
 
 

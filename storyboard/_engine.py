@@ -56,6 +56,8 @@ from ._providers.polling import wait_for_job
 from ._providers.registry import ProviderSpec
 from ._recovery import take_from_lock
 from ._request import RequestImage, SceneRequest
+from ._scores import BackgroundScorer, score_job, scoring_installed
+from ._scoring.records import ClipScore
 from ._store import Job, Snapshot, Store, Take
 from ._work import ImageWork, Work
 
@@ -107,6 +109,10 @@ class BuildResult:
 
     results: dict[str, SceneResult] = field(default_factory=dict)
     spent_usd: float = 0.0
+    scores: dict[str, ClipScore] = field(default_factory=dict)
+    """The consistency score of each new take, by scene (when scoring is installed)."""
+    unscored: dict[str, str] = field(default_factory=dict)
+    """New takes that could not be scored, by scene, and why."""
 
     @property
     def ok(self) -> bool:
@@ -121,7 +127,8 @@ class BuildResult:
 @dataclass
 class BuildOptions:
     """What to build: ``only`` these scenes (and what they need) or a ``cut``; new takes
-    of the ``regen`` scenes; at most ``max_cost`` USD; ``resubmit`` ambiguous jobs."""
+    of the ``regen`` scenes; at most ``max_cost`` USD; ``resubmit`` ambiguous jobs;
+    ``score`` each new take as it arrives (when the scoring extra is installed)."""
 
     concurrency: int = 4
     only: list[str] | None = None
@@ -129,6 +136,7 @@ class BuildOptions:
     regen: set[str] = field(default_factory=set)
     max_cost: float | None = None
     resubmit: bool = False
+    score: bool = True
 
 
 @dataclass
@@ -239,6 +247,7 @@ class Engine:
             split_node_id(node)[0]: split_node_id(node)[1] for node in options.regen
         }
         """Per scene to remake, the step from which (0: its generation); see :meth:`run`."""
+        self.scoring = BackgroundScorer(store) if options.score and scoring_installed() else None
 
     @property
     def cache(self) -> Snapshot:
@@ -301,9 +310,15 @@ class Engine:
         tasks = [asyncio.create_task(self._run_scene(scene_id)) for scene_id in targets]
         try:
             await asyncio.gather(*tasks)
+            if self.scoring is not None:
+                await self.scoring.finish()
+                self.result.scores = dict(self.scoring.scores)
+                self.result.unscored = dict(self.scoring.problems)
         finally:
             for task in tasks:
                 task.cancel()
+            if self.scoring is not None:
+                self.scoring.stop()
             self.lock.save(self.project.node_ids)
             for other in self._elsewhere.values():
                 if other is not None:
@@ -355,6 +370,9 @@ class Engine:
             generated = generated or made
         if self.project.graph.needed_by_others(scene.id):
             self.frames[scene.id] = await self._frame_of(take.clip)
+        if generated and self.scoring is not None:
+            job = score_job(self.project, self.store, scene, take.clip, self.frames)
+            self.scoring.submit(scene.id, job)
         if generated:
             return SceneResult(scene.id, "generated", _take_words(scene, take), take)
         return SceneResult(

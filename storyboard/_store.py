@@ -464,6 +464,32 @@ class Store:
         """Remove the downloads and frames a killed build left half-made or unnamed."""
         sweep(self.downloads_dir)
 
+    # -- consistency scores ----------------------------------------------------
+
+    def score(self, clip: str, scorer: int) -> dict[str, Any] | None:
+        """A clip's stored score by scorer version ``scorer``, as the scorer stored it."""
+        rows = self.db.execute(
+            "SELECT score FROM scores WHERE clip = ? AND scorer = ?", [clip, scorer]
+        ).fetchall()
+        return dict(json.loads(rows[0][0])) if rows else None
+
+    def scores(self, scorer: int) -> dict[str, dict[str, Any]]:
+        """Every clip's stored score by scorer version ``scorer``."""
+        rows = self.db.execute("SELECT clip, score FROM scores WHERE scorer = ?", [scorer])
+        return {clip: dict(json.loads(text)) for clip, text in rows}
+
+    def remember_score(self, clip: str, scorer: int, score: dict[str, Any]) -> None:
+        with self.immediate():
+            self.db.table("scores").upsert(
+                {
+                    "clip": clip,
+                    "scorer": scorer,
+                    "score": json.dumps(score),
+                    "scored_at": now_iso(),
+                },
+                pk=("clip", "scorer"),
+            )
+
     # -- uploads (the UploadMemo protocol of the xAI provider) -----------------
 
     def get(self, sha256: str, base_url: str) -> str | None:

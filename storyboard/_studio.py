@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,12 +28,16 @@ from ._providers import (
     chosen_provider,
     provider_on_demand,
 )
+from ._providers.polling import settings_from_env
+from ._scores import across_scenes, scene_flags, score_job, score_now, stored_score
+from ._scoring.records import SCORER_VERSION, ClipScore
 from ._store import BuildLock, Store, Take
 
 if TYPE_CHECKING:
     from ._engine import BuildOptions, BuildResult, Reporter
     from ._export import ExportResult
     from ._providers.base import ProviderSettings
+    from ._scoring.consensus import SelfScore
 
 # The build (engine) and the exporter (films, export) are imported by the methods that
 # use them: reading commands never load them.
@@ -50,10 +55,14 @@ class TakeInfo:
     key: str
     clip: str
     """The SHA-256 of the clip file (``.storyboard/clips/<clip>.mp4``)."""
+    score: ClipScore | None = None
+    """Its consistency score, once scored (docs/consistency.md)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The take as ``storyboard takes --json`` prints it."""
-        return dataclasses.asdict(self)
+        shown = dataclasses.asdict(self)
+        shown["score"] = self.score.as_dict() if self.score else None
+        return shown
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,9 @@ class SceneStatus:
     """How many revision steps the scene has."""
     steps_cached: int = 0
     """How many of them have a clip for their current inputs."""
+    flags: list[str] | None = None
+    """The consistency flags of the selected take (with ``drift`` across scenes); None
+    while it is not scored."""
 
     def as_dict(self) -> dict[str, Any]:
         """The scene as ``storyboard status --json`` prints it."""
@@ -103,6 +115,29 @@ class Status:
         return dataclasses.asdict(self) | {
             "scenes": [scene.as_dict() for scene in self.scenes],
             "generated": [image.as_dict() for image in self.generated],
+        }
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """What :meth:`Studio.score` found: each scene's takes with their scores, and the
+    *self* of each selected take's characters across scenes."""
+
+    scenes: tuple[tuple[str, tuple[TakeInfo, ...]], ...]
+    selves: dict[str, tuple[SelfScore, ...]]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as ``storyboard score --json`` prints it."""
+        return {
+            "scorer": SCORER_VERSION,
+            "scenes": [
+                {
+                    "id": scene_id,
+                    "takes": [take.as_dict() for take in takes],
+                    "self": [entry.as_dict() for entry in self.selves.get(scene_id, ())],
+                }
+                for scene_id, takes in self.scenes
+            ],
         }
 
 
@@ -185,6 +220,8 @@ class Studio:
         store = self.existing_store
         made = planner.cache.takes_by_scene(name) if planner.cache is not None else {}
         estimated = store.estimated_take_costs(name) if store else {}
+        chosen = self._chosen_scores(plan)
+        selves = across_scenes(chosen) if chosen else {}
         scenes = []
         for scene_id in [s for s in self.project.scenes if s in plan.all_scenes]:
             scene_plan = plan.all_scenes[scene_id]
@@ -201,6 +238,7 @@ class Studio:
                     estimated_usd=round(sum(estimated.get(n.id, 0.0) for n in scene_plan.nodes), 4),
                     steps=len(steps),
                     steps_cached=sum(step.state == "cached" for step in steps),
+                    flags=scene_flags(chosen.get(scene_id), selves.get(scene_id, [])),
                 )
             )
         images = [
@@ -234,8 +272,17 @@ class Studio:
         if node.key is None or store is None:
             return []
         chosen = node.take.take if node.take else None
+        scored = store.scores(SCORER_VERSION)
         return [
-            TakeInfo(t.take, t.take == chosen, t.created_at, t.cost_usd, t.key, t.clip)
+            TakeInfo(
+                t.take,
+                t.take == chosen,
+                t.created_at,
+                t.cost_usd,
+                t.key,
+                t.clip,
+                ClipScore.from_stored(scored[t.clip]) if t.clip in scored else None,
+            )
             for t in store.takes(node.key)
         ]
 
@@ -246,6 +293,61 @@ class Studio:
         node = plan.images.get(node_id) or plan.node(node_id)
         assert node is not None, "a checked id names a node"
         return node
+
+    def _chosen_scores(self, plan: Plan) -> dict[str, ClipScore]:
+        """The stored score of each scene's selected take, by scene id."""
+        store = self.existing_store
+        scored = store.scores(SCORER_VERSION) if store is not None else {}
+        return {
+            scene_id: ClipScore.from_stored(scored[scene_plan.take.clip])
+            for scene_id, scene_plan in plan.all_scenes.items()
+            if scene_plan.take is not None and scene_plan.take.clip in scored
+        }
+
+    # -- consistency scores -------------------------------------------------------
+
+    def score(
+        self,
+        scene_ids: Sequence[str] = (),
+        provider: str | None = None,
+        on_scene: Callable[[str, int], None] | None = None,
+    ) -> ScoreReport:
+        """Score every take of the scenes' current keys (all scenes by default) that has
+        no score yet, and report each take's score and *self* across scenes.
+
+        Scores are cached per clip and scorer version: asking again reads them, and
+        nothing is generated. Raises :class:`ScoringUnavailable` without the extra.
+        """
+        from ._scoring.native import load_stack
+
+        load_stack()
+        for scene_id in scene_ids:
+            self._check_scene(scene_id)
+        plan = self.plan(provider)
+        wanted = [s for s in self.project.scenes if s in plan.all_scenes]
+        if scene_ids:
+            wanted = [s for s in wanted if s in scene_ids]
+        store = self.existing_store
+        takes: dict[str, list[TakeInfo]] = {}
+        if store is not None and any(plan.all_scenes[s].takes for s in wanted):
+            store = self.store  # scoring writes the cache
+            frames = {s: p.frame for s, p in plan.all_scenes.items() if p.frame}
+            for scene_id in wanted:
+                for take in plan.all_scenes[scene_id].takes:
+                    if on_scene is not None and stored_score(store, take.clip) is None:
+                        on_scene(scene_id, take.take)
+                    job = score_job(
+                        self.project, store, plan.all_scenes[scene_id].scene, take.clip, frames
+                    )
+                    score_now(store, job)
+                final = plan.all_scenes[scene_id].nodes[-1].id
+                takes[scene_id] = self.takes(final, plan.provider)
+        chosen = self._chosen_scores(plan)
+        selves = across_scenes(chosen) if chosen else {}
+        return ScoreReport(
+            tuple((scene_id, tuple(found)) for scene_id, found in takes.items()),
+            {scene_id: tuple(entries) for scene_id, entries in selves.items()},
+        )
 
     # -- changing the selection ---------------------------------------------------
 

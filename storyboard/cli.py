@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from ._engine import BuildOptions, BuildResult
     from ._plan import ImagePlan, Plan, ScenePlan
+    from ._scoring.records import ClipScore
     from ._studio import Studio
 
 # Each command imports what only it needs (the project, the build, the exporter, the
@@ -152,6 +153,13 @@ MaxCostOption = Annotated[
     float | None, typer.Option("--max-cost", min=0, help="Stop before spending more (USD).")
 ]
 NoExportOption = Annotated[bool, typer.Option("--no-export", help="Generate only.")]
+ScoreOption = Annotated[
+    bool,
+    typer.Option(
+        "--score/--no-score",
+        help="Score each new take for consistency as it arrives (with the score extra).",
+    ),
+]
 ForceOption = Annotated[
     bool,
     typer.Option(
@@ -486,7 +494,7 @@ def status(
     table = Table(title=f"{summary.title} ({summary.provider})", title_justify="left")
     revised = any(scene.steps for scene in summary.scenes)
     steps_column = ("steps",) if revised else ()
-    for column in ("scene", "state", "take", "takes", *steps_column, "spent", "why"):
+    for column in ("scene", "state", "take", "takes", *steps_column, "spent", "flags", "why"):
         table.add_column(column)
     for scene in (*summary.generated, *summary.scenes):
         generated = scene in summary.generated
@@ -497,6 +505,7 @@ def status(
             str(scene.takes),
             *([f"{scene.steps_cached}/{scene.steps}" if scene.steps else "-"] if revised else []),
             f"${scene.cost_usd:.2f}" + ("*" if scene.estimated_usd else ""),
+            _flags_text(scene.flags),
             escape(scene.reason),
         )
     out.print(table)
@@ -542,18 +551,92 @@ def takes(
     from rich.table import Table
 
     table = Table(title_justify="left", title=f"takes of {scene}")
-    kept = "image in .storyboard/images/" if scene in generated else "clip in .storyboard/clips/"
-    for column in ("take", "selected", "created", "cost", kept):
+    image = scene in generated
+    kept = "image in .storyboard/images/" if image else "clip in .storyboard/clips/"
+    scored = () if image else ("scores", "flags")
+    for column in ("take", "selected", "created", "cost", kept, *scored):
         table.add_column(column)
     for take in found:
+        scores = (
+            ()
+            if image
+            else (
+                _cross_text(take.score),
+                _flags_text(take.score.all_flags() if take.score else None),
+            )
+        )
         table.add_row(
             str(take.take),
             "*" if take.selected else "",
             take.created_at,
             f"${take.cost_usd:.2f}",
             take.clip[:12],
+            *scores,
         )
     out.print(table)
+
+
+@app.command()
+@handles_errors
+def score(
+    scenes: Annotated[
+        list[str] | None, typer.Argument(help="Scene ids (default: every scene).")
+    ] = None,
+    project: ProjectOption = Path("."),
+    json_output: JsonOption = False,
+    provider: ProviderOption = None,
+) -> None:
+    """Score takes for consistency with their references and across scenes (never generates)."""
+    with _open(project) as studio:
+        report = studio.score(
+            scenes or (), provider, on_scene=lambda s, n: err.print(f"scoring {s} take {n}")
+        )
+    if json_output:
+        _print_json(report.as_dict())
+        return
+    if not report.scenes:
+        out.print("no takes to score yet: run `storyboard build` first")
+        return
+    table = Table(title_justify="left", title="consistency (docs/consistency.md)")
+    for column in ("scene", "take", "selected", "scores", "self", "flags"):
+        table.add_column(column)
+    for scene_id, takes in report.scenes:
+        selves = report.selves.get(scene_id, ())
+        for take in takes:
+            mine = selves if take.selected else ()
+            flags = take.score.all_flags() if take.score else None
+            if flags is not None and any("drift" in entry.flags for entry in mine):
+                flags = [*flags, "drift"]
+            table.add_row(
+                scene_id,
+                str(take.take),
+                "*" if take.selected else "",
+                _cross_text(take.score),
+                ", ".join(f"{entry.character} {entry.self:.2f}" for entry in mine),
+                _flags_text(flags),
+            )
+    out.print(table)
+
+
+def _cross_text(score: ClipScore | None) -> str:
+    """Each subject's cross (or "absent"), as the takes and score tables show it."""
+    if score is None:
+        return "-"
+    parts = [
+        f"{subject.mention} {subject.cross:.2f}"
+        if subject.cross is not None
+        else f"{subject.mention} -"
+        for subject in score.subjects
+    ]
+    if score.continuity is not None:
+        parts.append(f"continuity {score.continuity:.2f}")
+    return escape(", ".join(parts))
+
+
+def _flags_text(flags: list[str] | None) -> str:
+    if flags is None:
+        return "-"
+    return ", ".join(flags) if flags else "ok"
 
 
 @app.command()
@@ -623,6 +706,7 @@ def build(
         bool, typer.Option("--wait/--no-wait", help="Wait for another build of this project.")
     ] = True,
     force: ForceOption = False,
+    score: ScoreOption = True,
 ) -> None:
     """Generate every scene that needs it, then export the film."""
     from ._engine import BuildOptions
@@ -633,6 +717,7 @@ def build(
         cut=cut,
         max_cost=max_cost,
         resubmit=resubmit,
+        score=score,
     )
     with _open(project) as studio:
         _require_provider(context, provider)
@@ -656,6 +741,7 @@ def regen(
     no_export: NoExportOption = False,
     concurrency: ConcurrencyOption = 4,
     max_cost: MaxCostOption = None,
+    score: ScoreOption = True,
 ) -> None:
     """Make a new take of a scene and of everything downstream of it, select them, export.
 
@@ -667,7 +753,11 @@ def regen(
         _require_provider(context, provider)
         targets = studio.regen_targets(scene.removeprefix("@"))
         options = BuildOptions(
-            concurrency=concurrency, regen=targets, only=sorted(targets), max_cost=max_cost
+            concurrency=concurrency,
+            regen=targets,
+            only=sorted(targets),
+            max_cost=max_cost,
+            score=score,
         )
         _build_and_export(studio, provider, options, no_export, None, False, True, False)
 
@@ -716,6 +806,14 @@ def _print_build_summary(result: BuildResult) -> None:
     out.print(f"; spent ${result.spent_usd:.2f}")
     for failure in problems:
         err.print(f"[red]{failure.scene_id}[/]: {failure.outcome}: {escape(failure.message)}")
+    for scene_id, scored in result.scores.items():
+        flagged = [
+            f"{flag} ({subject.mention})" for subject in scored.subjects for flag in subject.flags
+        ] + list(scored.flags)
+        if flagged:
+            out.print(f"[yellow]{scene_id}[/]: {escape(', '.join(flagged))}")
+    for scene_id, why in result.unscored.items():
+        err.print(f"{scene_id}: not scored ({escape(why)}); `storyboard score` tries again")
 
 
 def _export_and_report(

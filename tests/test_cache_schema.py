@@ -133,8 +133,8 @@ def _upgrade_as_a_newer_storyboard(cache_dir: Path, version: str) -> None:
         newer(name=name)(lambda db: None)
 
     @newer()
-    def take_scores(db: sqlite_utils.Database) -> None:
-        db.table("takes").add_column("score", float)
+    def a_future_change(db: sqlite_utils.Database) -> None:
+        db.table("takes").add_column("rating", float)
 
     with sqlite_utils.Database(cache_dir / "cache.db") as db:
         newer.apply(db)

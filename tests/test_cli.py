@@ -134,6 +134,7 @@ def test_status_and_takes_json_shapes(tiny: Path) -> None:
     status = json.loads(run("status", "-p", str(tiny), "--json")[1])
     assert status["provider"] == "preview"
     assert set(status) >= {"title", "spent_usd", "scenes"}
+    assert isinstance(status["scenes"][0].pop("flags"), list)  # the build scored it
     assert status["scenes"][0] == {
         "id": "nap",
         "state": "cached",
@@ -147,7 +148,7 @@ def test_status_and_takes_json_shapes(tiny: Path) -> None:
     }
     takes = json.loads(run("takes", "nap", "-p", str(tiny), "--json")[1])
     assert len(takes) == 1
-    assert set(takes[0]) == {"take", "selected", "created_at", "cost_usd", "key", "clip"}
+    assert set(takes[0]) == {"take", "selected", "created_at", "cost_usd", "key", "clip", "score"}
     assert takes[0]["selected"] is True and takes[0]["created_at"].endswith("Z")
 
 

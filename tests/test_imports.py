@@ -38,6 +38,10 @@ NEVER_FOR_QUICK_COMMANDS = (
     "asyncio",
     "PIL",
     "imageio_ffmpeg",
+    "dlib",
+    "cv2",
+    "storyboard._scoring.native",
+    "storyboard._scoring.scorer",
 )
 """Modules (and their submodules) that `--version`, `check`, `plan`, `status` and `graph`
 must not import (Pillow: when the story's pictures are unchanged since the last check)."""

@@ -10,8 +10,10 @@ import pytest
 from PIL import Image
 from scoring_clips import CAT, EILEEN, GRACE, MUG, subject_clip
 
-from storyboard._scoring import ClipScore, Scorer, Subject, SubjectScore, self_scores
+from storyboard._scoring.consensus import self_scores
 from storyboard._scoring.frames import sample_frames
+from storyboard._scoring.records import ClipScore, Subject, SubjectScore
+from storyboard._scoring.scorer import Scorer
 from storyboard.testing.subject_clips import Showing
 
 
@@ -142,9 +144,7 @@ def test_self_flags_the_take_that_drifted_from_the_consensus(scorer: Scorer, cli
         "walkout": scored(scorer, subject_clip(clips, EILEEN, "recoloured"), EILEEN),
         "liftoff": scored(scorer, subject_clip(clips, GRACE, "animated"), EILEEN),
     }
-    anchor = scorer.reference_descriptor(EILEEN)
-    assert anchor is not None
-    found = {score.take: score for score in self_scores(takes, {"it": anchor})}
+    found = {score.take: score for score in self_scores(takes)}
     assert found["breakfast"].flags == () and found["walkout"].flags == ()
     assert found["liftoff"].flags == ("drift",)
     assert found["liftoff"].self < found["breakfast"].self
@@ -154,9 +154,7 @@ def test_a_majority_of_wrong_takes_does_not_move_the_consensus(scorer: Scorer, c
     wrong = scored(scorer, subject_clip(clips, GRACE, "animated"), EILEEN)
     right = scored(scorer, subject_clip(clips, EILEEN, "animated"), EILEEN)
     takes = {"a": wrong, "b": wrong, "c": wrong, "d": right}
-    anchor = scorer.reference_descriptor(EILEEN)
-    assert anchor is not None
-    found = {score.take: score.flags for score in self_scores(takes, {"it": anchor})}
+    found = {score.take: score.flags for score in self_scores(takes)}
     assert found == {"a": ("drift",), "b": ("drift",), "c": ("drift",), "d": ()}
 
 
@@ -172,7 +170,7 @@ def test_only_the_five_point_models_are_loaded(scorer: Scorer) -> None:
 def test_without_the_extra_scoring_says_how_to_add_it() -> None:
     code = (
         "import sys; sys.modules['dlib'] = None\n"
-        "from storyboard._scoring import load_stack\n"
+        "from storyboard._scoring.native import load_stack\n"
         "from storyboard import ScoringUnavailable\n"
         "try:\n    load_stack()\nexcept ScoringUnavailable as error:\n    print(error)\n"
     )

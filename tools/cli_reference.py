@@ -52,7 +52,8 @@ in [export.md](export.md), the video providers in
 | `storyboard regen ID` | make a new take of one scene and of every scene downstream of it, select them, export |
 | `storyboard takes ID` | list the takes of a scene for its current inputs |
 | `storyboard use ID N` | select take N of a scene |
-| `storyboard status` | the project at a glance: states, takes, money spent |
+| `storyboard status` | the project at a glance: states, takes, money spent, consistency flags |
+| `storyboard score [ID ...]` | score takes for consistency with their references and across scenes; never generates |
 | `storyboard export` | assemble a film or a timeline from cached clips; never generates |
 | `storyboard graph` | the scene graph, as text, Mermaid or Graphviz dot |
 | `storyboard board` | write an HTML storyboard of the project |
@@ -212,7 +213,7 @@ the scenes it built succeeded.
 
 ## JSON output
 
-`plan`, `status` and `takes` take `--json`. These shapes are stable: keys may
+`plan`, `status`, `takes` and `score` take `--json`. These shapes are stable: keys may
 be added, the ones shown stay. The examples are real output, trimmed (hashes
 are 64 hex digits).
 
@@ -304,10 +305,17 @@ are 64 hex digits).
     {"id": "suit-up", "state": "cached", "reason": "take 1 of 2",
      "take": 1, "takes": 2, "cost_usd": 0.5, "estimated_usd": 0.0},
     {"id": "walkout", "state": "stale", "reason": "reference image changed: @pad",
-     "take": null, "takes": 0, "cost_usd": 0.6, "estimated_usd": 0.0}
+     "take": null, "takes": 0, "cost_usd": 0.6, "estimated_usd": 0.0,
+     "flags": null}
   ]
 }
 ```
+
+Each scene also has `flags`: the consistency flags of its selected take,
+worst first, with `drift` when a character of it drifted from the others
+across scenes (`[]` when scored and clean; `null` while not scored, or
+without a selected take). The flags are listed in
+[consistency.md](consistency.md#flags).
 
 Every scene of the project, in `scenes` order. `spent_usd` is what every job
 of the project has cost so far, with any provider: the cost the API reported,
@@ -326,16 +334,41 @@ words (`"id": "eileen"`), listed before the scenes in the text output as
 ```json
 [
   {"take": 1, "selected": true, "created_at": "2026-11-25T11:21:45Z",
-   "cost_usd": 0.25, "key": "e43ad02b7c44...", "clip": "6af24ea39465..."},
+   "cost_usd": 0.25, "key": "e43ad02b7c44...", "clip": "6af24ea39465...",
+   "score": {"version": 1, "frames": 8, "continuity": null, "flags": ["mismatch"],
+             "subjects": [{"mention": "eileen", "kind": "character", "method": "face",
+                           "cross": 0.3, "present": 0.0, "size": null, "colour": null,
+                           "copy": null, "flags": ["mismatch"]}]}},
   {"take": 2, "selected": false, "created_at": "2026-11-25T11:21:57Z",
-   "cost_usd": 0.25, "key": "e43ad02b7c44...", "clip": "6af24ea39465..."}
+   "cost_usd": 0.25, "key": "e43ad02b7c44...", "clip": "6af24ea39465...",
+   "score": null}
 ]
 ```
 
 The takes of the scene's current key, oldest first (an empty list while the
 scene has none, or while it waits for an upstream scene). `clip` is the
 sha256 of the clip file, which lives at `.storyboard/clips/<clip>.mp4`;
-`created_at` is UTC.
+`created_at` is UTC. `score` is the take's consistency score, `null` until it
+is scored; its fields are described in
+[consistency.md](consistency.md#what-is-measured).
+
+### `score --json`
+
+```json
+{
+  "scorer": 1,
+  "scenes": [
+    {"id": "breakfast",
+     "takes": [{"take": 1, "selected": true, "...": "...", "score": {"...": "..."}}],
+     "self": [{"character": "eileen", "self": 0.69, "flags": []}]}
+  ]
+}
+```
+
+`scorer` is the scorer's version (scores are kept per version). Each scene
+lists its takes as `takes --json` does, every one scored; `self` gives, for
+the selected take, each character with a face against the consensus of the
+character's other selected takes and pictures (`flags` is `["drift"]` or `[]`).
 
 ## Command reference
 
@@ -389,13 +422,26 @@ a key. See [states and reasons](caching-and-takes.md#states-and-reasons).
 """,
     "status": """\
 One row per scene, in `scenes` order: state, selected take, how many takes
-its current inputs have, what all its takes with this provider cost, and the
-reason; then the project's total spend (all providers), and with the preview
-provider what the story would still cost with xAI.
+its current inputs have, what all its takes with this provider cost, the
+selected take's consistency flags (`ok` when clean, `-` while not scored; see
+[consistency.md](consistency.md#flags)) and the reason; then the project's
+total spend (all providers), and with the preview provider what the story
+would still cost with xAI.
+""",
+    "score": """\
+Scores every take of the scenes' current inputs (every scene, or the ids
+given) that has no score yet, then prints each take's *cross* per asset, the
+selected take's *self* per character, and the flags
+([consistency.md](consistency.md)). Scores are kept in the cache per clip and
+scorer version, so asking again is instant; nothing is ever generated or sent.
+Needs the optional scoring extra (`make setup` installs it); without it the
+command says how to add it (exit 2). `build` and `regen` score each new take
+as it arrives (`--no-score` to skip).
 """,
     "takes": """\
 The takes of the scene's current key, oldest first; `*` marks the selected
-one. Takes of earlier versions of the scene are not listed (restore the
+one; `scores` is each asset's *cross* and `flags` the take's consistency flags
+once it is scored. Takes of earlier versions of the scene are not listed (restore the
 earlier text to see them). Unknown scene: exit 2.
 """,
     "use": """\
@@ -424,6 +470,9 @@ to `-o FILE`.
   scenes are reported and left alone.
 - `--no-wait` refuses (exit 1) instead of waiting when another build of the
   project is running.
+- Each new take is scored for consistency as it arrives, in a worker process
+  beside the build, when the scoring extra is installed; the flags are printed
+  after the summary. `--no-score` skips it (`storyboard score` scores later).
 - The film is exported when every scene of the cut has a clip; `--partial`
   exports anyway, with a missing-scene card for each scene without a clip.
 - `-o` is checked before anything is generated: it never names the

@@ -16,7 +16,6 @@ from storyboard import cli
 from storyboard._providers import xai
 from storyboard._scoring.native import Stack
 from storyboard._scoring.records import ClipScore
-from storyboard._scoring.scorer import Scorer
 from storyboard._studio import Studio
 from storyboard.testing import subject_clips, xai_standin
 from storyboard.testing.xai_standin import _process as process
@@ -83,10 +82,9 @@ storyboard.__dir__
 storyboard._export.__getattr__
 
 # Consistency scores: the tests read which models were loaded; the cache and `self`
-# (issue 11, step 3) read stored scores and reference descriptors.
+# (issue 11, step 3) read stored scores.
 Stack.model_paths
 ClipScore.from_stored
-Scorer.reference_descriptor
 # storyboard.testing is for users' tests too: clips that show a picture in known ways.
 subject_clips.SHOWINGS
 subject_clips.make_subject_clip

@@ -40,28 +40,33 @@ def character_of(mention: str) -> str:
 
 def self_scores(
     takes: Mapping[str, ClipScore],
-    anchors: Mapping[str, Sequence[float]],
+    anchors: Mapping[str, Sequence[float]] | None = None,
     settings: ScoreSettings | None = None,
 ) -> list[SelfScore]:
-    """*self* for every character with a face in ``takes`` (named however the caller likes);
-    ``anchors`` gives each character's reference descriptor (or an approved take's)."""
+    """*self* for every character with a face in ``takes`` (named however the caller likes).
+
+    The character's pictures (each score keeps its reference's descriptor) join the
+    consensus; ``anchors`` may add one more per character (an approved take's)."""
     settings = settings or ScoreSettings()
     seen: dict[str, dict[str, tuple[Vector, bool]]] = {}
+    pictures: dict[str, dict[tuple[float, ...], Vector]] = {}
     for name, score in takes.items():
         for subject in score.subjects:
             if subject.method != "face" or subject.descriptor is None:
                 continue
+            character = character_of(subject.mention)
             passed = not {"mismatch", "absent"} & set(subject.flags)
-            by_take = seen.setdefault(character_of(subject.mention), {})
-            by_take[name] = (np.array(subject.descriptor), passed)
+            seen.setdefault(character, {})[name] = (np.array(subject.descriptor), passed)
+            if subject.anchor is not None:
+                pictures.setdefault(character, {})[subject.anchor] = np.array(subject.anchor)
+    for character, anchor in (anchors or {}).items():
+        pictures.setdefault(character, {})[tuple(anchor)] = np.array(anchor)
     found = []
     for character, by_take in seen.items():
-        anchor = anchors.get(character)
         consensus = {name: vector for name, (vector, passed) in by_take.items() if passed}
         for name, (vector, _) in by_take.items():
             others = [other for key, other in consensus.items() if key != name]
-            if anchor is not None:
-                others.append(np.array(anchor))
+            others.extend(pictures.get(character, {}).values())
             if not others:
                 continue
             distance = float(np.median([np.linalg.norm(vector - other) for other in others]))

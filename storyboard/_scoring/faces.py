@@ -46,11 +46,11 @@ def score_face(
     sightings = Sightings(frames=len(frames))
     distances: list[float] = []
     likeliest: list[Vector] = []
+    anchor = reference.face.descriptor
     for frame in frames:
         faces = frame.faces(people)
         if not faces:
             continue
-        anchor = reference.face.descriptor
         gaps = [float(np.linalg.norm(face.descriptor - anchor)) for face in faces]
         best = int(np.argmin(gaps))
         face = faces[best]
@@ -67,7 +67,8 @@ def score_face(
         sightings.copies.append(_chip_likeness(face.chip, reference.face.chip, stack))
     mismatched = bool(distances) and float(np.median(distances)) > settings.face_distance
     descriptor = tuple(np.mean(likeliest, axis=0).round(5).tolist()) if likeliest else None
-    return subject_score(mention, kind, "face", sightings, settings, mismatched, descriptor)
+    kept = tuple(anchor.round(5).tolist())
+    return subject_score(mention, kind, "face", sightings, settings, mismatched, descriptor, kept)
 
 
 def _chip_likeness(chip: Image, reference: Image, stack: Stack) -> float:

@@ -34,6 +34,7 @@ def subject_score(
     settings: ScoreSettings,
     mismatched: bool,
     descriptor: tuple[float, ...] | None = None,
+    anchor: tuple[float, ...] | None = None,
 ) -> SubjectScore:
     """The score and flags of one subject; ``mismatched`` is the route's own verdict."""
     cross = round(median(sightings.similarity), 4) if sightings.similarity else None
@@ -66,6 +67,7 @@ def subject_score(
         copy=copy,
         flags=tuple(flags),
         descriptor=descriptor,
+        anchor=anchor,
     )
 
 

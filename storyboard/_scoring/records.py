@@ -9,6 +9,7 @@ part of a clip's record (see :mod:`storyboard._scoring.consensus`).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 SCORER_VERSION = 1
@@ -32,6 +33,15 @@ continuity with a start frame)."""
 
 
 @dataclass(frozen=True)
+class Subject:
+    """An asset a scene mentions: its mention (``eileen:portrait``), kind and image."""
+
+    mention: str
+    kind: str
+    image: Path
+
+
+@dataclass(frozen=True)
 class SubjectScore:
     """How one asset fared in one clip.
 
@@ -41,7 +51,8 @@ class SubjectScore:
     frames it was found (and recognised) in; ``size`` its median height as a
     share of the frame's; ``colour`` the hue-saturation correlation with the
     reference; ``copy`` the face-chip correlation or SIFT inliers that decide
-    ``copy-paste``. ``descriptor`` is the mean face descriptor (for ``self``).
+    ``copy-paste``. ``descriptor`` is the mean face descriptor (for ``self``), and
+    ``anchor`` the reference's.
     """
 
     mention: str
@@ -54,11 +65,13 @@ class SubjectScore:
     copy: float | None
     flags: tuple[str, ...]
     descriptor: tuple[float, ...] | None = field(default=None, repr=False)
+    anchor: tuple[float, ...] | None = field(default=None, repr=False)
+    """The reference's face descriptor: the picture's place in the consensus."""
 
     def as_dict(self) -> dict[str, Any]:
         shown = asdict(self)
         shown["flags"] = list(self.flags)
-        del shown["descriptor"]
+        del shown["descriptor"], shown["anchor"]
         return shown
 
 
@@ -90,11 +103,12 @@ class ClipScore:
         }
 
     def stored(self) -> dict[str, Any]:
-        """The cached form: the JSON shape plus each face's descriptor."""
+        """The cached form: the JSON shape plus the face descriptors."""
         shown = self.as_dict()
         shown["clip_flags"] = list(self.flags)
         for subject, record in zip(self.subjects, shown["subjects"], strict=True):
             record["descriptor"] = list(subject.descriptor) if subject.descriptor else None
+            record["anchor"] = list(subject.anchor) if subject.anchor else None
         return shown
 
     @classmethod
@@ -103,8 +117,9 @@ class ClipScore:
         for record in stored["subjects"]:
             fields = dict(record)
             fields["flags"] = tuple(fields["flags"])
-            descriptor = fields.get("descriptor")
-            fields["descriptor"] = tuple(descriptor) if descriptor else None
+            for name in ("descriptor", "anchor"):
+                value = fields.get(name)
+                fields[name] = tuple(value) if value else None
             subjects.append(SubjectScore(**fields))
         return cls(
             version=int(stored["version"]),

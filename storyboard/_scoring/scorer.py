@@ -9,7 +9,6 @@ found once per frame, whichever subjects ask for them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,20 +17,11 @@ from .appearance import AppearanceReference, appearance_reference, score_appeara
 from .faces import FaceReference, face_reference, score_face
 from .frames import SampledFrame, read_picture, sampled
 from .native import Image, Stack, Vector, load_stack
-from .records import SCORER_VERSION, ClipScore, SubjectScore
+from .records import SCORER_VERSION, ClipScore, Subject, SubjectScore
 from .settings import ScoreSettings
 
 THUMBNAIL = (64, 36)
 """Continuity compares small grey thumbnails: the framing and light, not the details."""
-
-
-@dataclass(frozen=True)
-class Subject:
-    """An asset a scene mentions: its mention (``eileen:portrait``), kind and image."""
-
-    mention: str
-    kind: str
-    image: Path
 
 
 class Scorer:
@@ -93,13 +83,6 @@ class Scorer:
             )
             self._references[image] = known
         return known
-
-    def reference_descriptor(self, image: Path) -> tuple[float, ...] | None:
-        """The face descriptor of a reference image, if it shows a face."""
-        reference = self._reference(image)
-        if isinstance(reference, FaceReference):
-            return tuple(reference.face.descriptor.round(5).tolist())
-        return None
 
     def _continuity(self, start: Image, first: Image) -> float:
         before = self._thumbnail(start)

@@ -1,0 +1,168 @@
+"""Scores live with takes: what a take is scored against, the cache of scores, and the
+worker that scores new takes while a build goes on.
+
+A take is scored against the assets its scene mentions (each asset's image, or
+the look's) and, when the scene starts from another scene's frame, for
+continuity with that frame (see docs/consistency.md). Scores are kept in the
+cache per clip content and scorer version: asking again is free, and nothing is
+ever generated to score it. Only :func:`score_job` and the worker load the
+scoring stack; reading stored scores needs none of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import multiprocessing
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._compiler import CompiledScene
+from ._project import Project
+from ._scoring.records import SCORER_VERSION, ClipScore, Subject
+from ._store import Store
+
+if TYPE_CHECKING:
+    from ._scoring.consensus import SelfScore
+
+EXTRA_MODULES = ("dlib", "cv2", "face_recognition_models")
+
+
+def scoring_installed() -> bool:
+    """Whether the optional ``score`` extra is there (without importing it)."""
+    try:
+        return all(importlib.util.find_spec(name) is not None for name in EXTRA_MODULES)
+    except ValueError:  # blocked in sys.modules (None), as a test does to hide it
+        return False
+
+
+@dataclass(frozen=True)
+class ScoreJob:
+    """One clip to score and what against; plain data, so a worker process can take it."""
+
+    clip: str
+    path: Path
+    subjects: tuple[Subject, ...]
+    start_frame: Path | None
+
+
+def score_job(
+    project: Project, store: Store, scene: CompiledScene, clip: str, frames: Mapping[str, str]
+) -> ScoreJob:
+    """What ``clip``, a take of ``scene``, is scored against. ``frames`` maps scene ids to
+    their chosen last frame (for a scene that starts from one). A reference given as a URL
+    is not scored (nothing is downloaded to score it)."""
+    subjects = []
+    for reference in scene.references:
+        if reference.kind == "scene" or reference.image is None:
+            continue
+        picture = reference.image.path or project.images.prepare(reference.image)
+        if picture is not None:
+            subjects.append(Subject(reference.mention, reference.kind, picture))
+    start: Path | None = None
+    if scene.start is not None and scene.start.scene is not None:
+        frame = frames.get(scene.start.scene)
+        start = store.frame_path(frame) if frame else None
+    elif scene.start is not None and scene.start.image is not None:
+        image = scene.start.image
+        start = image.path or project.images.prepare(image)
+    return ScoreJob(clip, store.clip_path(clip), tuple(subjects), start)
+
+
+_scorer: Any = None
+
+
+def run_score_job(job: ScoreJob) -> dict[str, Any]:
+    """Score one clip with this process's scorer (models loaded on the first call)."""
+    global _scorer
+    if _scorer is None:
+        from ._scoring.scorer import Scorer
+
+        _scorer = Scorer()
+    score: ClipScore = _scorer.score(job.path, job.subjects, job.start_frame)
+    return score.stored()
+
+
+def stored_score(store: Store | None, clip: str) -> ClipScore | None:
+    """The cached score of a clip by this scorer version, if it was scored."""
+    found = store.score(clip, SCORER_VERSION) if store is not None else None
+    return ClipScore.from_stored(found) if found is not None else None
+
+
+def score_now(store: Store, job: ScoreJob) -> ClipScore:
+    """The clip's score: from the cache, or worked out here and cached."""
+    known = stored_score(store, job.clip)
+    if known is not None:
+        return known
+    stored = run_score_job(job)
+    store.remember_score(job.clip, SCORER_VERSION, stored)
+    return ClipScore.from_stored(stored)
+
+
+def across_scenes(chosen: Mapping[str, ClipScore]) -> dict[str, list[SelfScore]]:
+    """*self* for each scene's chosen take (``chosen`` by scene id), by scene id."""
+    from ._scoring.consensus import self_scores  # numpy: only once there are scores
+
+    found: dict[str, list[SelfScore]] = {}
+    for entry in self_scores(chosen):
+        found.setdefault(entry.take, []).append(entry)
+    return found
+
+
+def scene_flags(score: ClipScore | None, selves: Iterable[SelfScore]) -> list[str] | None:
+    """A take's flags with its ``drift``; None when it was never scored."""
+    if score is None:
+        return None
+    drifted = any("drift" in entry.flags for entry in selves)
+    return [*score.all_flags(), *(["drift"] if drifted else [])]
+
+
+@dataclass
+class BackgroundScorer:
+    """Scores the takes a build makes, one worker process beside the build, as they come.
+
+    The worker loads the models once. A take that cannot be scored is reported in
+    :attr:`problems` and never fails the build.
+    """
+
+    store: Store
+    scores: dict[str, ClipScore] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    _executor: Executor | None = None
+    _pending: list[asyncio.Future[None]] = field(default_factory=list)
+
+    def submit(self, scene_id: str, job: ScoreJob) -> None:
+        known = stored_score(self.store, job.clip)
+        if known is not None:
+            self.scores[scene_id] = known
+            return
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        loop = asyncio.get_running_loop()
+        running = loop.run_in_executor(self._executor, run_score_job, job)
+        self._pending.append(asyncio.ensure_future(self._keep(scene_id, job.clip, running)))
+
+    async def _keep(self, scene_id: str, clip: str, running: asyncio.Future[Any]) -> None:
+        try:
+            stored = await running
+        except Exception as error:  # a clip or picture it cannot read: said, never fatal
+            self.problems[scene_id] = f"{type(error).__name__}: {error}"
+            return
+        self.store.remember_score(clip, SCORER_VERSION, stored)
+        self.scores[scene_id] = ClipScore.from_stored(stored)
+
+    async def finish(self) -> None:
+        """Wait for the takes still being scored, then stop the worker."""
+        await asyncio.gather(*self._pending)
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the worker (what it was scoring is dropped: `storyboard score` does it)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

@@ -1,0 +1,136 @@
+"""Scores live with takes: `build` scores new takes, `score` fills the gaps from the cache,
+`takes` and `status` show them, and everything else works without the scoring extra."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_subprocess import ANSI, REPO, storyboard
+from scoring_clips import EILEEN
+
+STORY = """\
+storyboard: 1
+title: Scores
+defaults: {duration: 2, resolution: 480p}
+characters:
+  eileen: {image: assets/eileen.png}
+scenes:
+  - id: meet
+    prompt: "@eileen waves at the camera"
+  - id: later
+    prompt: "@eileen looks out of the window"
+"""
+
+WITHOUT_THE_EXTRA = """
+import sys
+sys.modules["dlib"] = None  # as if the score extra were not installed
+from storyboard.__main__ import main
+sys.argv = ["storyboard", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "scores"
+    (root / "assets").mkdir(parents=True)
+    shutil.copyfile(EILEEN, root / "assets" / "eileen.png")
+    (root / "story.yaml").write_text(STORY, encoding="utf-8")
+    return root
+
+
+def scored_rows(root: Path) -> list[tuple[str, int, str]]:
+    with sqlite3.connect(root / ".storyboard" / "cache.db") as db:
+        return db.execute("SELECT clip, scorer, scored_at FROM scores ORDER BY clip").fetchall()
+
+
+def test_build_scores_each_new_take_and_status_and_takes_show_them(project: Path) -> None:
+    built = storyboard("build", "-p", str(project), "--provider", "preview", "--no-export")
+    assert built.code == 0, built.output
+    status = json.loads(storyboard("status", "-p", str(project), "--json").out)
+    assert [scene["flags"] is not None for scene in status["scenes"]] == [True, True]
+    (take,) = json.loads(storyboard("takes", "meet", "-p", str(project), "--json").out)
+    score = take["score"]
+    assert score["version"] == 1 and score["frames"] == 8
+    (subject,) = score["subjects"]
+    assert subject["mention"] == "eileen" and subject["method"] == "face"
+    assert set(score["flags"]) == set(subject["flags"])
+    assert len(scored_rows(project)) == 2
+
+
+def test_scoring_again_reads_the_cache_and_sends_nothing(project: Path) -> None:
+    built = storyboard(
+        "build", "-p", str(project), "--provider", "preview", "--no-export", "--no-score"
+    )
+    assert built.code == 0, built.output
+    assert not scored_rows(project)
+    assert (
+        json.loads(storyboard("status", "-p", str(project), "--json").out)["scenes"][0]["flags"]
+        is None
+    )
+    first = storyboard("score", "-p", str(project), "--json")
+    assert first.code == 0, first.output
+    assert "scoring meet take 1" in first.err and "scoring later take 1" in first.err
+    rows = scored_rows(project)
+    again = storyboard("score", "-p", str(project), "--json")
+    assert again.code == 0 and "scoring" not in again.err
+    assert scored_rows(project) == rows
+    report = json.loads(again.out)
+    assert report["scorer"] == 1
+    assert [scene["id"] for scene in report["scenes"]] == ["meet", "later"]
+    assert all(take["score"] for scene in report["scenes"] for take in scene["takes"])
+    assert json.loads(first.out) == report
+    jobs = sqlite3.connect(project / ".storyboard" / "cache.db").execute(
+        "SELECT COUNT(*) FROM jobs"
+    )
+    assert jobs.fetchone()[0] == 2
+
+
+def test_score_of_one_scene_and_of_an_unknown_one(project: Path) -> None:
+    storyboard("build", "-p", str(project), "--provider", "preview", "--no-export", "--no-score")
+    one = storyboard("score", "later", "-p", str(project))
+    assert one.code == 0, one.output
+    assert "scoring later take 1" in one.err and "meet" not in one.err
+    assert "later" in one.out
+    unknown = storyboard("score", "nowhere", "-p", str(project))
+    assert unknown.code == 2 and 'no scene "nowhere"' in unknown.err
+
+
+def test_score_before_any_build_says_there_is_nothing_yet(project: Path) -> None:
+    ran = storyboard("score", "-p", str(project))
+    assert ran.code == 0, ran.output
+    assert "no takes to score yet" in ran.out
+
+
+def run_without_the_extra(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    env.pop("XAI_API_KEY", None)
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_THE_EXTRA, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_without_the_extra_build_works_and_score_says_how_to_add_it(project: Path) -> None:
+    built = run_without_the_extra(
+        "build", "-p", str(project), "--provider", "preview", "--no-export"
+    )
+    assert built.returncode == 0, built.stderr
+    assert not scored_rows(project)
+    refused = run_without_the_extra("score", "-p", str(project))
+    message = ANSI.sub("", refused.stderr)
+    assert refused.returncode == 2, message
+    assert "pip install 'storyboard-film[score]'" in message
+    assert "Traceback" not in message
