@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 from cli_subprocess import ANSI, REPO, storyboard
-from scoring_clips import EILEEN
+from scoring_clips import EILEEN, GRACE
+
+from storyboard import BuildOptions, Studio
+from storyboard.testing.xai_standin import Faults, XaiStandin
 
 STORY = """\
 storyboard: 1
@@ -134,3 +137,60 @@ def test_without_the_extra_build_works_and_score_says_how_to_add_it(project: Pat
     assert refused.returncode == 2, message
     assert "pip install 'storyboard-film[score]'" in message
     assert "Traceback" not in message
+
+
+SCRIPTED = """\
+storyboard: 1
+title: Every flag
+defaults: {duration: 2, resolution: 480p}
+characters:
+  eileen: {image: assets/eileen.png}
+scenes:
+  - {id: meet, prompt: "meet: @eileen waves"}
+  - {id: wave, prompt: "wave: @eileen waves again"}
+  - {id: swap, prompt: "swap: @eileen walks in"}
+  - {id: paste, prompt: "paste: @eileen stands still"}
+  - {id: gone, prompt: "gone: @eileen has left"}
+  - {id: tint, prompt: "tint: @eileen under red light"}
+"""
+
+
+@pytest.mark.slow
+def test_every_flag_end_to_end_through_a_build_against_the_stand_in(
+    project: Path, standin: XaiStandin, xai_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "story.yaml").write_text(SCRIPTED, encoding="utf-8")
+    standin.faults = Faults(
+        showings={
+            "meet:": ["animated"],
+            "wave:": ["animated"],
+            "swap:": [f"animated:{GRACE}"],
+            "paste:": ["still"],
+            "gone:": ["empty"],
+            "tint:": ["recoloured"],
+        }
+    )
+    monkeypatch.setenv("XAI_API_KEY", xai_key)
+    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
+    with Studio.open(project) as studio:
+        result = studio.build("xai", BuildOptions(concurrency=6))
+        status = {scene.id: scene.flags for scene in studio.status("xai").scenes}
+    assert result.ok and not result.unscored
+    assert status == {
+        "meet": [],
+        "wave": [],
+        "swap": ["mismatch", "drift"],
+        "paste": ["copy-paste"],
+        "gone": ["absent"],
+        "tint": ["colour-drift"],
+    }
+    assert standin.counters.generations_accepted == 6
+
+
+def test_the_stand_in_refuses_a_showing_it_cannot_draw() -> None:
+    faults = Faults()
+    with pytest.raises(ValueError, match="unknown showing 'sideways'"):
+        faults.apply({"showings": {"meet": ["animated", "sideways"]}})
+    assert faults.showings == {}
+    faults.apply({"showings": {"meet": ["still", f"animated:{GRACE}"]}})
+    assert faults.showings == {"meet": ["still", f"animated:{GRACE}"]}

@@ -17,7 +17,7 @@ from storyboard._providers import xai
 from storyboard._scoring.native import Stack
 from storyboard._scoring.records import ClipScore
 from storyboard._studio import Studio
-from storyboard.testing import subject_clips, xai_standin
+from storyboard.testing import xai_standin
 from storyboard.testing.xai_standin import _process as process
 from storyboard.testing.xai_standin import _server as server
 
@@ -85,6 +85,3 @@ storyboard._export.__getattr__
 # (issue 11, step 3) read stored scores.
 Stack.model_paths
 ClipScore.from_stored
-# storyboard.testing is for users' tests too: clips that show a picture in known ways.
-subject_clips.SHOWINGS
-subject_clips.make_subject_clip

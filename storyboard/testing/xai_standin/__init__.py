@@ -29,7 +29,10 @@ enough that the real client runs against it unchanged:
 - its limits come from its own transcription of the docs (:mod:`.documented`),
   never from storyboard's table;
 - the video URL points back at the stand-in, which serves a real MP4 made
-  by ffmpeg with the requested duration and aspect ratio.
+  by ffmpeg with the requested duration and aspect ratio; for consistency
+  tests, ``Faults.showings`` makes the clips of chosen prompts show the
+  request's first reference image (moving, pasted still, recoloured, far
+  away), another picture, or nothing, at the true frame size.
 
 Faults (:class:`Faults`) can be switched on and off while it runs; counters
 and a request log (without the Authorization header) show what happened.

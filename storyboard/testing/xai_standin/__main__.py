@@ -52,18 +52,31 @@ def _argument_parser() -> argparse.ArgumentParser:
         metavar="SUBSTRING=OUTCOME,...",
         help="outcomes for prompts containing SUBSTRING: done, expired, blocked, failed:CODE",
     )
+    parser.add_argument(
+        "--showing",
+        action="append",
+        default=[],
+        metavar="SUBSTRING=SHOWING,...",
+        help="what the clips of prompts containing SUBSTRING show (consistency tests): "
+        "animated, still, recoloured, small, empty, each optionally :PATH of another picture",
+    )
     return parser
 
 
 def _faults_from(args: argparse.Namespace) -> Faults:
     faults = Faults()
     changes: dict[str, object] = {name: getattr(args, name) for name in FAULT_DEFAULTS}
-    script: dict[str, list[str]] = {}
-    for item in args.outcome:
-        substring, _, outcomes = item.partition("=")
-        script[substring] = outcomes.split(",") if outcomes else []
-    faults.apply({**changes, "outcomes": script})
+    faults.apply({**changes, "outcomes": _script(args.outcome), "showings": _script(args.showing)})
     return faults
+
+
+def _script(items: list[str]) -> dict[str, list[str]]:
+    """``SUBSTRING=A,B`` options as ``{SUBSTRING: [A, B]}``."""
+    script: dict[str, list[str]] = {}
+    for item in items:
+        substring, _, entries = item.partition("=")
+        script[substring] = entries.split(",") if entries else []
+    return script
 
 
 def _stop_on_signal(number: int, frame: FrameType | None) -> None:

@@ -20,9 +20,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from email.message import Message
+from pathlib import Path
 from typing import Any, cast
 
 from ..._vocabulary import Mode
+from ..subject_clips import Showing
 from . import _documented as documented
 from ._clips import ClipMaker
 from ._faults import Counters, Faults, LoggedRequest
@@ -81,6 +83,8 @@ class _Job:
     polls: int = 0
     downloads: int = 0
     served: int = 0
+    subject: tuple[bytes, Showing] | None = None
+    """The picture its clip shows, and how (``Faults.showings``); None for the test card."""
 
 
 @dataclass
@@ -373,16 +377,42 @@ class FakeApi:
             outcome=self._next_outcome(str(request.get("prompt", ""))),
             started=time.monotonic(),
             variant=hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()[:12],
+            subject=self._next_subject(request),
         )
+        if job.subject is not None:
+            picture_hash = hashlib.sha256(job.subject[0]).hexdigest()
+            job.variant = f"{job.variant}-{job.subject[1]}-{picture_hash[:12]}"
         with self._lock:
             self._jobs[job.id] = job
             self.counters.generations_accepted += 1
             self._in_flight.add(job.id)
             self.counters.max_in_flight = max(self.counters.max_in_flight, len(self._in_flight))
         # Render while the job "runs", so the download is only a transfer, as with the real API.
-        made = (job.duration, job.aspect_ratio, job.resolution, job.variant)
-        threading.Thread(target=self.clips.clip, args=made, daemon=True).start()
+        threading.Thread(target=self._clip_of, args=(job,), daemon=True).start()
         return job.id
+
+    def _clip_of(self, job: _Job) -> Path:
+        shape = (job.duration, job.aspect_ratio, job.resolution, job.variant)
+        if job.subject is None:
+            return self.clips.clip(*shape)
+        return self.clips.subject_clip(*shape, *job.subject)
+
+    def _next_subject(self, request: Mapping[str, object]) -> tuple[bytes, Showing] | None:
+        """What the job's clip shows, when a test scripted it (``Faults.showings``)."""
+        prompt = str(request.get("prompt", ""))
+        with self._lock:
+            for substring, showings in self.faults.showings.items():
+                if substring in prompt and showings:
+                    showing, _, path = showings.pop(0).partition(":")
+                    break
+            else:
+                return None
+        if path:
+            return Path(path).read_bytes(), cast(Showing, showing)
+        references = request.get("reference_images")
+        first = references[0] if isinstance(references, list) and references else None
+        picture = self._entry_bytes(first) if first is not None else None
+        return (picture or b""), cast(Showing, showing)
 
     def _validate_generation(self, request: dict[str, Any]) -> None:
         unknown = sorted(set(request) - GENERATION_FIELDS)
@@ -510,9 +540,7 @@ class FakeApi:
                 return Reply(302, headers={"Location": HTTP_VIDEO_ELSEWHERE})
             job.served += 1
             first = job.served == 1
-        content = self.clips.clip(
-            job.duration, job.aspect_ratio, job.resolution, job.variant
-        ).read_bytes()
+        content = self._clip_of(job).read_bytes()
         with self._lock:
             self._served_resolutions[hashlib.sha256(content).hexdigest()] = job.resolution
         cut_at = len(content) // 2 if first and self.faults.truncate_first_download else None

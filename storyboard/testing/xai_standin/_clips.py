@@ -10,6 +10,7 @@ from pathlib import Path
 from ..._fileops import atomic_write
 from ..._limits import frame_size
 from ..._media import run_ffmpeg
+from ..subject_clips import Showing, make_subject_clip
 
 SMALL_SHORT_SIDE = 144
 """The shorter side of the stand-in's clips unless ``full_size`` asks for the real size."""
@@ -19,7 +20,8 @@ so a killed stand-in leaves nothing new behind and later runs skip making clips.
 
 
 class ClipMaker:
-    """Real MP4 clips (testsrc2 picture tinted by the request, silent AAC), made once each."""
+    """Real MP4 clips (testsrc2 picture tinted by the request, silent AAC), made once each;
+    or, when a test asks (``Faults.showings``), a clip showing a picture in a known way."""
 
     def __init__(self, folder: Path, full_size: bool = False) -> None:
         self.folder = folder
@@ -42,6 +44,31 @@ class ClipMaker:
         with lock:
             if not path.exists():
                 self._make(path, duration, width, height, int(variant or "0", 16) % 360)
+        return path
+
+    def subject_clip(
+        self,
+        duration: int,
+        aspect_ratio: str,
+        resolution: str,
+        variant: str,
+        picture: bytes,
+        showing: Showing,
+    ) -> Path:
+        """A clip at the real size showing ``picture`` that way (made once per variant)."""
+        path = self.folder / f"subject-{duration}s-{resolution}-{variant}.mp4"
+        with self._lock:
+            lock = self._locks.setdefault(path, threading.Lock())
+        with lock:
+            if not path.exists():
+                still = self.folder / f"subject-{variant}.picture"
+                still.write_bytes(picture)
+                size = frame_size(aspect_ratio, resolution)
+                with atomic_write(path) as temporary:
+                    make_subject_clip(
+                        temporary, still, showing, size=size, seconds=duration, fps=12
+                    )
+                still.unlink()
         return path
 
     def _make(self, path: Path, duration: int, width: int, height: int, hue: int) -> None:

@@ -11,6 +11,8 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..subject_clips import SHOWINGS
+
 OUTCOMES = ("done", "expired", "blocked", "moderated", "failed:<code>")
 _FAILURE_CODES = frozenset(
     {
@@ -34,7 +36,12 @@ class Faults:
     substring to outcomes consumed one per accepted submission whose prompt
     contains it (``done``, ``expired``, ``blocked`` (``respect_moderation``
     false), ``moderated`` (HTTP 400 on the poll) or ``failed:<code>``); a job
-    is ``done`` once its list is used up.
+    is ``done`` once its list is used up. ``showings`` maps a prompt substring to
+    what the clips of the next such jobs show, one per job (see
+    :mod:`storyboard.testing.subject_clips`): ``animated``, ``still``,
+    ``recoloured``, ``small`` or ``empty``, of the request's first reference
+    image, or ``SHOWING:PATH`` of the picture at PATH (another person's face); a
+    job's clip is the usual test picture once its list is used up.
     """
 
     create_429_every: int = 0
@@ -75,6 +82,7 @@ class Faults:
     """Every job stays pending while this is on, however long it has run: a test can
     keep a build busy for exactly as long as it needs to."""
     outcomes: dict[str, list[str]] = field(default_factory=dict)
+    showings: dict[str, list[str]] = field(default_factory=dict)
 
     def apply(self, changes: Mapping[str, object]) -> None:
         """Change some fields at once, after checking every one of them."""
@@ -84,14 +92,19 @@ class Faults:
 
 
 FAULT_DEFAULTS: dict[str, object] = {
-    spec.name: spec.default for spec in dataclasses.fields(Faults) if spec.name != "outcomes"
+    spec.name: spec.default
+    for spec in dataclasses.fields(Faults)
+    if spec.name not in ("outcomes", "showings")
 }
-"""Every fault but ``outcomes`` with its default: the command line has a flag for each."""
+"""Every fault but the scripts (``outcomes``, ``showings``) with its default: the command
+line has a flag for each."""
 
 
 def _checked_fault(name: str, value: object) -> object:
     if name == "outcomes":
         return _checked_outcomes(value)
+    if name == "showings":
+        return _checked_showings(value)
     if name not in FAULT_DEFAULTS:
         raise ValueError(f"no such fault: {name}")
     kind = type(FAULT_DEFAULTS[name])
@@ -117,6 +130,21 @@ def _checked_outcomes(value: object) -> dict[str, list[str]]:
             if not _is_outcome(outcome):
                 raise ValueError(f"unknown outcome {outcome!r}; use one of {', '.join(OUTCOMES)}")
         script[key] = list(outcomes)
+    return script
+
+
+def _checked_showings(value: object) -> dict[str, list[str]]:
+    shape = "fault showings must map prompt substrings to lists of SHOWING or SHOWING:PATH"
+    if not isinstance(value, dict):
+        raise ValueError(shape)
+    script: dict[str, list[str]] = {}
+    for key, showings in value.items():
+        if not isinstance(key, str) or not isinstance(showings, list):
+            raise ValueError(shape)
+        for showing in showings:
+            if not isinstance(showing, str) or showing.partition(":")[0] not in SHOWINGS:
+                raise ValueError(f"unknown showing {showing!r}; use one of {', '.join(SHOWINGS)}")
+        script[key] = list(showings)
     return script
 
 
