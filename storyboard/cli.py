@@ -553,18 +553,11 @@ def takes(
     table = Table(title_justify="left", title=f"takes of {scene}")
     image = scene in generated
     kept = "image in .storyboard/images/" if image else "clip in .storyboard/clips/"
-    scored = () if image else ("scores", "flags")
+    scored = () if image else ("flags",)
     for column in ("take", "selected", "created", "cost", kept, *scored):
         table.add_column(column)
     for take in found:
-        scores = (
-            ()
-            if image
-            else (
-                _cross_text(take.score),
-                _flags_text(take.score.all_flags() if take.score else None),
-            )
-        )
+        scores = () if image else (_flags_text(take.score.all_flags() if take.score else None),)
         table.add_row(
             str(take.take),
             "*" if take.selected else "",
@@ -574,6 +567,9 @@ def takes(
             *scores,
         )
     out.print(table)
+    for take in found:
+        if take.score is not None:
+            out.print(f"take {take.take} scores: {_cross_text(take.score)}")
 
 
 @app.command()
@@ -806,12 +802,6 @@ def _print_build_summary(result: BuildResult) -> None:
     out.print(f"; spent ${result.spent_usd:.2f}")
     for failure in problems:
         err.print(f"[red]{failure.scene_id}[/]: {failure.outcome}: {escape(failure.message)}")
-    for scene_id, scored in result.scores.items():
-        flagged = [
-            f"{flag} ({subject.mention})" for subject in scored.subjects for flag in subject.flags
-        ] + list(scored.flags)
-        if flagged:
-            out.print(f"[yellow]{scene_id}[/]: {escape(', '.join(flagged))}")
     for scene_id, why in result.unscored.items():
         err.print(f"{scene_id}: not scored ({escape(why)}); `storyboard score` tries again")
 

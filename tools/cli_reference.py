@@ -440,8 +440,8 @@ as it arrives (`--no-score` to skip).
 """,
     "takes": """\
 The takes of the scene's current key, oldest first; `*` marks the selected
-one; `scores` is each asset's *cross* and `flags` the take's consistency flags
-once it is scored. Takes of earlier versions of the scene are not listed (restore the
+one; `flags` is the take's consistency flags once it is scored, and a line
+under the table gives each scored take's *cross* per asset. Takes of earlier versions of the scene are not listed (restore the
 earlier text to see them). Unknown scene: exit 2.
 """,
     "use": """\
@@ -471,8 +471,8 @@ to `-o FILE`.
 - `--no-wait` refuses (exit 1) instead of waiting when another build of the
   project is running.
 - Each new take is scored for consistency as it arrives, in a worker process
-  beside the build, when the scoring extra is installed; the flags are printed
-  after the summary. `--no-score` skips it (`storyboard score` scores later).
+  beside the build, when the scoring extra is installed; `status` shows the
+  flags. `--no-score` skips it (`storyboard score` scores later).
 - The film is exported when every scene of the cut has a clip; `--partial`
   exports anyway, with a missing-scene card for each scene without a clip.
 - `-o` is checked before anything is generated: it never names the
