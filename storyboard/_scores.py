@@ -53,13 +53,17 @@ def score_job(
     project: Project, store: Store, scene: CompiledScene, clip: str, frames: Mapping[str, str]
 ) -> ScoreJob:
     """What ``clip``, a take of ``scene``, is scored against. ``frames`` maps scene ids to
-    their chosen last frame (for a scene that starts from one). A reference given as a URL
-    is not scored (nothing is downloaded to score it)."""
+    their chosen last frame (for a scene that starts from one) and generated pictures to
+    their chosen image. A reference given as a URL is not scored (nothing is downloaded
+    to score it)."""
     subjects = []
     for reference in scene.references:
-        if reference.kind == "scene" or reference.image is None:
-            continue
-        picture = reference.image.path or project.images.prepare(reference.image)
+        picture: Path | None = None
+        if reference.generated is not None:
+            made = frames.get(reference.generated)
+            picture = store.image_path(made) if made else None
+        elif reference.kind != "scene" and reference.image is not None:
+            picture = reference.image.path or project.images.prepare(reference.image)
         if picture is not None:
             subjects.append(Subject(reference.mention, reference.kind, picture))
     start: Path | None = None

@@ -331,7 +331,9 @@ class Studio:
         takes: dict[str, list[TakeInfo]] = {}
         if store is not None and any(plan.all_scenes[s].takes for s in wanted):
             store = self.store  # scoring writes the cache
-            frames = {s: p.frame for s, p in plan.all_scenes.items() if p.frame}
+            frames = {s: p.frame for s, p in plan.all_scenes.items() if p.frame} | {
+                target: image.take.clip for target, image in plan.images.items() if image.take
+            }
             for scene_id in wanted:
                 for take in plan.all_scenes[scene_id].takes:
                     if on_scene is not None and stored_score(store, take.clip) is None:
@@ -383,7 +385,6 @@ class Studio:
         async code, prefer ``await studio.abuild(...)``.
         """
         import asyncio
-        from concurrent.futures import ThreadPoolExecutor
 
         try:
             asyncio.get_running_loop()
@@ -423,7 +424,6 @@ class Studio:
     ) -> tuple[str, BuildOptions, ProviderSettings]:
         """What a build needs before it takes the project's lock, checked."""
         from ._engine import BuildOptions
-        from ._providers.polling import settings_from_env
 
         name = chosen_provider(provider)
         if name is None:

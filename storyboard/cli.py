@@ -593,6 +593,8 @@ def score(
     if not report.scenes:
         out.print("no takes to score yet: run `storyboard build` first")
         return
+    from rich.table import Table
+
     table = Table(title_justify="left", title="consistency (docs/consistency.md)")
     for column in ("scene", "take", "selected", "scores", "self", "flags"):
         table.add_column(column)
