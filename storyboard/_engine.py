@@ -56,7 +56,8 @@ from ._providers.polling import wait_for_job
 from ._providers.registry import ProviderSpec
 from ._recovery import take_from_lock
 from ._request import RequestImage, SceneRequest
-from ._scores import BackgroundScorer, score_job, scoring_installed
+from ._scores import score_job, scoring_installed
+from ._scoreworker import BackgroundScorer
 from ._scoring.records import ClipScore
 from ._store import Job, Snapshot, Store, Take
 from ._work import ImageWork, Work

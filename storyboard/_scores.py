@@ -1,32 +1,27 @@
-"""Scores live with takes: what a take is scored against, the cache of scores, and the
-worker that scores new takes while a build goes on.
+"""Scores live with takes: what a take is scored against, and the cache of scores.
 
 A take is scored against the assets its scene mentions (each asset's image, or
 the look's) and, when the scene starts from another scene's frame, for
 continuity with that frame (see docs/consistency.md). Scores are kept in the
 cache per clip content and scorer version: asking again is free, and nothing is
-ever generated to score it. Only :func:`score_job` and the worker load the
-scoring stack; reading stored scores needs none of it.
+ever generated to score it. Only :func:`run_score_job` loads the scoring stack
+(here or in the build's worker, storyboard/_scoreworker.py); reading stored scores
+needs none of it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
-import multiprocessing
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._compiler import CompiledScene
 from ._project import Project
+from ._scoring.consensus import SelfScore, self_scores
 from ._scoring.records import SCORER_VERSION, ClipScore, Subject
 from ._store import Store
-
-if TYPE_CHECKING:
-    from ._scoring.consensus import SelfScore
 
 EXTRA_MODULES = ("dlib", "cv2", "face_recognition_models")
 
@@ -108,8 +103,6 @@ def score_now(store: Store, job: ScoreJob) -> ClipScore:
 
 def across_scenes(chosen: Mapping[str, ClipScore]) -> dict[str, list[SelfScore]]:
     """*self* for each scene's chosen take (``chosen`` by scene id), by scene id."""
-    from ._scoring.consensus import self_scores  # numpy: only once there are scores
-
     found: dict[str, list[SelfScore]] = {}
     for entry in self_scores(chosen):
         found.setdefault(entry.take, []).append(entry)
@@ -122,51 +115,3 @@ def scene_flags(score: ClipScore | None, selves: Iterable[SelfScore]) -> list[st
         return None
     drifted = any("drift" in entry.flags for entry in selves)
     return [*score.all_flags(), *(["drift"] if drifted else [])]
-
-
-@dataclass
-class BackgroundScorer:
-    """Scores the takes a build makes, one worker process beside the build, as they come.
-
-    The worker loads the models once. A take that cannot be scored is reported in
-    :attr:`problems` and never fails the build.
-    """
-
-    store: Store
-    scores: dict[str, ClipScore] = field(default_factory=dict)
-    problems: dict[str, str] = field(default_factory=dict)
-    _executor: Executor | None = None
-    _pending: list[asyncio.Future[None]] = field(default_factory=list)
-
-    def submit(self, scene_id: str, job: ScoreJob) -> None:
-        known = stored_score(self.store, job.clip)
-        if known is not None:
-            self.scores[scene_id] = known
-            return
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
-            )
-        loop = asyncio.get_running_loop()
-        running = loop.run_in_executor(self._executor, run_score_job, job)
-        self._pending.append(asyncio.ensure_future(self._keep(scene_id, job.clip, running)))
-
-    async def _keep(self, scene_id: str, clip: str, running: asyncio.Future[Any]) -> None:
-        try:
-            stored = await running
-        except Exception as error:  # a clip or picture it cannot read: said, never fatal
-            self.problems[scene_id] = f"{type(error).__name__}: {error}"
-            return
-        self.store.remember_score(clip, SCORER_VERSION, stored)
-        self.scores[scene_id] = ClipScore.from_stored(stored)
-
-    async def finish(self) -> None:
-        """Wait for the takes still being scored, then stop the worker."""
-        await asyncio.gather(*self._pending)
-        self.stop()
-
-    def stop(self) -> None:
-        """Stop the worker (what it was scoring is dropped: `storyboard score` does it)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None

@@ -468,14 +468,14 @@ class Store:
 
     def score(self, clip: str, scorer: int) -> dict[str, Any] | None:
         """A clip's stored score by scorer version ``scorer``, as the scorer stored it."""
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT score FROM scores WHERE clip = ? AND scorer = ?", [clip, scorer]
         ).fetchall()
         return dict(json.loads(rows[0][0])) if rows else None
 
     def scores(self, scorer: int) -> dict[str, dict[str, Any]]:
         """Every clip's stored score by scorer version ``scorer``."""
-        rows = self.db.execute("SELECT clip, score FROM scores WHERE scorer = ?", [scorer])
+        rows = self.conn.execute("SELECT clip, score FROM scores WHERE scorer = ?", [scorer])
         return {clip: dict(json.loads(text)) for clip, text in rows}
 
     def remember_score(self, clip: str, scorer: int, score: dict[str, Any]) -> None:

@@ -11,7 +11,6 @@ import dataclasses
 import difflib
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,6 @@ from ._providers import (
     chosen_provider,
     provider_on_demand,
 )
-from ._providers.polling import settings_from_env
 from ._scores import across_scenes, scene_flags, score_job, score_now, stored_score
 from ._scoring.records import SCORER_VERSION, ClipScore
 from ._store import BuildLock, Store, Take
@@ -323,6 +321,11 @@ class Studio:
         load_stack()
         for scene_id in scene_ids:
             self._check_scene(scene_id)
+            if scene_id not in self.project.scenes:
+                raise UsageError(
+                    f'"{scene_id}" is not a scene: a scene is scored by its final clip, '
+                    f'so name the scene ("{split_node_id(scene_id)[0]}")'
+                )
         plan = self.plan(provider)
         wanted = [s for s in self.project.scenes if s in plan.all_scenes]
         if scene_ids:
@@ -385,6 +388,7 @@ class Studio:
         async code, prefer ``await studio.abuild(...)``.
         """
         import asyncio
+        from concurrent.futures import ThreadPoolExecutor
 
         try:
             asyncio.get_running_loop()
@@ -424,6 +428,7 @@ class Studio:
     ) -> tuple[str, BuildOptions, ProviderSettings]:
         """What a build needs before it takes the project's lock, checked."""
         from ._engine import BuildOptions
+        from ._providers.polling import settings_from_env
 
         name = chosen_provider(provider)
         if name is None:

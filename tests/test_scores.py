@@ -103,7 +103,7 @@ def test_score_of_one_scene_and_of_an_unknown_one(project: Path) -> None:
     assert "scoring later take 1" in one.err and "meet" not in one.err
     assert "later" in one.out
     unknown = storyboard("score", "nowhere", "-p", str(project))
-    assert unknown.code == 2 and 'no scene "nowhere"' in unknown.err
+    assert unknown.code == 2 and 'no scene or generated image "nowhere"' in unknown.err
 
 
 def test_score_before_any_build_says_there_is_nothing_yet(project: Path) -> None:

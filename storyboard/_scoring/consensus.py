@@ -5,19 +5,21 @@ The consensus is the character's reference plus every take that passed *cross*
 follow the majority when most takes are wrong. A take's *self* is 1 - the
 median face distance to the consensus members other than itself; under
 1 - ``face_distance`` it is flagged `drift`. Only faces have a descriptor to
-compare, so only characters with a face get a *self*.
+compare, so only characters with a face get a *self*. Plain Python (a few 128-number
+descriptors per character), so `status` needs no numpy.
 """
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from .native import Vector
 from .records import ClipScore
 from .settings import ScoreSettings
+
+Vector = tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,11 @@ def self_scores(
                 continue
             character = character_of(subject.mention)
             passed = not {"mismatch", "absent"} & set(subject.flags)
-            seen.setdefault(character, {})[name] = (np.array(subject.descriptor), passed)
+            seen.setdefault(character, {})[name] = (tuple(subject.descriptor), passed)
             if subject.anchor is not None:
-                pictures.setdefault(character, {})[subject.anchor] = np.array(subject.anchor)
+                pictures.setdefault(character, {})[subject.anchor] = tuple(subject.anchor)
     for character, anchor in (anchors or {}).items():
-        pictures.setdefault(character, {})[tuple(anchor)] = np.array(anchor)
+        pictures.setdefault(character, {})[tuple(anchor)] = tuple(anchor)
     found = []
     for character, by_take in seen.items():
         consensus = {name: vector for name, (vector, passed) in by_take.items() if passed}
@@ -69,7 +71,7 @@ def self_scores(
             others.extend(pictures.get(character, {}).values())
             if not others:
                 continue
-            distance = float(np.median([np.linalg.norm(vector - other) for other in others]))
+            distance = statistics.median(math.dist(vector, other) for other in others)
             value = round(1.0 - distance, 4)
             drifted = distance > settings.face_distance
             found.append(SelfScore(character, name, value, ("drift",) if drifted else ()))

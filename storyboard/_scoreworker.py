@@ -1,0 +1,62 @@
+"""The worker that scores new takes while a build goes on: one process beside the build,
+so scoring never holds the build's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._scores import ScoreJob, run_score_job, stored_score
+from ._scoring.records import SCORER_VERSION, ClipScore
+from ._store import Store
+
+
+@dataclass
+class BackgroundScorer:
+    """Scores the takes a build makes, one worker process beside the build, as they come.
+
+    The worker loads the models once. A take that cannot be scored is reported in
+    :attr:`problems` and never fails the build.
+    """
+
+    store: Store
+    scores: dict[str, ClipScore] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    _executor: Executor | None = None
+    _pending: list[asyncio.Future[None]] = field(default_factory=list)
+
+    def submit(self, scene_id: str, job: ScoreJob) -> None:
+        known = stored_score(self.store, job.clip)
+        if known is not None:
+            self.scores[scene_id] = known
+            return
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        loop = asyncio.get_running_loop()
+        running = loop.run_in_executor(self._executor, run_score_job, job)
+        self._pending.append(asyncio.ensure_future(self._keep(scene_id, job.clip, running)))
+
+    async def _keep(self, scene_id: str, clip: str, running: asyncio.Future[Any]) -> None:
+        try:
+            stored = await running
+        except Exception as error:  # a clip or picture it cannot read: said, never fatal
+            self.problems[scene_id] = f"{type(error).__name__}: {error}"
+            return
+        self.store.remember_score(clip, SCORER_VERSION, stored)
+        self.scores[scene_id] = ClipScore.from_stored(stored)
+
+    async def finish(self) -> None:
+        """Wait for the takes still being scored, then stop the worker."""
+        await asyncio.gather(*self._pending)
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the worker (what it was scoring is dropped: `storyboard score` does it)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
