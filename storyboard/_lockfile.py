@@ -10,7 +10,6 @@ was chosen, per provider and per scene, in a form a writer can read and diff::
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from pathlib import Path
 
 import yaml
@@ -32,10 +31,9 @@ class LockFile:
     :mod:`storyboard._lockparse`), so it is never saved over.
     """
 
-    def __init__(self, root: Path, scene_ids: Collection[str] | None = None) -> None:
+    def __init__(self, root: Path) -> None:
         self.path = root / LOCK_FILE
-        self.scene_ids = scene_ids
-        self._selections: Selections = parse_lock(self.path, scene_ids)
+        self._selections: Selections = parse_lock(self.path)
         self._changed: dict[tuple[str, str], Selection] = {}
 
     def get(self, provider: str, scene_id: str) -> Selection | None:
@@ -48,7 +46,7 @@ class LockFile:
     def save(self, scene_order: list[str]) -> None:
         """Write this process's choices over the file as it is now (another command may
         have chosen other scenes meanwhile), scenes in film order so diffs stay small."""
-        self._selections = parse_lock(self.path, self.scene_ids)
+        self._selections = parse_lock(self.path)
         for (provider, scene_id), selection in self._changed.items():
             self._selections.setdefault(provider, {})[scene_id] = selection
         document: dict[str, object] = {"version": 1}

@@ -10,12 +10,11 @@ saying how to resolve it. An absent or empty lock file has no selections.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ._compiler import split_node_id
 from ._errors import LockFileInvalid, Problem
 from ._loader import KEY, Positions, read_story
 
@@ -37,11 +36,11 @@ class Selection:
 Selections = dict[str, dict[str, Selection]]
 
 
-def parse_lock(path: Path, scene_ids: Collection[str] | None = None) -> Selections:
+def parse_lock(path: Path) -> Selections:
     """The selections of a lock file, per provider and scene; raise LockFileInvalid.
 
-    ``scene_ids`` are the scenes of the story; a selection of any other scene
-    is a problem. None skips that check.
+    A selection of a scene (or step) the story no longer has is kept, unused: the
+    writer may put the scene back, and its take comes back with it.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -57,7 +56,7 @@ def parse_lock(path: Path, scene_ids: Collection[str] | None = None) -> Selectio
     data, positions, problems = read_story(path, LOCK_FILE, empty_ok=True)
     if problems:
         raise LockFileInvalid(problems)
-    checker = _Checker(positions, scene_ids)
+    checker = _Checker(positions)
     selections = checker.document(data)
     if checker.problems:
         raise LockFileInvalid(checker.problems)
@@ -142,9 +141,8 @@ def _stray_marker(marker: str) -> str:
 class _Checker:
     """Checks the data of a lock file against its shape, noting every problem."""
 
-    def __init__(self, positions: Positions, scene_ids: Collection[str] | None) -> None:
+    def __init__(self, positions: Positions) -> None:
         self.positions = positions
-        self.scene_ids = scene_ids
         self.problems: list[Problem] = []
 
     def report(self, path: tuple[str | int, ...], message: str) -> None:
@@ -179,23 +177,10 @@ class _Checker:
             return {}
         chosen: dict[str, Selection] = {}
         for scene, entry in scenes.items():
-            if self.scene_ids is not None and not self.known(str(scene)):
-                self.report(
-                    (provider, scene, KEY),
-                    f'no scene "{scene}" in story.yaml: delete this line (the scene was '
-                    "removed or renamed), or rename it to the scene's new id",
-                )
-                continue
             selection = self.selection((provider, scene), entry)
             if selection is not None:
                 chosen[str(scene)] = selection
         return chosen
-
-    def known(self, scene: str) -> bool:
-        """A scene of the story, or a step of one: a step taken out of the story keeps its
-        choice, so that putting it back finds its take."""
-        assert self.scene_ids is not None
-        return scene in self.scene_ids or split_node_id(scene)[0] in self.scene_ids
 
     def selection(self, path: tuple[str, str], entry: Any) -> Selection | None:
         scene = path[1]

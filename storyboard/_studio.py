@@ -150,7 +150,7 @@ class Studio:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.lock = LockFile(project.root, project.node_ids)
+        self.lock = LockFile(project.root)
         self._store: Store | None = Store.open_existing(project.cache_dir)
         self.outputs = Outputs(project.root, project.cache_dir, project.own_files())
 
@@ -451,7 +451,7 @@ class Studio:
     ) -> BuildResult:
         from ._engine import Engine
 
-        self.lock = LockFile(self.project.root, self.project.node_ids)  # may have changed
+        self.lock = LockFile(self.project.root)  # may have changed
         made = provider_on_demand(
             name, self.project.cache_dir, settings, self.store, key_salt=self.store.key_salt()
         )

@@ -3,6 +3,7 @@ saved stable and whole. Through the real command, on one project built once."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -83,7 +84,6 @@ def test_merge_conflict_markers_are_named_with_both_sides(project: Path) -> None
             "5:15",
             'the take of "nap" should be a whole number like 1, not "0"',
         ),
-        (("wake:", "woke:"), "6:3", 'no scene "woke" in story.yaml'),
         (("nap: {take: 1", "nap: {take: 1, note: x"), "5:18", 'unknown key "note"'),
         (("version: 1", "version: 7"), "3:10", "version should be 1"),
     ],
@@ -139,7 +139,7 @@ def test_saving_keeps_every_provider_and_is_byte_stable(project: Path) -> None:
 
 def test_a_lock_broken_after_reading_is_not_saved_over(tmp_path: Path) -> None:
     """Between reading and saving, someone leaves a conflict in the file: save refuses."""
-    lock = LockFile(tmp_path, ["nap"])
+    lock = LockFile(tmp_path)
     lock.set("preview", "nap", Selection(1, HASH, HASH))
     conflicted = "<<<<<<< HEAD\npreview: {}\n=======\n>>>>>>> main\n"
     (tmp_path / "storyboard.lock").write_text(conflicted)
@@ -151,4 +151,26 @@ def test_a_lock_broken_after_reading_is_not_saved_over(tmp_path: Path) -> None:
 def test_an_empty_or_absent_lock_selects_nothing(tmp_path: Path) -> None:
     assert LockFile(tmp_path).get("preview", "nap") is None
     (tmp_path / "storyboard.lock").write_text("# nothing chosen yet\n")
-    assert LockFile(tmp_path, ["nap"]).get("preview", "nap") is None
+    assert LockFile(tmp_path).get("preview", "nap") is None
+
+
+def test_a_scene_taken_out_of_the_story_keeps_its_line_and_its_take_comes_back(
+    project: Path,
+) -> None:
+    """Removing a scene stops no command; the lock keeps its choice for when it returns."""
+    remade = storyboard("regen", "wake", "-p", str(project), "--provider", "preview", "--no-export")
+    assert remade.code == 0, remade.output
+    chosen = next(line for line in lines_of(project) if line.startswith("  wake:"))
+    assert "take: 2" in chosen
+    story = project / "story.yaml"
+    story.write_text(STORY.split("  - id: wake")[0], encoding="utf-8")
+    for command in (["check"], ["plan", "--provider", "preview"], ["status"]):
+        ran = storyboard(*command, "-p", str(project))
+        assert ran.code == 0 and "wake" not in ran.out, ran.output
+    built = storyboard("build", "-p", str(project), "--provider", "preview", "--no-export")
+    assert built.code == 0 and "0 generated" in built.out, built.output
+    assert chosen in lines_of(project)
+    story.write_text(STORY, encoding="utf-8")
+    status = storyboard("status", "--json", "-p", str(project), "--provider", "preview")
+    wake = next(s for s in json.loads(status.out)["scenes"] if s["id"] == "wake")
+    assert (wake["state"], wake["take"]) == ("cached", 2)
