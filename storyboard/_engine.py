@@ -498,6 +498,8 @@ class Engine:
     # -- one scene's jobs -------------------------------------------------------
 
     async def _generate(self, work: Work) -> Take:
+        if self.scoring is not None:
+            self.scoring.warm()
         resumed, idempotency_key = await self._resume(work)
         if resumed is not None:
             return resumed

@@ -74,14 +74,20 @@ def score_job(
 _scorer: Any = None
 
 
-def run_score_job(job: ScoreJob) -> dict[str, Any]:
-    """Score one clip with this process's scorer (models loaded on the first call)."""
+def process_scorer() -> Any:
+    """This process's :class:`~storyboard._scoring.scorer.Scorer`, its models loaded on
+    the first call."""
     global _scorer
     if _scorer is None:
         from ._scoring.scorer import Scorer
 
         _scorer = Scorer()
-    score: ClipScore = _scorer.score(job.path, job.subjects, job.start_frame)
+    return _scorer
+
+
+def run_score_job(job: ScoreJob) -> dict[str, Any]:
+    """Score one clip with this process's scorer."""
+    score: ClipScore = process_scorer().score(job.path, job.subjects, job.start_frame)
     return score.stored()
 
 

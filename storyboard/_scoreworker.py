@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._scores import ScoreJob, run_score_job, stored_score
+from ._scores import ScoreJob, process_scorer, run_score_job, stored_score
 from ._scoring.records import SCORER_VERSION, ClipScore
 from ._store import Store
+
+WORKER_NICENESS = 5
+"""The worker runs below the build, whose own work (sending, fetching, rendering a
+preview) comes first on a busy machine."""
+
+
+def _start_worker() -> None:
+    os.nice(WORKER_NICENESS)
+    process_scorer()
 
 
 @dataclass
@@ -28,17 +38,19 @@ class BackgroundScorer:
     _executor: Executor | None = None
     _pending: list[asyncio.Future[None]] = field(default_factory=list)
 
+    def warm(self) -> None:
+        """Start the worker, so its models are loaded before the first take arrives (the
+        build calls this when it first sends a job); once is enough."""
+        if self._executor is None:
+            self._worker().submit(os.getpid)
+
     def submit(self, scene_id: str, job: ScoreJob) -> None:
         known = stored_score(self.store, job.clip)
         if known is not None:
             self.scores[scene_id] = known
             return
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
-            )
         loop = asyncio.get_running_loop()
-        running = loop.run_in_executor(self._executor, run_score_job, job)
+        running = loop.run_in_executor(self._worker(), run_score_job, job)
         self._pending.append(asyncio.ensure_future(self._keep(scene_id, job.clip, running)))
 
     async def _keep(self, scene_id: str, clip: str, running: asyncio.Future[Any]) -> None:
@@ -49,6 +61,15 @@ class BackgroundScorer:
             return
         self.store.remember_score(clip, SCORER_VERSION, stored)
         self.scores[scene_id] = ClipScore.from_stored(stored)
+
+    def _worker(self) -> Executor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+            )
+        return self._executor
 
     async def finish(self) -> None:
         """Wait for the takes still being scored, then stop the worker."""
