@@ -16,6 +16,7 @@ from cli_subprocess import ANSI, REPO, storyboard
 from scoring_clips import EILEEN, GRACE
 
 from storyboard import BuildOptions, Studio
+from storyboard._scoring.records import SCORER_VERSION
 from storyboard.testing.xai_standin import Faults, XaiStandin
 
 STORY = """\
@@ -61,7 +62,7 @@ def test_build_scores_each_new_take_and_status_and_takes_show_them(project: Path
     assert [scene["flags"] is not None for scene in status["scenes"]] == [True, True]
     (take,) = json.loads(storyboard("takes", "meet", "-p", str(project), "--json").out)
     score = take["score"]
-    assert score["version"] == 1 and score["frames"] == 8
+    assert score["version"] == SCORER_VERSION and score["frames"] == 8
     (subject,) = score["subjects"]
     assert subject["mention"] == "eileen" and subject["method"] == "face"
     assert set(score["flags"]) == set(subject["flags"])
@@ -86,7 +87,7 @@ def test_scoring_again_reads_the_cache_and_sends_nothing(project: Path) -> None:
     assert again.code == 0 and "scoring" not in again.err
     assert scored_rows(project) == rows
     report = json.loads(again.out)
-    assert report["scorer"] == 1
+    assert report["scorer"] == SCORER_VERSION
     assert [scene["id"] for scene in report["scenes"]] == ["meet", "later"]
     assert all(take["score"] for scene in report["scenes"] for take in scene["takes"])
     assert json.loads(first.out) == report

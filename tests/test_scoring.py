@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from scoring_clips import CAT, EILEEN, GRACE, MUG, subject_clip
 
 from storyboard._scoring.consensus import self_scores
+from storyboard._scoring.crops import CROP_SIDE, crop_size
 from storyboard._scoring.frames import sample_frames
 from storyboard._scoring.records import ClipScore, Subject, SubjectScore
 from storyboard._scoring.scorer import Scorer
@@ -178,3 +182,34 @@ def test_without_the_extra_scoring_says_how_to_add_it() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert "storyboard-film[score]" in result.stdout
+
+
+def crop_picture(score: SubjectScore) -> Image.Image:
+    assert score.crop is not None
+    return Image.open(io.BytesIO(base64.b64decode(score.crop)))
+
+
+def test_where_a_face_was_found_best_is_kept_with_its_crop(scorer: Scorer, clips: Path) -> None:
+    clip = subject_clip(clips, EILEEN, "animated")
+    score = score_of(scorer, clip, EILEEN)
+    assert score.found is not None and 0 <= score.found.frame < 8
+    frame = list(sample_frames(clip))[score.found.frame]
+    size = (frame.shape[1], frame.shape[0])
+    left, top, width, height = score.found.box
+    assert width > 0 and height > 0 and left + width <= size[0] and top + height <= size[1]
+    crop = crop_picture(score)
+    assert crop.format == "JPEG" and crop.size == crop_size(score.found, size)
+    assert max(crop.size) <= CROP_SIDE
+    # the crop shows the face it was cut around
+    assert scorer.stack.faces(np.asarray(crop.convert("RGB")), CROP_SIDE * 2)
+
+
+def test_someone_else_in_her_place_is_cropped_too_and_nothing_is_not(
+    scorer: Scorer, clips: Path
+) -> None:
+    other = face_score(scorer, clips, GRACE, "animated")
+    nothing = face_score(scorer, clips, EILEEN, "empty")
+    assert other.found is not None and crop_picture(other).size[0] > 0
+    assert nothing.found is None and nothing.crop is None
+    assert other.as_dict()["found"] == {"frame": other.found.frame, "box": list(other.found.box)}
+    assert "crop" not in other.as_dict()

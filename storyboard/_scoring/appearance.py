@@ -45,13 +45,13 @@ def score_appearance(
 ) -> SubjectScore:
     """Cross from the SIFT matches that agree on one homography, per frame found in."""
     sightings = Sightings(frames=len(frames))
-    for frame in frames:
+    for index, frame in enumerate(frames):
         height, width = frame.pixels.shape[:2]
         match = stack.locate(reference.keypoints, frame.keypoints(), (width, height))
         if match.inliers < settings.match_inliers:
             continue
         left, top, box_width, box_height = match.box
-        sightings.similarity.append(1.0 - math.exp(-match.inliers / INLIER_SCALE))
+        sightings.seen(1.0 - math.exp(-match.inliers / INLIER_SCALE), index, match.box)
         sightings.recognised += 1
         sightings.sizes.append(box_height / height)
         sightings.copies.append(float(match.rigid))

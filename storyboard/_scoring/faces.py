@@ -47,7 +47,7 @@ def score_face(
     distances: list[float] = []
     likeliest: list[Vector] = []
     anchor = reference.face.descriptor
-    for frame in frames:
+    for index, frame in enumerate(frames):
         faces = frame.faces(people)
         if not faces:
             continue
@@ -56,7 +56,7 @@ def score_face(
         face = faces[best]
         distances.append(gaps[best])
         likeliest.append(face.descriptor)
-        sightings.similarity.append(1.0 - gaps[best])
+        sightings.seen(1.0 - gaps[best], index, face.box)
         if gaps[best] > settings.face_distance:
             continue
         sightings.recognised += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from statistics import median
 
-from .records import Method, SubjectScore
+from .records import FoundAt, Method, SubjectScore
 from .settings import ScoreSettings
 
 
@@ -15,7 +15,8 @@ class Sightings:
 
     ``seen``: a frame where a candidate was found (any face, for a face);
     ``similarity``: per seen frame, how like the reference the candidate is;
-    the other lists hold one value per frame where it was recognised.
+    the other lists hold one value per frame where it was recognised; ``best`` is the
+    seen frame of the highest similarity.
     """
 
     frames: int
@@ -24,6 +25,13 @@ class Sightings:
     sizes: list[float] = field(default_factory=list)
     colours: list[float] = field(default_factory=list)
     copies: list[float] = field(default_factory=list)
+    best: FoundAt | None = None
+
+    def seen(self, similarity: float, frame: int, box: tuple[int, int, int, int]) -> None:
+        """A candidate seen in ``frame`` at ``box``, this much like the reference."""
+        if not self.similarity or similarity > max(self.similarity):
+            self.best = FoundAt(frame, box)
+        self.similarity.append(similarity)
 
 
 def subject_score(
@@ -66,6 +74,7 @@ def subject_score(
         colour=colour,
         copy=copy,
         flags=tuple(flags),
+        found=sightings.best,
         descriptor=descriptor,
         anchor=anchor,
     )

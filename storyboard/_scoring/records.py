@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-SCORER_VERSION = 1
-"""Bump when a number or a flag would come out differently: cached scores are kept per
-version, so the next `storyboard score` works them out again (never regenerating)."""
+SCORER_VERSION = 2
+"""Bump when a number, a flag or what a record holds would come out differently: cached
+scores are kept per version, so the next `storyboard score` works them out again (never
+regenerating). 2: each subject records where it was found best, and keeps that crop."""
 
 Method = Literal["face", "appearance"]
 
@@ -42,6 +43,25 @@ class Subject:
 
 
 @dataclass(frozen=True)
+class FoundAt:
+    """Where a subject was found best in a clip: the sampled frame (0-based, in the order
+    of :func:`storyboard._scoring.frames.sample_frames`) and its box there (x, y, width,
+    height in the clip's pixels). For a face, the face likeliest to be the reference's
+    (even one that is someone else); otherwise the frame with the most matching details."""
+
+    frame: int
+    box: tuple[int, int, int, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"frame": self.frame, "box": list(self.box)}
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> FoundAt:
+        left, top, width, height = (int(value) for value in record["box"])
+        return cls(int(record["frame"]), (left, top, width, height))
+
+
+@dataclass(frozen=True)
 class SubjectScore:
     """How one asset fared in one clip.
 
@@ -64,14 +84,17 @@ class SubjectScore:
     colour: float | None
     copy: float | None
     flags: tuple[str, ...]
+    found: FoundAt | None = None
     descriptor: tuple[float, ...] | None = field(default=None, repr=False)
     anchor: tuple[float, ...] | None = field(default=None, repr=False)
     """The reference's face descriptor: the picture's place in the consensus."""
+    crop: str | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         shown = asdict(self)
         shown["flags"] = list(self.flags)
-        del shown["descriptor"], shown["anchor"]
+        shown["found"] = self.found.as_dict() if self.found else None
+        del shown["descriptor"], shown["anchor"], shown["crop"]
         return shown
 
 
@@ -103,12 +126,13 @@ class ClipScore:
         }
 
     def stored(self) -> dict[str, Any]:
-        """The cached form: the JSON shape plus the face descriptors."""
+        """The cached form: the JSON shape plus the face descriptors and the crops."""
         shown = self.as_dict()
         shown["clip_flags"] = list(self.flags)
         for subject, record in zip(self.subjects, shown["subjects"], strict=True):
             record["descriptor"] = list(subject.descriptor) if subject.descriptor else None
             record["anchor"] = list(subject.anchor) if subject.anchor else None
+            record["crop"] = subject.crop
         return shown
 
     @classmethod
@@ -120,6 +144,8 @@ class ClipScore:
             for name in ("descriptor", "anchor"):
                 value = fields.get(name)
                 fields[name] = tuple(value) if value else None
+            found = fields.get("found")
+            fields["found"] = FoundAt.from_dict(found) if found else None
             subjects.append(SubjectScore(**fields))
         return cls(
             version=int(stored["version"]),

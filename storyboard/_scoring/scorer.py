@@ -8,12 +8,14 @@ found once per frame, whichever subjects ask for them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from .appearance import AppearanceReference, appearance_reference, score_appearance
+from .crops import cut_crop
 from .faces import FaceReference, face_reference, score_face
 from .frames import SampledFrame, read_picture, sampled
 from .native import Image, Stack, Vector, load_stack
@@ -48,7 +50,7 @@ class Scorer:
 
         frames = sampled(clip, self.stack, self.settings, prepare)
         scores = tuple(
-            self._score_subject(subject, reference, frames, people)
+            _with_crop(self._score_subject(subject, reference, frames, people), frames)
             for subject, reference in zip(subjects, references, strict=True)
         )
         continuity = None
@@ -93,3 +95,10 @@ class Scorer:
     def _thumbnail(self, picture: Image) -> Vector:
         values = self.stack.fitted(self.stack.grey(picture), THUMBNAIL).astype(np.float64)
         return np.asarray(values - values.mean(), dtype=np.float64)
+
+
+def _with_crop(score: SubjectScore, frames: list[SampledFrame]) -> SubjectScore:
+    """The score with the crop of where its subject was found best, if it was."""
+    if score.found is None:
+        return score
+    return dataclasses.replace(score, crop=cut_crop(frames[score.found.frame].pixels, score.found))
