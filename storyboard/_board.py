@@ -27,6 +27,9 @@ see :mod:`storyboard._boardfolder`); media already there are not made again. An
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import hashlib
 import os
 import shutil
 import sys
@@ -50,6 +53,7 @@ from ._boardpage import (
     TakeCard,
     render_page,
 )
+from ._boardscores import SceneConsistency, character_strips, gather
 from ._compiler import CompiledScene, Reference
 from ._errors import MediaError
 from ._fileops import atomic_write, write_atomically
@@ -116,14 +120,19 @@ def write_board(
             if node.take is not None
         }
     )
+    consistency = gather(plan.scenes, studio.chosen_scores(plan), media.crop)
     cards = [
-        _scene_card(number, scene_plan, shown[scene_plan.id], plan, project, media)
+        _scene_card(number, scene_plan, shown[scene_plan.id], plan, project, media, consistency)
         for number, scene_plan in enumerate(plan.scenes, start=1)
     ]
+    pictures = {
+        reference.name: reference.picture.src for card in cards for reference in card.references
+    }
+    strips = character_strips(plan.scenes, consistency, pictures)
     # studio.existing_store, not studio.store: reading must not create a cache.
     spent = studio.existing_store.spent_usd() if studio.existing_store is not None else 0.0
     cast = tuple(_cast_card(image, studio.existing_store, media) for image in plan.images.values())
-    page = render_page(project, plan, cards, spent, cast)
+    page = render_page(project, plan, cards, spent, cast, strips)
     target = folder / PAGE
     write_atomically(target, page)
     board_folder.remove_unused(media.used)
@@ -138,10 +147,19 @@ def _scene_card(
     plan: Plan,
     project: Project,
     media: _Media,
+    consistency: Mapping[str, SceneConsistency],
 ) -> SceneCard:
     scene = scene_plan.scene
     base = MODELS[scene.model].image_index_base if scene.model in MODELS else 1
+    scored = consistency.get(scene.id)
     references = [_reference_card(ref, base, plan, project, media) for ref in scene.references]
+    if scored is not None:
+        references = [
+            dataclasses.replace(card, likeness=scored.likeness.get(card.name))
+            if card.number is not None
+            else card
+            for card in references
+        ]
     if scene.start is not None:
         references.insert(0, _start_card(scene, plan, media))
     return SceneCard(
@@ -151,6 +169,7 @@ def _scene_card(
         takes=tuple(_take_card(each, media, scene.final_seconds) for each in shown),
         notes=project.story.scenes[scene.position].notes,
         steps=_strip(scene_plan, media),
+        consistency=scored,
     )
 
 
@@ -362,6 +381,15 @@ class _Media:
                 _write_poster(source, target, duration / 2)
             except (MediaError, OSError):
                 return None
+        return self._use(target)
+
+    def crop(self, encoded: str) -> str:
+        """A crop the scorer kept (a base64 JPEG), written out under its content hash."""
+        picture = base64.b64decode(encoded)
+        target = self.folder / THUMBS / f"crop-{hashlib.sha256(picture).hexdigest()}.jpg"
+        if not target.is_file():
+            with atomic_write(target) as temporary:
+                temporary.write_bytes(picture)
         return self._use(target)
 
     def clip(self, clip: str) -> str | None:

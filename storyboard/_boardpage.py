@@ -21,6 +21,15 @@ from datetime import datetime
 from pathlib import Path
 from string import Template
 
+from ._boardscores import (
+    CharacterStrip,
+    Likeness,
+    SceneConsistency,
+    crop_html,
+    scene_note_html,
+    strips_html,
+    verdict_html,
+)
 from ._compiler import CompiledScene
 from ._graph import SceneGraph
 from ._plan import Plan, ScenePlan
@@ -71,6 +80,8 @@ class RefCard:
     description: str | None = None
     link: str | None = None
     """The card of the scene a frame comes from."""
+    likeness: Likeness | None = None
+    """How the scene's chosen take shows it, once scored."""
 
     @property
     def tag(self) -> str:
@@ -145,6 +156,8 @@ class SceneCard:
     notes: str | None
     steps: tuple[StepCard, ...] = ()
     """The strip of a scene with revision steps: its source, then each step."""
+    consistency: SceneConsistency | None = None
+    """Its chosen take's scores, or that it is not scored; None without a take."""
 
     @property
     def scene(self) -> CompiledScene:
@@ -169,14 +182,17 @@ def render_page(
     cards: list[SceneCard],
     spent_usd: float,
     cast: tuple[CastCard, ...] = (),
+    strips: tuple[CharacterStrip, ...] = (),
 ) -> str:
     """The whole page, as text: the frame and style sheet of ``data/board/`` filled in."""
+    scored = any(card.consistency and card.consistency.scored for card in cards)
     return Template(_asset("board.html")).substitute(
         title=_e(project.title),
         css=_palette_css() + _asset("board.css"),
         masthead=_masthead(project, plan, spent_usd),
         graph=_graph_section(project.graph, plan, cards),
         cast=_cast_section(cast),
+        characters=strips_html(strips, scored),
         scenes="\n".join(_scene_html(card) for card in cards),
         version=_e(__version__),
     )
@@ -356,11 +372,12 @@ def _notes(notes: str | None) -> str:
 def _references(card: SceneCard) -> str:
     if not card.references:
         return ""
-    figures = "".join(_reference_html(reference) for reference in card.references)
-    return f'<div class="refs">{figures}</div>'
+    take = card.consistency.take if card.consistency else 0
+    figures = "".join(_reference_html(reference, take) for reference in card.references)
+    return f'<div class="refs">{figures}</div>{scene_note_html(card.consistency)}'
 
 
-def _reference_html(reference: RefCard) -> str:
+def _reference_html(reference: RefCard, take: int) -> str:
     tag_class = f"chip accent-{reference.accent}"
     picture = _picture(reference.picture, reference.name)
     if reference.link:
@@ -370,13 +387,21 @@ def _reference_html(reference: RefCard) -> str:
         if reference.description
         else ""
     )
-    return (
-        '<figure class="ref">'
+    thumb = (
         f'<div class="thumb">{picture}'
         f'<span class="{tag_class}"><b>{_e(reference.tag)}</b></span></div>'
-        f'<figcaption><b>{_e(reference.name)}</b><span class="kind">{_e(reference.kind)}</span>'
-        f"{description}</figcaption></figure>"
     )
+    caption = (
+        f'<figcaption><b>{_e(reference.name)}</b><span class="kind">{_e(reference.kind)}</span>'
+        f"{description}</figcaption>"
+    )
+    if reference.likeness is not None:
+        return (
+            f'<figure class="ref scored"><div class="pair">{thumb}'
+            f"{crop_html(reference.likeness, take)}</div>{caption}"
+            f"{verdict_html(reference.likeness)}</figure>"
+        )
+    return f'<figure class="ref">{thumb}{caption}</figure>'
 
 
 def _picture(picture: Picture, alt: str) -> str:

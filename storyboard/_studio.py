@@ -218,7 +218,7 @@ class Studio:
         store = self.existing_store
         made = planner.cache.takes_by_scene(name) if planner.cache is not None else {}
         estimated = store.estimated_take_costs(name) if store else {}
-        chosen = self._chosen_scores(plan)
+        chosen = self.chosen_scores(plan)
         selves = across_scenes(chosen) if chosen else {}
         scenes = []
         for scene_id in [s for s in self.project.scenes if s in plan.all_scenes]:
@@ -292,7 +292,7 @@ class Studio:
         assert node is not None, "a checked id names a node"
         return node
 
-    def _chosen_scores(self, plan: Plan) -> dict[str, ClipScore]:
+    def chosen_scores(self, plan: Plan) -> dict[str, ClipScore]:
         """The stored score of each scene's selected take, by scene id."""
         store = self.existing_store
         scored = store.scores(SCORER_VERSION) if store is not None else {}
@@ -347,7 +347,7 @@ class Studio:
                     score_now(store, job)
                 final = plan.all_scenes[scene_id].nodes[-1].id
                 takes[scene_id] = self.takes(final, plan.provider)
-        chosen = self._chosen_scores(plan)
+        chosen = self.chosen_scores(plan)
         selves = across_scenes(chosen) if chosen else {}
         return ScoreReport(
             tuple((scene_id, tuple(found)) for scene_id, found in takes.items()),

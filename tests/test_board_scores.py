@@ -1,0 +1,122 @@
+"""Consistency on the board: beside each reference the crop of where the take shows it, its
+score and its flags in words; each character's strip across the film, the outlier marked;
+an unscored take says how to score it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from scoring_clips import EILEEN, GRACE
+from test_board import read_page, scene_section
+
+from storyboard import BuildOptions, Studio
+from storyboard._board import write_board
+from storyboard._boardscores import HOW_TO_SCORE
+from storyboard._media import probe
+from storyboard._scoring.crops import crop_size
+from storyboard.testing.xai_standin import Faults, XaiStandin
+
+STORY = """\
+storyboard: 1
+title: Who drifted
+defaults: {duration: 2, resolution: 480p}
+characters:
+  eileen: {image: assets/eileen.png}
+scenes:
+  - {id: meet, title: Meet, prompt: "meet: @eileen waves"}
+  - {id: wave, title: Wave, prompt: "wave: @eileen waves again"}
+  - {id: swap, title: Swap, prompt: "swap: @eileen walks in"}
+"""
+
+CROP = re.compile(r'<img src="(thumbs/crop-[0-9a-f]{64}\.jpg)"')
+
+
+def make_project(root: Path) -> Path:
+    (root / "assets").mkdir(parents=True)
+    shutil.copyfile(EILEEN, root / "assets" / "eileen.png")
+    (root / "story.yaml").write_text(STORY, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def built(
+    tmp_path: Path, standin: XaiStandin, xai_key: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Studio]:
+    """Eileen animated in two scenes, Grace Hopper in her place in the third; scored."""
+    root = make_project(tmp_path / "drift")
+    standin.faults = Faults(
+        showings={"meet:": ["animated"], "wave:": ["animated"], "swap:": [f"animated:{GRACE}"]}
+    )
+    monkeypatch.setenv("XAI_API_KEY", xai_key)
+    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
+    with Studio.open(root) as studio:
+        result = studio.build("xai", BuildOptions(concurrency=3))
+        assert result.ok and not result.unscored
+        yield studio
+
+
+@pytest.mark.slow
+def test_each_reference_shows_its_crop_score_and_flags_in_words(built: Studio) -> None:
+    page = write_board(built, provider="xai")
+    text, _ = read_page(page)
+    meet, swap = scene_section(text, "meet"), scene_section(text, "swap")
+    for section in (meet, swap):
+        assert len(CROP.findall(section)) == 1
+        assert re.search(r"likeness <b>0\.\d\d</b> · self <b>-?\d\.\d\d</b>", section)
+    assert "looks right" in meet and "someone else" not in meet
+    assert "Eileen looks like someone else" in swap
+    assert "Eileen looks unlike the other scenes" in swap
+    assert 'title="mismatch"' in swap and 'title="drift"' in swap
+    assert HOW_TO_SCORE not in text
+
+
+@pytest.mark.slow
+def test_the_crop_files_are_the_pictures_the_scorer_kept(built: Studio) -> None:
+    page = write_board(built, provider="xai")
+    text, _ = read_page(page)
+    for scene_id in ("meet", "wave", "swap"):
+        (take,) = built.takes(scene_id, "xai")
+        assert take.score is not None
+        (subject,) = take.score.subjects
+        assert subject.found is not None
+        clip = probe(built.existing_store.clip_path(take.clip))  # type: ignore[union-attr]
+        (src,) = CROP.findall(scene_section(text, scene_id))
+        with Image.open(page.parent / src) as crop:
+            assert crop.format == "JPEG"
+            assert crop.size == crop_size(subject.found, (clip.width, clip.height))
+
+
+@pytest.mark.slow
+def test_the_character_strip_runs_in_film_order_and_marks_who_drifted(built: Studio) -> None:
+    page = write_board(built, provider="xai")
+    text, _ = read_page(page)
+    start = text.index("Characters across the film")
+    strip = text[start : text.index("</section>", start)]
+    assert "<h3>Eileen</h3>" in strip and "the reference" in strip
+    frames = re.findall(r'<li class="(strip-frame[^"]*)"[^>]*><a href="#scene-(\w+)"', strip)
+    assert frames == [
+        ("strip-frame", "meet"),
+        ("strip-frame", "wave"),
+        ("strip-frame outlier-drift", "swap"),
+    ]
+    assert strip.count("drifted") == 1 and len(CROP.findall(strip)) == 3
+
+
+def test_an_unscored_take_says_how_to_score_it(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "unscored")
+    with Studio.open(root) as studio:
+        assert studio.build("preview", BuildOptions(score=False)).ok
+        page = write_board(studio, provider="preview")
+    text, _ = read_page(page)
+    for scene_id in ("meet", "wave", "swap"):
+        section = scene_section(text, scene_id)
+        assert HOW_TO_SCORE in section
+        assert "likeness" not in section and not CROP.search(section)
+    start = text.index("Characters across the film")
+    assert "run storyboard score" in text[start : text.index("</section>", start)]
+    assert not list((page.parent / "thumbs").glob("crop-*"))
