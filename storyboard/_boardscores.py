@@ -35,6 +35,7 @@ __all__ = [
 
 HOW_TO_SCORE = "Not scored yet: run storyboard score to compare this take with its references."
 """What a scene whose chosen take has no score says (no extra installed, or --no-score)."""
+HOW_TO_SCORE_ALL = "Not scored yet: run storyboard score to see each character across the film."
 
 SaveCrop = Callable[[str], str]
 """Writes a crop (a base64 JPEG from the cache) into the board folder; returns its src."""
@@ -186,13 +187,18 @@ def character_strips(
     )
 
 
+LEAST_ALIKE_AMONG = 3
+"""The lowest *self* is marked only among this many takes: of two, each is the other's
+consensus, and which is lower says nothing."""
+
+
 def _mark_outliers(frames: list[StripFrame]) -> tuple[StripFrame, ...]:
     """Every take that drifted; if none did, the one least like the others (lowest *self*)."""
     drifted = {f.scene_id for f in frames if f.likeness and "drift" in f.likeness.flags}
     if drifted:
         return tuple(_marked(f, "drift" if f.scene_id in drifted else None) for f in frames)
     selves = [(f.likeness.self, f.scene_id) for f in frames if f.likeness and f.likeness.self]
-    if len(selves) < 2:
+    if len(selves) < LEAST_ALIKE_AMONG:
         return tuple(frames)
     lowest = min(selves)[1]
     return tuple(_marked(f, "lowest" if f.scene_id == lowest else None) for f in frames)
@@ -234,6 +240,13 @@ FLAG_CLASSES = {"mismatch": "bad", "absent": "bad", "drift": "bad"}
 """Flags drawn in red; the others (worth a look, not a different person) in amber."""
 
 
+def _severity(flags: Sequence[str]) -> str:
+    """``bad``, ``warn`` or ``ok``: the colour of the worst of ``flags``."""
+    if any(FLAG_CLASSES.get(flag) == "bad" for flag in flags):
+        return "bad"
+    return "warn" if flags else "ok"
+
+
 # -- HTML ----------------------------------------------------------------------------
 
 
@@ -251,7 +264,7 @@ def crop_html(likeness: Likeness, take: int) -> str:
         crop = f'<img src="{_e(likeness.crop)}" alt="{_e(likeness.name)} in take {take}">'
     else:
         crop = '<span class="placeholder"><span>not found</span></span>'
-    state = "flagged" if likeness.flags else "ok"
+    state = _severity(likeness.flags)
     return f'<div class="thumb crop {state}">{crop}<span class="found-tag">take {take}</span></div>'
 
 
@@ -282,7 +295,7 @@ def scene_note_html(consistency: SceneConsistency | None) -> str:
     if consistency is None:
         return ""
     if not consistency.scored:
-        return f'<p class="score-note">{_e(HOW_TO_SCORE)}</p>'
+        return _note(HOW_TO_SCORE)
     if consistency.jump:
         return (
             '<p class="score-note bad" title="jump">The clip does not continue the frame '
@@ -291,18 +304,23 @@ def scene_note_html(consistency: SceneConsistency | None) -> str:
     return ""
 
 
+def _note(text: str) -> str:
+    command = "storyboard score"
+    return f'<p class="score-note">{_e(text).replace(command, f"<code>{command}</code>")}</p>'
+
+
 def strips_html(strips: Sequence[CharacterStrip], any_scored: bool) -> str:
     """The characters across the film, each a strip of its crops with the outlier marked."""
     if not strips:
         return ""
     if not any_scored:
-        body = f'<p class="score-note">{_e(HOW_TO_SCORE.replace("this take", "the takes"))}</p>'
+        body = _note(HOW_TO_SCORE_ALL)
     else:
         body = "".join(_strip_html(strip) for strip in strips)
     return (
         '<section class="panel characters"><div class="panel-head">'
         "<h2>Characters across the film</h2></div>"
-        '<p class="hint">Each character as the scorer found it in each scene\'s chosen take, '
+        '<p class="hint">Each character as the scorer found it in each scene\'s selected take, '
         "in film order. A red frame looks unlike the character's other scenes.</p>"
         f"{body}</section>"
     )
@@ -342,7 +360,7 @@ def _strip_frame_html(strip: CharacterStrip, frame: StripFrame) -> str:
             f'<span class="strip-words {FLAG_CLASSES.get(flag, "warn")}">{_e(sentence)}</span>'
             for flag, sentence in worst
         )
-        figures = f'<span class="figures">{_e(" · ".join(shown))}</span>{said}'
+        figures = "".join(f'<span class="figures">{_e(line)}</span>' for line in shown) + said
     mark = {
         "drift": '<span class="outlier-tag">drifted</span>',
         "lowest": '<span class="outlier-tag soft">least alike</span>',

@@ -5,8 +5,10 @@ an unscored take says how to score it."""
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ from test_board import read_page, scene_section
 
 from storyboard import BuildOptions, Studio
 from storyboard._board import write_board
-from storyboard._boardscores import HOW_TO_SCORE
+from storyboard._boardscores import HOW_TO_SCORE, HOW_TO_SCORE_ALL
 from storyboard._media import probe
 from storyboard._scoring.crops import crop_size
 from storyboard.testing.xai_standin import Faults, XaiStandin
@@ -36,6 +38,11 @@ scenes:
 CROP = re.compile(r'<img src="(thumbs/crop-[0-9a-f]{64}\.jpg)"')
 
 
+def shown(note: str) -> str:
+    """A note as the page writes it, the command as code."""
+    return note.replace("storyboard score", "<code>storyboard score</code>")
+
+
 def make_project(root: Path) -> Path:
     (root / "assets").mkdir(parents=True)
     shutil.copyfile(EILEEN, root / "assets" / "eileen.png")
@@ -43,27 +50,37 @@ def make_project(root: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def built(
-    tmp_path: Path, standin: XaiStandin, xai_key: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Studio]:
-    """Eileen animated in two scenes, Grace Hopper in her place in the third; scored."""
-    root = make_project(tmp_path / "drift")
-    standin.faults = Faults(
-        showings={"meet:": ["animated"], "wave:": ["animated"], "swap:": [f"animated:{GRACE}"]}
-    )
-    monkeypatch.setenv("XAI_API_KEY", xai_key)
-    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
-    with Studio.open(root) as studio:
+@dataclass(frozen=True)
+class Board:
+    studio: Studio
+    page: Path
+    text: str
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Board]:
+    """Eileen animated in two scenes, Grace Hopper in her place in the third; scored as the
+    build goes (one build for the module: it is the slow part)."""
+    root = make_project(tmp_path_factory.mktemp("board-scores") / "drift")
+    key = f"xai-test-{secrets.token_hex(12)}"
+    showings = {"meet:": ["animated"], "wave:": ["animated"], "swap:": [f"animated:{GRACE}"]}
+    with (
+        XaiStandin(key=key, clip_dir=root.parent / "standin") as standin,
+        pytest.MonkeyPatch.context() as patch,
+        Studio.open(root) as studio,
+    ):
+        standin.faults = Faults(showings=showings)
+        patch.setenv("XAI_API_KEY", key)
+        patch.setenv("XAI_BASE_URL", standin.base_url)
         result = studio.build("xai", BuildOptions(concurrency=3))
         assert result.ok and not result.unscored
-        yield studio
+        page = write_board(studio, provider="xai")
+        yield Board(studio, page, page.read_text(encoding="utf-8"))
 
 
 @pytest.mark.slow
-def test_each_reference_shows_its_crop_score_and_flags_in_words(built: Studio) -> None:
-    page = write_board(built, provider="xai")
-    text, _ = read_page(page)
+def test_each_reference_shows_its_crop_score_and_flags_in_words(board: Board) -> None:
+    text = board.text
     meet, swap = scene_section(text, "meet"), scene_section(text, "swap")
     for section in (meet, swap):
         assert len(CROP.findall(section)) == 1
@@ -72,29 +89,28 @@ def test_each_reference_shows_its_crop_score_and_flags_in_words(built: Studio) -
     assert "Eileen looks like someone else" in swap
     assert "Eileen looks unlike the other scenes" in swap
     assert 'title="mismatch"' in swap and 'title="drift"' in swap
-    assert HOW_TO_SCORE not in text
+    assert shown(HOW_TO_SCORE) not in text and shown(HOW_TO_SCORE_ALL) not in text
 
 
 @pytest.mark.slow
-def test_the_crop_files_are_the_pictures_the_scorer_kept(built: Studio) -> None:
-    page = write_board(built, provider="xai")
-    text, _ = read_page(page)
+def test_the_crop_files_are_the_pictures_the_scorer_kept(board: Board) -> None:
+    store = board.studio.existing_store
+    assert store is not None
     for scene_id in ("meet", "wave", "swap"):
-        (take,) = built.takes(scene_id, "xai")
+        (take,) = board.studio.takes(scene_id, "xai")
         assert take.score is not None
         (subject,) = take.score.subjects
         assert subject.found is not None
-        clip = probe(built.existing_store.clip_path(take.clip))  # type: ignore[union-attr]
-        (src,) = CROP.findall(scene_section(text, scene_id))
-        with Image.open(page.parent / src) as crop:
+        clip = probe(store.clip_path(take.clip))
+        (src,) = CROP.findall(scene_section(board.text, scene_id))
+        with Image.open(board.page.parent / src) as crop:
             assert crop.format == "JPEG"
             assert crop.size == crop_size(subject.found, (clip.width, clip.height))
 
 
 @pytest.mark.slow
-def test_the_character_strip_runs_in_film_order_and_marks_who_drifted(built: Studio) -> None:
-    page = write_board(built, provider="xai")
-    text, _ = read_page(page)
+def test_the_character_strip_runs_in_film_order_and_marks_who_drifted(board: Board) -> None:
+    text = board.text
     start = text.index("Characters across the film")
     strip = text[start : text.index("</section>", start)]
     assert "<h3>Eileen</h3>" in strip and "the reference" in strip
@@ -115,8 +131,8 @@ def test_an_unscored_take_says_how_to_score_it(tmp_path: Path) -> None:
     text, _ = read_page(page)
     for scene_id in ("meet", "wave", "swap"):
         section = scene_section(text, scene_id)
-        assert HOW_TO_SCORE in section
+        assert shown(HOW_TO_SCORE) in section
         assert "likeness" not in section and not CROP.search(section)
     start = text.index("Characters across the film")
-    assert "run storyboard score" in text[start : text.index("</section>", start)]
+    assert shown(HOW_TO_SCORE_ALL) in text[start : text.index("</section>", start)]
     assert not list((page.parent / "thumbs").glob("crop-*"))

@@ -335,10 +335,11 @@ words (`"id": "eileen"`), listed before the scenes in the text output as
 [
   {"take": 1, "selected": true, "created_at": "2026-11-25T11:21:45Z",
    "cost_usd": 0.25, "key": "e43ad02b7c44...", "clip": "6af24ea39465...",
-   "score": {"version": 1, "frames": 8, "continuity": null, "flags": ["mismatch"],
+   "score": {"version": 2, "frames": 8, "continuity": null, "flags": ["mismatch"],
              "subjects": [{"mention": "eileen", "kind": "character", "method": "face",
                            "cross": 0.3, "present": 0.0, "size": null, "colour": null,
-                           "copy": null, "flags": ["mismatch"]}]}},
+                           "copy": null, "flags": ["mismatch"],
+                           "found": {"frame": 3, "box": [402, 118, 96, 96]}}]}},
   {"take": 2, "selected": false, "created_at": "2026-11-25T11:21:57Z",
    "cost_usd": 0.25, "key": "e43ad02b7c44...", "clip": "6af24ea39465...",
    "score": null}
@@ -356,7 +357,7 @@ is scored; its fields are described in
 
 ```json
 {
-  "scorer": 1,
+  "scorer": 2,
   "scenes": [
     {"id": "breakfast",
      "takes": [{"take": 1, "selected": true, "...": "...", "score": {"...": "..."}}],

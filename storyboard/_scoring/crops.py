@@ -14,7 +14,7 @@ from .records import FoundAt
 
 CROP_SIDE = 192
 """The longest side of a crop, in pixels (the board shows it at about half that)."""
-MARGIN = 0.25
+MARGIN = 0.35
 """The box is grown by this share of its size on each side (a face box stops at the brow)."""
 JPEG_QUALITY = 85
 
