@@ -28,6 +28,7 @@ __all__ = [
     "character_strips",
     "crop_html",
     "gather",
+    "mark_outliers",
     "scene_note_html",
     "strips_html",
     "verdict_html",
@@ -182,7 +183,7 @@ def character_strips(
                 )
             )
     return tuple(
-        CharacterStrip(character, names[character], heads[character], _mark_outliers(frames))
+        CharacterStrip(character, names[character], heads[character], mark_outliers(frames))
         for character, frames in rows.items()
     )
 
@@ -192,7 +193,7 @@ LEAST_ALIKE_AMONG = 3
 consensus, and which is lower says nothing."""
 
 
-def _mark_outliers(frames: list[StripFrame]) -> tuple[StripFrame, ...]:
+def mark_outliers(frames: list[StripFrame]) -> tuple[StripFrame, ...]:
     """Every take that drifted; if none did, the one least like the others (lowest *self*)."""
     drifted = {f.scene_id for f in frames if f.likeness and "drift" in f.likeness.flags}
     if drifted:

@@ -18,7 +18,13 @@ from test_board import read_page, scene_section
 
 from storyboard import BuildOptions, Studio
 from storyboard._board import write_board
-from storyboard._boardscores import HOW_TO_SCORE, HOW_TO_SCORE_ALL
+from storyboard._boardscores import (
+    HOW_TO_SCORE,
+    HOW_TO_SCORE_ALL,
+    Likeness,
+    StripFrame,
+    mark_outliers,
+)
 from storyboard._media import probe
 from storyboard._scoring.crops import crop_size
 from storyboard.testing.xai_standin import Faults, XaiStandin
@@ -136,3 +142,21 @@ def test_an_unscored_take_says_how_to_score_it(tmp_path: Path) -> None:
     start = text.index("Characters across the film")
     assert shown(HOW_TO_SCORE_ALL) in text[start : text.index("</section>", start)]
     assert not list((page.parent / "thumbs").glob("crop-*"))
+
+
+def strip_frame(scene_id: str, self: float | None, flags: tuple[str, ...] = ()) -> StripFrame:
+    likeness = Likeness(scene_id, "Eileen", "face", None, 0.7, 1.0, 8, self, flags)
+    return StripFrame(scene_id, 1, scene_id, likeness)
+
+
+def outliers(frames: list[StripFrame]) -> dict[str, str | None]:
+    return {frame.scene_id: frame.outlier for frame in mark_outliers(frames)}
+
+
+def test_the_outlier_is_every_drift_else_the_lowest_self_among_three() -> None:
+    drifted = [strip_frame("a", 0.8), strip_frame("b", 0.3, ("drift",)), strip_frame("c", 0.2)]
+    assert outliers(drifted) == {"a": None, "b": "drift", "c": None}
+    three = [strip_frame("a", 0.8), strip_frame("b", 0.7), strip_frame("c", 0.75)]
+    assert outliers(three) == {"a": None, "b": "lowest", "c": None}
+    two = [strip_frame("a", 0.8), strip_frame("b", 0.7), strip_frame("c", None)]
+    assert outliers(two) == {"a": None, "b": None, "c": None}
