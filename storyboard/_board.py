@@ -113,7 +113,7 @@ def write_board(
             for each in shown[scene_plan.id]
         }
         | {
-            node.take.clip: scene_plan.scene.duration
+            node.take.clip: scene_plan.scene.node_seconds(node.number)
             for scene_plan in plan.scenes
             if len(scene_plan.nodes) > 1
             for node in scene_plan.nodes
@@ -177,7 +177,7 @@ def _strip(scene_plan: ScenePlan, media: _Media) -> tuple[StepCard, ...]:
     """A scene with steps: its source clip, then each revision, each with its chosen take."""
     if len(scene_plan.nodes) < 2:
         return ()
-    duration = scene_plan.scene.duration
+    scene = scene_plan.scene
     return tuple(
         StepCard(
             id=node.id,
@@ -185,7 +185,9 @@ def _strip(scene_plan: ScenePlan, media: _Media) -> tuple[StepCard, ...]:
             instruction=node.prompt,
             state=node.state,
             clip=media.clip(node.take.clip) if node.take else None,
-            poster=media.poster(node.take.clip, duration) if node.take else None,
+            poster=media.poster(node.take.clip, scene.node_seconds(node.number))
+            if node.take
+            else None,
         )
         for node in scene_plan.nodes
     )

@@ -325,7 +325,7 @@ def _meta(card: SceneCard) -> str:
     scene = card.scene
     items = [
         MODE_NAMES.get(scene.mode, scene.mode),
-        f"{scene.duration} s",
+        _length(scene),
         scene.aspect_ratio,
         scene.resolution,
         scene.model,
@@ -335,6 +335,12 @@ def _meta(card: SceneCard) -> str:
     if needs:
         listed += f'<li class="needs">needs{needs}</li>'
     return f'<ul class="meta">{listed}</ul>'
+
+
+def _length(scene: CompiledScene) -> str:
+    """The clip the film uses: a revised scene's is its last step's (``8 s, from 5 s``)."""
+    final = scene.final_seconds
+    return f"{final} s" if final == scene.duration else f"{final} s, from {scene.duration} s"
 
 
 def _prompt(card: SceneCard) -> str:

@@ -165,7 +165,12 @@ class CompiledScene:
     @property
     def final_seconds(self) -> int:
         """How long the scene's clip (its last step's) is meant to be."""
-        return self.steps[-1].output_seconds if self.steps else self.duration
+        return self.node_seconds(len(self.steps))
+
+    def node_seconds(self, number: int) -> int:
+        """How long the clip of node ``number`` is meant to be: 0 the generation, then
+        each step's (an extension's input and what it adds)."""
+        return self.steps[number - 1].output_seconds if number else self.duration
 
     @property
     def node_ids(self) -> list[str]:

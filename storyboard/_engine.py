@@ -168,6 +168,10 @@ class _Node:
         """Which step a refusal is of, for a scene's message; nothing for its generation."""
         return f"step {self.number} ({self.request.mode}): " if self.number else ""
 
+    @property
+    def label(self) -> str:
+        return f"{self.id} {self.request.mode}" if self.number else ""
+
     def estimate(self, spec: ProviderSpec) -> float:
         return spec.estimate(self.request)
 
@@ -531,7 +535,7 @@ class Engine:
             if resubmitted:
                 raise _SceneFailed("failed", f"{outcome}; it failed again after one resubmission")
             resubmitted = True
-            self.reporter.scene(work.owner, "resubmitting", outcome)
+            self.reporter.scene(work.owner, "resubmitting", _detail(work, outcome))
 
     async def _resume(self, work: Work) -> tuple[Take | None, str | None]:
         """Finish jobs an earlier build sent; refuse to resend an ambiguous one blindly.
@@ -546,7 +550,9 @@ class Engine:
                 if where is None and not self.options.resubmit:
                     raise _SceneFailed("failed", _elsewhere_message(job))
                 if where is not None:
-                    self.reporter.scene(work.owner, "resuming", f"job {job.request_id}")
+                    self.reporter.scene(
+                        work.owner, "resuming", _detail(work, f"job {job.request_id}")
+                    )
                     outcome = await self._follow(work, job.id, job.request_id, where)
                     if isinstance(outcome, Take):
                         return outcome, None
@@ -602,7 +608,7 @@ class Engine:
             self.store.update_job(job_id, status="unsent", error_message=str(error))
             raise _SceneFailed("failed", f"the request could not be sent: {error}") from error
         self.store.update_job(job_id, status="submitted", request_id=request_id)
-        self.reporter.scene(work.owner, "submitted", f"job {request_id}")
+        self.reporter.scene(work.owner, "submitted", _detail(work, f"job {request_id}"))
         return request_id
 
     async def _follow(
@@ -611,7 +617,7 @@ class Engine:
         """Poll a submitted job to its end; a Take, or why it is worth one resubmission."""
 
         def progress(percent: int | None) -> None:
-            self.reporter.scene(work.owner, "running", "", percent)
+            self.reporter.scene(work.owner, "running", work.label, percent)
 
         async def poll(request_id: str) -> JobState:
             return await work.poll(where, request_id)
@@ -681,7 +687,7 @@ class Engine:
         return message
 
     async def _download(self, work: Work, job_id: int, done: Done, where: Provider) -> Take:
-        self.reporter.scene(work.owner, "downloading")
+        self.reporter.scene(work.owner, "downloading", work.label)
         try:
             made = await work.fetch(where, done, self.store, job_id)
         except VideoGone as error:
@@ -762,6 +768,12 @@ def _take_words(scene: CompiledScene, take: Take) -> str:
         if scene.steps
         else f"take {take.take}"
     )
+
+
+def _detail(work: Work, text: str) -> str:
+    """A progress line's detail, after what the job makes when that is not the scene's
+    generation: ``launch.2 extend, job 7f3c``."""
+    return f"{work.label}, {text}" if work.label else text
 
 
 def _elsewhere_message(job: Job) -> str:

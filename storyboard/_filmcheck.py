@@ -35,14 +35,15 @@ def transition_problems(
                 f"{fps} fps: make it at least {shortest:.3g} s, or write transition: cut",
             )
         ]
-    shortest_scene = min(scenes, key=lambda scene: scene.duration, default=None)
-    if shortest_scene is not None and seconds > shortest_scene.duration / 2:
+    shortest_scene = min(scenes, key=lambda scene: scene.final_seconds, default=None)
+    if shortest_scene is not None and seconds > shortest_scene.final_seconds / 2:
+        length = shortest_scene.final_seconds
         return [
             positions.problem(
                 where,
                 f'a crossfade of {seconds:g} s is longer than half of scene "{shortest_scene.id}" '
-                f"({shortest_scene.duration} s), which gives up to half its length to the "
-                f"crossfades at its two ends: make it at most {shortest_scene.duration / 2:g} s",
+                f"({length} s), which gives up to half its length to the "
+                f"crossfades at its two ends: make it at most {length / 2:g} s",
             )
         ]
     return []

@@ -126,8 +126,20 @@ MODELS: dict[str, ModelLimits] = {
 }
 
 PRICE_OVERRIDE_VARIABLE = "STORYBOARD_PRICES"
-"""A JSON object overriding prices: ``{"grok-imagine-video": 0.07}`` (USD per second,
-every resolution) or ``{"grok-imagine-video": {"720p": 0.07}}``."""
+"""A JSON object overriding prices in USD: ``{"grok-imagine-video": 0.07}`` (per second,
+every resolution), ``{"grok-imagine-video": {"720p": 0.07, "input_second": 0.01}}``
+(per second by resolution, and per second of a revision's input video),
+``{"grok-imagine-image": 0.02}`` (per image) or ``{"grok-imagine-image": {"image":
+0.02, "input_image": 0.002}}`` (per image, and per image an edit reads)."""
+INPUT_SECOND = "input_second"
+PER_IMAGE = "image"
+INPUT_IMAGE = "input_image"
+PRICE_UNITS = {
+    INPUT_SECOND: "second of input video",
+    PER_IMAGE: "image",
+    INPUT_IMAGE: "input image",
+}
+"""The prices STORYBOARD_PRICES may name beside resolutions, each with its unit."""
 
 CLIP_BYTES_PER_PIXEL_SECOND = 16.0
 """The most bytes per pixel of frame per second a clip may hold: about 30 frames at
@@ -141,13 +153,11 @@ def price_per_second(model: str, resolution: str) -> float:
 
     A resolution the table does not price costs as the model's dearest one.
     """
-    override = os.environ.get(PRICE_OVERRIDE_VARIABLE)
-    if override:
-        entry = price_overrides(override).get(model)
-        if isinstance(entry, float):
-            return entry
-        if isinstance(entry, dict) and resolution in entry:
-            return entry[resolution]
+    entry = _override(model)
+    if isinstance(entry, float):
+        return entry
+    if isinstance(entry, dict) and resolution in entry:
+        return entry[resolution]
     limits = MODELS.get(model)
     if limits is None or not limits.usd_per_second:
         return 0.0
@@ -162,7 +172,8 @@ def check_price_overrides() -> None:
 
 
 def price_overrides(text: str) -> dict[str, float | dict[str, float]]:
-    """STORYBOARD_PRICES read and checked: every price a finite number, zero or more."""
+    """STORYBOARD_PRICES read and checked: every price a finite number, zero or more, and
+    every named price one the model has."""
     try:
         table = json.loads(text)
     except ValueError:
@@ -174,24 +185,53 @@ def price_overrides(text: str) -> dict[str, float | dict[str, float]]:
         )
     checked: dict[str, float | dict[str, float]] = {}
     for model, entry in table.items():
+        unit = "image" if model in IMAGE_MODELS else "second"
         if isinstance(entry, dict):
-            checked[model] = {
-                resolution: _price(f"{model} at {resolution}", value)
-                for resolution, value in entry.items()
-            }
+            named = _named_prices(model)
+            prices: dict[str, float] = {}
+            for name, value in entry.items():
+                if name not in named:
+                    raise UsageError(
+                        f"{PRICE_OVERRIDE_VARIABLE}: {model} has no price named {name!r}; "
+                        f"it has {', '.join(named)}"
+                    )
+                what = model if name in PRICE_UNITS else f"{model} at {name}"
+                prices[name] = _price(what, value, named[name])
+            checked[model] = prices
         else:
-            checked[model] = _price(model, entry)
+            checked[model] = _price(model, entry, unit)
     return checked
 
 
-def _price(what: str, value: object) -> float:
+def _named_prices(model: str) -> dict[str, str]:
+    """The prices a model's entry may name, each with its unit: an image model's per image
+    and per input image; a video model's per resolution and per input second."""
+    if model in IMAGE_MODELS:
+        return {name: PRICE_UNITS[name] for name in (PER_IMAGE, INPUT_IMAGE)}
+    resolutions = MODELS[model].usd_per_second if model in MODELS else RESOLUTIONS
+    return {**dict.fromkeys(resolutions, "second"), INPUT_SECOND: PRICE_UNITS[INPUT_SECOND]}
+
+
+def _override(model: str) -> float | dict[str, float] | None:
+    """What STORYBOARD_PRICES says of a model, if anything."""
+    override = os.environ.get(PRICE_OVERRIDE_VARIABLE)
+    return price_overrides(override).get(model) if override else None
+
+
+def _named_override(model: str, name: str) -> float | None:
+    """One named price of a model's STORYBOARD_PRICES entry (``input_second``...)."""
+    entry = _override(model)
+    return entry.get(name) if isinstance(entry, dict) else None
+
+
+def _price(what: str, value: object, unit: str) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         price = float(value)
         if math.isfinite(price) and price >= 0:
             return price
     raise UsageError(
         f"{PRICE_OVERRIDE_VARIABLE}: the price of {what} must be a number of US dollars per "
-        f"second, zero or more, not {value!r}"
+        f"{unit}, zero or more, not {value!r}"
     )
 
 
@@ -203,7 +243,13 @@ def estimate_cost(model: str, resolution: str, duration: float, input_seconds: f
 
 
 def input_price(model: str) -> float:
-    """USD per second of input video for a model's edits and extensions."""
+    """USD per second of input video for a model's edits and extensions, honouring
+    STORYBOARD_PRICES (``input_second``)."""
+    override = _named_override(model, INPUT_SECOND)
+    return _listed_input_price(model) if override is None else override
+
+
+def _listed_input_price(model: str) -> float:
     limits = MODELS.get(model)
     revisions = limits.revisions if limits else None
     return revisions.usd_per_input_second if revisions else 0.0
@@ -216,7 +262,8 @@ def reserve_cost(model: str, resolution: str, duration: float, input_seconds: fl
     table = limits.usd_per_second if limits else {}
     listed = table.get(resolution, max(table.values(), default=0.0))
     per_second = max(price_per_second(model, resolution), listed)
-    return round(per_second * duration + input_price(model) * input_seconds, 4)
+    per_input_second = max(input_price(model), _listed_input_price(model))
+    return round(per_second * duration + per_input_second * input_seconds, 4)
 
 
 def max_clip_bytes(aspect_ratio: str, resolution: str, duration: float) -> int:
@@ -288,16 +335,30 @@ shape: square for a generation, the input's for an edit)."""
 
 def image_cost(model: str, input_images: int) -> float:
     """What one generated image costs: per image, plus per input image of an edit;
-    ``STORYBOARD_PRICES`` may set the price per image (``{"grok-imagine-image": 0.02}``)."""
+    ``STORYBOARD_PRICES`` may set either (``{"grok-imagine-image": 0.02}`` per image, or
+    ``{"grok-imagine-image": {"image": 0.02, "input_image": 0.002}}``)."""
+    per_image, per_input = _image_prices(model)
+    return round(per_image + per_input * input_images, 4)
+
+
+def _image_prices(model: str) -> tuple[float, float]:
+    """Per image and per input image, honouring STORYBOARD_PRICES."""
     limits = IMAGE_MODELS[model]
-    override = os.environ.get(PRICE_OVERRIDE_VARIABLE)
-    entry = price_overrides(override).get(model) if override else None
-    per_image = entry if isinstance(entry, float) else limits.usd_per_image
-    return round(per_image + limits.usd_per_input_image * input_images, 4)
+    entry = _override(model)
+    if isinstance(entry, float):
+        return entry, limits.usd_per_input_image
+    named = entry or {}
+    return (
+        named.get(PER_IMAGE, limits.usd_per_image),
+        named.get(INPUT_IMAGE, limits.usd_per_input_image),
+    )
 
 
 def reserve_image_cost(model: str, input_images: int) -> float:
-    """What ``--max-cost`` sets aside for an image job: never less than the table's price."""
+    """What ``--max-cost`` sets aside for an image job: each price never less than the
+    table's."""
     limits = IMAGE_MODELS[model]
-    listed = limits.usd_per_image + limits.usd_per_input_image * input_images
-    return round(max(image_cost(model, input_images), listed), 4)
+    per_image, per_input = _image_prices(model)
+    per_image = max(per_image, limits.usd_per_image)
+    per_input = max(per_input, limits.usd_per_input_image)
+    return round(per_image + per_input * input_images, 4)

@@ -35,7 +35,12 @@ STATE_MEANINGS: dict[State, str] = {
     "missing": "no clip yet",
     "failed": "the last try failed",
 }
-"""Each state in a writer's words, printed where the state appears."""
+"""Each state of a scene in a writer's words, printed where the state appears."""
+IMAGE_STATE_MEANINGS: dict[State, str] = STATE_MEANINGS | {
+    "stale": "changed since its picture was made",
+    "missing": "no picture yet",
+}
+"""Each state of a generated picture in a writer's words."""
 
 
 @dataclass

@@ -19,7 +19,7 @@ from ._compiler import split_node_id
 from ._errors import UsageError
 from ._lockfile import LockFile, Selection
 from ._outputs import Outputs
-from ._plan import ImagePlan, NodePlan, Plan, Planner
+from ._plan import STATE_MEANINGS, ImagePlan, NodePlan, Plan, Planner
 from ._project import Project
 from ._providers import (
     DEFAULT_PROVIDER,
@@ -108,12 +108,33 @@ class Status:
     generated: tuple[SceneStatus, ...] = ()
     """The reference images generated from words (``eileen``, ``eileen:flight-suit``)."""
 
+    def counts(self) -> dict[str, dict[str, int]]:
+        """How many scenes, revision steps and generated pictures there are (``total``),
+        and how many are in each state (a step is ``cached`` or not)."""
+        steps = sum(scene.steps for scene in self.scenes)
+        return {
+            "scenes": _by_state(self.scenes),
+            "steps": {"total": steps, "cached": sum(scene.steps_cached for scene in self.scenes)},
+            "generated": _by_state(self.generated),
+        }
+
     def as_dict(self) -> dict[str, Any]:
         """The status as ``storyboard status --json`` prints it."""
         return dataclasses.asdict(self) | {
             "scenes": [scene.as_dict() for scene in self.scenes],
             "generated": [image.as_dict() for image in self.generated],
+            "counts": self.counts(),
         }
+
+
+def _by_state(nodes: tuple[SceneStatus, ...]) -> dict[str, int]:
+    """``{"total": 6, "cached": 4, "missing": 2}``: states in the order plan shows them."""
+    counted = {"total": len(nodes)}
+    for state in STATE_MEANINGS:
+        number = sum(node.state == state for node in nodes)
+        if number:
+            counted[state] = number
+    return counted
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,12 @@ class Work(Protocol):
         """How a refusal names it before the API's message (empty for a scene's clip)."""
         ...
 
+    @property
+    def label(self) -> str:
+        """What it is on its progress line (``launch.2 extend``, ``portrait``); empty for
+        a scene's generation."""
+        ...
+
     def estimate(self, spec: ProviderSpec) -> float:
         """What it costs if it succeeds once (the table's price)."""
         ...
@@ -93,6 +99,11 @@ class ImageWork:
     @property
     def refusal_words(self) -> str:
         return f"@{self.image.target}'s {self.image.what}: "
+
+    @property
+    def label(self) -> str:
+        edited = "edited " if self.image.call == "edit" else ""
+        return f"{edited}{self.image.what}"
 
     def estimate(self, spec: ProviderSpec) -> float:
         return spec.estimate_image(self.ask)

@@ -324,8 +324,19 @@ def check(project: ProjectOption = Path(".")) -> None:
     """Validate the project and print every problem, not just the first."""
     with _open(project) as studio:
         loaded = studio.project
-    scenes, assets = loaded.scenes, loaded.assets
-    out.print(f"{relative(loaded.story_path)}: ok ({len(scenes)} scenes, {len(assets)} assets)")
+    steps = sum(len(scene.steps) for scene in loaded.scenes.values())
+    counted = [
+        _counted(len(loaded.scenes), "scene"),
+        *([_counted(steps, "revision step")] if steps else []),
+        _counted(len(loaded.assets), "asset"),
+        *([_counted(len(loaded.generated), "generated picture")] if loaded.generated else []),
+    ]
+    out.print(f"{relative(loaded.story_path)}: ok ({', '.join(counted)})")
+
+
+def _counted(number: int, thing: str) -> str:
+    """``1 scene``, ``6 scenes``."""
+    return f"{number} {thing}{'s' * (number != 1)}"
 
 
 @app.command()
@@ -423,12 +434,13 @@ def _print_paid_total(paid: Plan | None) -> None:
 
 
 def _print_image_plan(image: ImagePlan) -> None:
-    from ._plan import STATE_MEANINGS
+    from ._plan import IMAGE_STATE_MEANINGS
 
     made = image.image
     style = STATE_STYLES[image.state]
     cost = f"  ${image.estimated_cost_usd:.2f}" if image.state != "cached" else ""
-    state = f"[{style}]{image.state}[/] ({STATE_MEANINGS[image.state]}): {escape(image.reason)}"
+    meaning = IMAGE_STATE_MEANINGS[image.state]
+    state = f"[{style}]{image.state}[/] ({meaning}): {escape(image.reason)}"
     how = "generated" if made.call == "generate" else "edited"
     out.print(f"\n[bold]@{made.target}[/]  {made.what}, {how} ({made.model})  {state}{cost}")
     if made.call == "edit":
@@ -481,7 +493,7 @@ def status(
     provider: ProviderOption = None,
 ) -> None:
     """The project at a glance: scenes, states, takes, money spent."""
-    from ._plan import STATE_MEANINGS
+    from ._plan import IMAGE_STATE_MEANINGS, STATE_MEANINGS
 
     with _open(project) as studio:
         summary = studio.status(provider)
@@ -509,10 +521,18 @@ def status(
             escape(scene.reason),
         )
     out.print(table)
-    everything = (*summary.generated, *summary.scenes)
-    shown = [state for state in STATE_MEANINGS if any(s.state == state for s in everything)]
-    for state in shown:
-        out.print(f"{state}: {STATE_MEANINGS[state]}")
+    for state in STATE_MEANINGS:
+        meanings = [
+            meaning
+            for nodes, meaning in (
+                (summary.scenes, STATE_MEANINGS[state]),
+                (summary.generated, IMAGE_STATE_MEANINGS[state]),
+            )
+            if any(node.state == state for node in nodes)
+        ]
+        if meanings:
+            out.print(f"{state}: {'; a picture: '.join(dict.fromkeys(meanings))}")
+    out.print(_status_counts(summary.counts()))
     out.print(f"spent so far: ${summary.spent_usd:.2f}", end="")
     if summary.estimated_usd:
         out.print(
@@ -522,6 +542,22 @@ def status(
     else:
         out.print()
     _print_paid_total(paid)
+
+
+def _status_counts(counts: dict[str, dict[str, int]]) -> str:
+    """``6 scenes (4 cached, 2 missing), 2 revision steps (2 cached), ...``."""
+    parts = []
+    for name, thing in (
+        ("scenes", "scene"),
+        ("steps", "revision step"),
+        ("generated", "generated picture"),
+    ):
+        counted = dict(counts[name])
+        total = counted.pop("total")
+        if total or name == "scenes":
+            states = ", ".join(f"{n} {state}" for state, n in counted.items() if n)
+            parts.append(_counted(total, thing) + (f" ({states})" if states else ""))
+    return ", ".join(parts)
 
 
 @app.command()

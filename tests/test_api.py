@@ -127,7 +127,7 @@ def test_abuild_then_a_typed_status_and_export(make_project: MakeProject) -> Non
         timeline = studio.export("preview", fmt="otio")
     assert isinstance(status, storyboard.Status)
     assert list(status.as_dict()) == [
-        "title", "provider", "spent_usd", "estimated_usd", "scenes", "generated"
+        "title", "provider", "spent_usd", "estimated_usd", "scenes", "generated", "counts"
     ]  # fmt: skip
     assert status.as_dict()["scenes"] == [
         {"id": "dawn", "state": "cached", "reason": "take 1 of 1", "take": 1, "takes": 1,

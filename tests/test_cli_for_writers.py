@@ -48,7 +48,7 @@ def test_project_before_the_command(tiny: Path) -> None:
 
 def test_project_after_the_command_wins(tiny: Path, tmp_path: Path) -> None:
     code, out = run("-p", str(tmp_path / "elsewhere"), "check", "-p", str(tiny))
-    assert code == 0 and "ok (2 scenes, 1 assets)" in out
+    assert code == 0 and "ok (2 scenes, 1 asset)" in out
 
 
 def test_project_before_the_command_that_does_not_exist_is_named(tmp_path: Path) -> None:

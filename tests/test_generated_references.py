@@ -276,6 +276,21 @@ def test_plan_json_shows_each_generated_image_and_the_scenes_referring_to_it(
     json.dumps(shown)
 
 
+def test_plan_prices_each_picture_and_each_picture_an_edit_reads(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(STORY, IMAGES)
+
+    def estimates() -> dict[str, float]:
+        with Studio.open(root) as studio:
+            return {t: p.estimated_cost_usd for t, p in studio.plan("xai").images.items()}
+
+    assert estimates() == pytest.approx({t: 0.022 if ":" in t else 0.02 for t in TARGETS})
+    prices = '{"grok-imagine-image": {"image": 0.05, "input_image": 0.01}}'
+    monkeypatch.setenv("STORYBOARD_PRICES", prices)
+    assert estimates() == pytest.approx({t: 0.06 if ":" in t else 0.05 for t in TARGETS})
+
+
 # -- offline ---------------------------------------------------------------------------
 
 

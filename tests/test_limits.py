@@ -7,6 +7,7 @@ are allowed are sent too, so a limit drawn too tight fails as well.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -19,12 +20,15 @@ import httpx
 import pytest
 from conftest import MakeProject
 
+from storyboard._errors import UsageError
 from storyboard._limits import (
     IMAGE_MODELS,
     MODELS,
+    check_price_overrides,
     estimate_cost,
     image_cost,
     price_per_second,
+    reserve_cost,
     reserve_image_cost,
 )
 from storyboard.testing.xai_standin import XaiStandin
@@ -174,3 +178,36 @@ def test_a_price_override_sets_the_price_per_picture(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("STORYBOARD_PRICES", '{"grok-imagine-image": 0.01}')
     assert image_cost("grok-imagine-image", 1) == pytest.approx(0.012)
     assert reserve_image_cost("grok-imagine-image", 1) == pytest.approx(0.022)
+
+
+def test_a_price_override_names_each_price_the_api_bills(monkeypatch: pytest.MonkeyPatch) -> None:
+    prices = {
+        "grok-imagine-image": {"image": 0.03, "input_image": 0.005},
+        "grok-imagine-video": {"480p": 0.04, "input_second": 0.02},
+    }
+    monkeypatch.setenv("STORYBOARD_PRICES", json.dumps(prices))
+    assert image_cost("grok-imagine-image", 0) == pytest.approx(0.03)
+    assert image_cost("grok-imagine-image", 2) == pytest.approx(0.04)
+    assert estimate_cost("grok-imagine-video", "480p", 4, input_seconds=3) == pytest.approx(0.22)
+    # --max-cost sets aside the dearer of each price: the table's 480p, the override's others
+    assert reserve_cost("grok-imagine-video", "480p", 4, input_seconds=3) == pytest.approx(0.26)
+    assert reserve_image_cost("grok-imagine-image", 1) == pytest.approx(0.035)
+    monkeypatch.setenv("STORYBOARD_PRICES", '{"grok-imagine-video": {"input_second": 0}}')
+    assert estimate_cost("grok-imagine-video", "720p", 4, input_seconds=3) == pytest.approx(0.28)
+
+
+@pytest.mark.parametrize(
+    ("prices", "expected"),
+    [
+        ('{"grok-imagine-video": {"720": 0.07}}', "grok-imagine-video has no price named '720'"),
+        ('{"grok-imagine-image": {"input_second": 1}}', "it has image, input_image"),
+        ('{"grok-imagine-image": {"input_image": -1}}', "US dollars per input image"),
+        ('{"grok-imagine-video": {"input_second": "a"}}', "per second of input video, zero"),
+    ],
+)
+def test_a_price_override_with_a_wrong_name_or_price_is_refused(
+    monkeypatch: pytest.MonkeyPatch, prices: str, expected: str
+) -> None:
+    monkeypatch.setenv("STORYBOARD_PRICES", prices)
+    with pytest.raises(UsageError, match=re.escape(expected)):
+        check_price_overrides()

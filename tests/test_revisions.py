@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,21 @@ def test_steps_within_the_limits_compile_into_a_chain(make_project: MakeProject)
         ("extend", 8, 10),
     ]
     assert project.node_ids[:3] == ["launch", "launch.1", "launch.2"]
+
+
+def test_plan_prices_each_step_with_the_seconds_it_reads(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(story(EDIT + EXTEND), {})
+
+    def estimates() -> list[float]:
+        with Studio.open(root) as studio:
+            return [n.estimated_cost_usd for n in studio.plan("xai").all_scenes["launch"].nodes]
+
+    # 2 s made; 2 s edited (2 s read); 2 s added to make 4 s (2 s read), at $0.05/s and $0.01/s
+    assert estimates() == pytest.approx([0.10, 0.12, 0.22])
+    monkeypatch.setenv("STORYBOARD_PRICES", '{"grok-imagine-video": {"input_second": 0.1}}')
+    assert estimates() == pytest.approx([0.10, 0.30, 0.40])
 
 
 # -- builds against the stand-in ---------------------------------------------------------
@@ -245,3 +261,72 @@ def test_a_build_killed_during_a_step_job_loses_nothing_and_pays_once(
     with Store(root / ".storyboard") as store:
         rows = store.db.query("SELECT status FROM jobs WHERE scene_id = 'launch.1'")
         assert [r["status"] for r in rows] == ["done"]
+
+
+# -- seen where a writer looks ----------------------------------------------------------
+
+SEEN = """\
+storyboard: 1
+title: Seen
+defaults: {duration: 2, resolution: 480p}
+characters:
+  eileen:
+    prompt: a NASA astronaut in her forties, short dark hair
+scenes:
+  - id: launch
+    prompt: "@eileen waves by the rocket"
+    steps:
+      - edit: make it night
+      - extend: she opens the hatch
+        seconds: 2
+  - id: after
+    prompt: the smoke clears
+"""
+
+
+def run(*args: str | Path) -> str:
+    from typer.testing import CliRunner
+
+    from storyboard.cli import app
+
+    result = CliRunner().invoke(app, [str(arg) for arg in args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.slow
+def test_check_plan_status_the_build_and_the_board_name_steps_and_pictures(
+    make_project: MakeProject,
+) -> None:
+    from storyboard._board import write_board
+
+    root = make_project(SEEN, {})
+    assert "ok (2 scenes, 2 revision steps, 1 asset, 1 generated picture)" in run(
+        "check", "-p", root
+    )
+    planned = run("plan", "-p", root, "--provider", "xai")
+    assert "@eileen  portrait, generated (grok-imagine-image)  missing (no picture yet)" in planned
+    before = run("status", "-p", root, "--provider", "xai")
+    assert "missing: no clip yet; a picture: no picture yet" in before
+    assert "2 scenes (2 missing), 2 revision steps, 1 generated picture (1 missing)" in before
+    built = run("build", "-p", root, "--provider", "preview", "--no-export")
+    assert "@eileen: submitted (portrait, job preview-" in built
+    assert "launch: submitted (job preview-" in built  # its generation
+    assert "launch: submitted (launch.1 edit, job preview-" in built
+    assert "launch: downloading (launch.2 extend)" in built
+    (root / "story.yaml").write_text(SEEN.replace("opens the hatch", "waves"), encoding="utf-8")
+    after = run("status", "-p", root)
+    assert "2 scenes (1 cached, 1 stale), 2 revision steps (1 cached), 1 generated" in after
+    with Studio.open(root) as studio:
+        assert studio.status().counts() == {
+            "scenes": {"total": 2, "cached": 1, "stale": 1},
+            "steps": {"total": 2, "cached": 1},
+            "generated": {"total": 1, "cached": 1},
+        }
+        page = write_board(studio).read_text(encoding="utf-8")
+    launch = page.split('id="scene-launch"', 1)[1].split("<article", 1)[0]
+    assert "<li>4 s, from 2 s</li>" in launch  # the film's clip: 2 s edited, then 2 s more
+    strip = launch.split('<ol class="steps">', 1)[1].split("</ol>", 1)[0]
+    steps = re.findall(r'<li class="step state-(\w+)">.*?<b>([\w.]+)</b>.*?</li>', strip)
+    assert steps == [("cached", "launch"), ("cached", "launch.1"), ("stale", "launch.2")]
+    assert strip.count("<video") == 2 and "make it night" in strip and "she waves" in strip

@@ -123,7 +123,7 @@ See [providers.md](providers.md).
 | `STORYBOARD_POLL_INTERVAL` | `2` | seconds before the first poll of a job; each later wait is 1.5 times longer, up to `STORYBOARD_POLL_MAX`; each is drawn between half its length and all of it, so jobs sent together do not poll together |
 | `STORYBOARD_POLL_MAX` | `15` | the longest wait between two polls, in seconds |
 | `STORYBOARD_JOB_TIMEOUT` | `900` | seconds after which a job that is still pending is given up for this build. It stays recorded, and the next build resumes it (nothing is paid twice). |
-| `STORYBOARD_PRICES` | the built-in table | a JSON object that overrides prices in US dollars per second of video, for estimates and `--max-cost`: `{"grok-imagine-video": 0.07}` (every resolution) or `{"grok-imagine-video-1.5": {"720p": 0.14, "1080p": 0.3}}`. Models and resolutions it does not name keep the built-in price; a price that is not a finite number, zero or more, is refused. |
+| `STORYBOARD_PRICES` | the built-in table | a JSON object that overrides prices in US dollars, for estimates and `--max-cost`: per second of video, `{"grok-imagine-video": 0.07}` (every resolution) or `{"grok-imagine-video-1.5": {"720p": 0.14, "1080p": 0.3}}`; per second of the video an edit or extension reads, `{"grok-imagine-video": {"input_second": 0.01}}`; per picture and per picture an edit reads, `{"grok-imagine-image": {"image": 0.02, "input_image": 0.002}}` (or `{"grok-imagine-image": 0.02}`, per picture). Prices it does not name keep the built-in ones; a price that is not a finite number, zero or more, or that the model does not have (`{"grok-imagine-video": {"720": 0.07}}`), is refused. |
 
 The three timing variables take positive numbers of seconds; fractions are
 allowed (`0.05`). An empty variable counts as unset; anything that is not a
@@ -394,8 +394,10 @@ some of these files it adds the missing ones and lists those it left alone
     "check": """\
 Loads the project exactly as every other command does: YAML, format, names,
 images (each decoded in full), mentions, modes and limits, cuts, soundtrack,
-cycles. Prints `story.yaml: ok (6 scenes, 7 assets)` and exits 0, or prints
-every problem and exits 2. Sends nothing; the only thing it writes is
+cycles, revision steps and their limits through each chain. Prints
+`story.yaml: ok (6 scenes, 2 revision steps, 7 assets, 1 generated picture)`
+(steps and generated pictures counted when there are any) and exits 0, or
+prints every problem and exits 2. Sends nothing; the only thing it writes is
 `.storyboard/images.json`, a memo that spares decoding unchanged pictures
 next time (a picture is read again when its size, mtime, inode or change
 time differ).
