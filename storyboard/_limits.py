@@ -208,8 +208,7 @@ def _named_prices(model: str) -> dict[str, str]:
     and per input image; a video model's per resolution and per input second."""
     if model in IMAGE_MODELS:
         return {name: PRICE_UNITS[name] for name in (PER_IMAGE, INPUT_IMAGE)}
-    resolutions = MODELS[model].usd_per_second if model in MODELS else RESOLUTIONS
-    return {**dict.fromkeys(resolutions, "second"), INPUT_SECOND: PRICE_UNITS[INPUT_SECOND]}
+    return {**dict.fromkeys(RESOLUTIONS, "second"), INPUT_SECOND: PRICE_UNITS[INPUT_SECOND]}
 
 
 def _override(model: str) -> float | dict[str, float] | None:

@@ -347,19 +347,25 @@ def test_a_build_killed_during_an_image_job_loses_nothing_and_pays_once(
         root = make_project(STORY, IMAGES)
         api.set_faults(hold_jobs=True)
         first = storyboard_process(root, api, "build", "--provider", "xai", "--no-export")
-        wait_until(lambda: api.counters().images_accepted == 2, "both generations accepted")
+        # the portrait's generation and the edit of the cat's photo, held in flight
+        wait_until(lambda: api.counters().images_accepted == 2, "both image jobs accepted")
         wait_until(lambda: _polled_images(api) == 2, "both image jobs polled (so recorded)")
         first.process.send_signal(signal.SIGKILL)
         first.process.wait()
         api.set_faults(hold_jobs=False)
         code, output = storyboard_process(root, api, "build", "--provider", "xai").finish()
         assert code == 0, output
-        assert "resuming" in output
+        assert "@eileen: resuming (portrait, job " in output
+        assert "@chelsea:sleepy: resuming (edited image, job " in output
         assert api.counters().images_accepted == 3
         assert api.counters().generations_accepted == 4
+        creates = [r["path"] for r in api.stats()["requests"] if r["method"] == "POST"]
+        assert sum(path.endswith("/images/generations") for path in creates) == 1
+        assert sum(path.endswith("/images/edits") for path in creates) == 2
         database = sqlite3.connect(root / ".storyboard" / "cache.db")
-        rows = database.execute("SELECT scene_id, status FROM jobs WHERE scene_id LIKE 'eileen%'")
-        assert sorted(rows) == [("eileen", "done"), ("eileen:suit", "done")]
+        rows = database.execute("SELECT scene_id, status FROM jobs")
+        made = [*TARGETS, "breakfast", "walkout", "nap", "street"]
+        assert sorted(rows) == [(node, "done") for node in sorted(made)]  # one job each
     finally:
         api.stop()
 
