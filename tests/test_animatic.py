@@ -247,3 +247,32 @@ def test_progress_is_reported(tmp_path: Path) -> None:
     heard: list[int] = []
     render_animatic(request(), tmp_path / "clip.mp4", on_progress=heard.append)
     assert heard == sorted(heard) and heard[-1] == 100
+
+
+def test_an_edit_shows_its_instruction_and_an_extension_plays_its_source_first(
+    tmp_path: Path,
+) -> None:
+    from storyboard._providers.preview.animatic.revision import BAND_SHARE, render_revision
+
+    width, height = frame_size("16:9", "480p")
+    start = quadrants(tmp_path / "start.png", (width, height))
+    source = tmp_path / "source.mp4"
+    opening = ImageInput("d" * 64, "@goodbye", path=start)
+    render_animatic(request(mode="image", duration=2, start_image=opening), source)
+    revision = request(prompt="make it night", duration=2, source_video=source, source_seconds=2)
+    edited, extended = tmp_path / "edited.mp4", tmp_path / "extended.mp4"
+    render_revision(replace(revision, mode="edit"), edited)
+    render_revision(replace(revision, mode="extend"), extended)
+    assert probe(edited).duration == pytest.approx(2, abs=0.05)  # an edit keeps the length
+    assert probe(extended).duration == pytest.approx(4, abs=0.05)  # the source, then 2 s more
+    size = (64, 36)
+    band_rows = int(size[1] * BAND_SHARE)
+    first, edit, extension = frames(source, size), frames(edited, size), frames(extended, size)
+    assert edit[0, -band_rows:].mean() < first[0, -band_rows:].mean() - 30, "a dark band"
+    assert edit[0, -band_rows:].std() > 10, "with words on it"
+    above = slice(0, size[1] - band_rows)
+    assert np.abs(edit[0, above] - first[0, above]).mean() > 10, "the picture recoloured"
+    played = len(first)
+    assert len(extension) == 2 * played
+    assert np.abs(extension[:played] - first).mean() < 12, "an extension plays its source"
+    assert np.abs(extension[played:] - first[-1]).mean() > 5, "then what it adds, not a still"

@@ -172,6 +172,10 @@ def test_a_described_cast_builds_and_each_image_is_made_once(
     sent = xai_env.image_bytes(walkout["reference_images"][0])
     assert hashlib.sha256(sent).hexdigest() == chosen_image(root, "eileen:suit").stem
     assert result.spent_usd == pytest.approx(0.02 + 2 * 0.022 + 4 * 0.05)
+    database = sqlite3.connect(root / ".storyboard" / "cache.db")
+    query = "SELECT scene_id, cost_estimated FROM jobs WHERE scene_id IN (?, ?, ?)"
+    assert sorted(database.execute(query, TARGETS)) == [(t, 0) for t in sorted(TARGETS)]
+    database.close()  # each cost as the API's usage reported it, none from the table
     assert build(root).spent_usd == 0.0
     assert xai_env.counters.images_accepted == 3
 

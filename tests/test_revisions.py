@@ -406,4 +406,6 @@ def test_the_whole_example_previews_offline(example: Path) -> None:
         sent = plan.all_scenes["homecoming"].inputs or {}
         assert night.clip in json.dumps(sent)  # the scene was made from the generated look
         film = studio.export("preview")
+        timeline = studio.export("preview", fmt="otio")
     assert film.path.stat().st_size > 0 and not film.slated
+    assert timeline.duration == pytest.approx(film.duration, abs=0.1)  # both play orbit's 8 s
