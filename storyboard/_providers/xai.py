@@ -49,7 +49,7 @@ from .._errors import (
 )
 from .._fileops import atomic_write
 from .._images import ImageProblem, png_of
-from .._media import check_clip
+from .._media import check_download
 from .._version import __version__
 from .._vocabulary import REVISION_MODES, Mode
 from .apikey import ApiKey, checked_key
@@ -760,7 +760,7 @@ def _too_large(size: int, max_bytes: int) -> DownloadError:
 
 async def _check_video(path: Path, expected_duration: float) -> None:
     try:
-        await asyncio.to_thread(check_clip, path, expected_duration)
+        await asyncio.to_thread(check_download, path, expected_duration)
     except MediaError as problem:
         raise Retry(DownloadError(f"the downloaded video is not usable: {problem}")) from problem
 
