@@ -41,10 +41,14 @@ class PlainReporter:
             return  # progress ticks would flood a log
         self._last[scene_id] = status
         suffix = f" ({detail})" if detail else ""
-        self.console.print(f"{scene_id}: {status}{suffix}", markup=False, highlight=False)
+        self.message(f"{scene_id}: {status}{suffix}")
 
     def message(self, text: str) -> None:
-        self.console.print(text, markup=False, highlight=False)
+        """A line as written, straight to the console's file: rich would lay out each of
+        a big build's thousand lines for nothing."""
+        stream = self.console.file
+        stream.write(text + "\n")
+        stream.flush()
 
     def __enter__(self) -> PlainReporter:
         return self

@@ -97,6 +97,10 @@ class _Terminal:
     def print(self, *objects: Any, **options: Any) -> None:
         self.console.print(*objects, **options)
 
+    def line(self, text: str) -> None:
+        """One line exactly as written, without rich (a plain message need not load it)."""
+        (sys.stderr if self._stderr else sys.stdout).write(text + "\n")
+
 
 out = _Terminal()
 err = _Terminal(stderr=True)
@@ -331,7 +335,7 @@ def check(project: ProjectOption = Path(".")) -> None:
         _counted(len(loaded.assets), "asset"),
         *([_counted(len(loaded.generated), "generated picture")] if loaded.generated else []),
     ]
-    out.print(f"{relative(loaded.story_path)}: ok ({', '.join(counted)})")
+    out.line(f"{relative(loaded.story_path)}: ok ({', '.join(counted)})")
 
 
 def _counted(number: int, thing: str) -> str:

@@ -124,6 +124,10 @@ def test_quick_commands_load_no_http_no_exporter_no_renderer(example: Path, comm
     assert heavy(modules_loaded_by(command, "-p", os.fspath(example))) == []
 
 
+def test_a_clean_check_prints_without_rich(example: Path) -> None:
+    assert "rich" not in modules_loaded_by("check", "-p", os.fspath(example))
+
+
 def test_the_check_holds_the_line_on_a_command_that_needs_them() -> None:
     """The same listing sees the heavy modules when a command loads them."""
     loaded = modules_loaded_by("build", "--help")
