@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
+from ._bestof import best_of_words, extra_takes_cost, merit, passes
 from ._compiler import CompiledScene, CompiledStep, split_node_id, step_id
 from ._errors import (
     AmbiguousSubmission,
@@ -57,7 +58,7 @@ from ._recovery import take_from_lock
 from ._request import RequestImage, SceneRequest
 from ._scores import score_job, scoring_installed
 from ._scoreworker import BackgroundScorer
-from ._scoring.records import ClipScore
+from ._scoring.records import SCORER_VERSION, ClipScore
 from ._store import Job, Snapshot, Store, Take
 from ._work import ImageWork, Work
 
@@ -128,7 +129,8 @@ class BuildResult:
 class BuildOptions:
     """What to build: ``only`` these scenes (and what they need) or a ``cut``; new takes
     of the ``regen`` scenes; at most ``max_cost`` USD; ``resubmit`` ambiguous jobs;
-    ``score`` each new take as it arrives (when the scoring extra is installed)."""
+    ``score`` each new take as it arrives (when the scoring extra is installed); with
+    ``best_of`` over 1, more takes of a scene whose take fails its checks (_bestof.py)."""
 
     concurrency: int = 4
     only: list[str] | None = None
@@ -137,6 +139,11 @@ class BuildOptions:
     max_cost: float | None = None
     resubmit: bool = False
     score: bool = True
+    best_of: int = 1
+
+
+Chain = list[tuple[str, Take]]
+"""A scene's clips in order, by node id: its generation's take, then each step's."""
 
 
 @dataclass
@@ -290,17 +297,33 @@ class Engine:
             4,
         )
 
+    def _check_estimate(self, cap: float) -> None:
+        """Stop before spending when the build may cost more than ``cap``: with
+        ``--best-of``, every take it may try counts."""
+        estimate = self.estimate()
+        best_of = self.options.best_of
+        extra = None
+        if best_of > 1 and self.spec.costs_money:
+            plan = self.planner.plan()
+            scores = self.store.scores(SCORER_VERSION)
+            stored = {clip: ClipScore.from_stored(record) for clip, record in scores.items()}
+            extra = extra_takes_cost(
+                plan, self.planner, self.lock, self.targets(), best_of, stored, self._regen_from
+            )
+        most = estimate + (extra.cost_usd if extra else 0.0)
+        if most > cap + 1e-9:
+            how = f" ({best_of_words(best_of, extra)})" if extra else ""
+            raise BudgetExceeded(
+                f"this build would cost about ${estimate:.2f}{how}, more than --max-cost "
+                f"${cap:.2f}; nothing was sent"
+            )
+
     async def run(self) -> BuildResult:
         check_price_overrides()
-        if self.options.max_cost is not None:
-            estimate = self.estimate()
-            if estimate > self.options.max_cost:
-                raise BudgetExceeded(
-                    f"this build would cost about ${estimate:.2f}, more than --max-cost "
-                    f"${self.options.max_cost:.2f}; nothing was sent"
-                )
-        self.store.clean_downloads()
         self._regen_from_first_change()
+        if self.options.max_cost is not None:
+            self._check_estimate(self.options.max_cost)
+        self.store.clean_downloads()
         targets = self.targets()
         try:
             await self._build_images(targets)
@@ -368,17 +391,19 @@ class Engine:
             what = "image" if missing in self.project.generated else "clip"
             raise _SceneFailed("skipped", f"@{missing} has no {what}")
         node = _Node(scene, 0, request, self.spec.key(request), self._video_request)
-        take, generated = await self._clip_of(node)
-        for step in scene.steps:
-            take, made = await self._clip_of(self._step_node(scene, step, take.clip))
-            generated = generated or made
+        chain, generated = await self._chain(scene, node, self._regen_from.get(scene.id))
+        tried = ""
+        if self._tries_more(chain):
+            chain, tried = await self._best_of(scene, node, chain)
+            generated = generated or bool(tried)
+        take = chain[-1][1]
         if self.project.graph.needed_by_others(scene.id):
             self.frames[scene.id] = await self._frame_of(take.clip)
         if generated and self.scoring is not None:
             job = score_job(self.project, self.store, scene, take.clip, self.frames)
             self.scoring.submit(scene.id, job)
         if generated:
-            return SceneResult(scene.id, "generated", _take_words(scene, take), take)
+            return SceneResult(scene.id, "generated", _take_words(scene, take) + tried, take)
         return SceneResult(
             scene.id, "cached", f"{_take_words(scene, take)}, reused at no cost", take
         )
@@ -456,10 +481,72 @@ class Engine:
         request = scene.step_request(step, source_clip)
         return _Node(scene, step.number, request, self.spec.key(request), self._video_request)
 
-    async def _clip_of(self, node: _Node) -> tuple[Take, bool]:
-        """The node's chosen take, from the cache or made now (then True)."""
+    async def _chain(
+        self, scene: CompiledScene, first: _Node, fresh_from: int | None
+    ) -> tuple[Chain, bool]:
+        """The scene's clips, each from the cache or made now, a new take made from step
+        ``fresh_from`` (0: the generation; None: none); and whether any was made."""
+        take, generated = await self._clip_of(first, fresh_from == 0)
+        chain = [(first.id, take)]
+        for step in scene.steps:
+            node = self._step_node(scene, step, take.clip)
+            take, made = await self._clip_of(node, fresh_from == step.number)
+            chain.append((node.id, take))
+            generated = generated or made
+        return chain, generated
+
+    # -- best of N takes (storyboard/_bestof.py) ----------------------------------
+
+    def _tries_more(self, chain: Chain) -> bool:
+        """Whether ``--best-of`` may try this scene again: never over the writer's choice."""
+        if self.options.best_of <= 1 or self.scoring is None:
+            return False
+        name = self.provider.name
+        return not any(self.lock.chosen_by_writer(name, node, t.key) for node, t in chain)
+
+    async def _best_of(self, scene: CompiledScene, first: _Node, chain: Chain) -> tuple[Chain, str]:
+        """More takes while none passes its checks, up to ``best_of`` takes of the remade
+        node's key (with regen: ``best_of`` made now); the best-scoring one selected.
+        Returns the selected chain and, when it tried again, words saying so."""
+        assert self.scoring is not None
+        fresh_from = self._regen_from.get(scene.id, 0)
+        remade_key = chain[fresh_from][1].key
+        score = await self._score_of(scene, chain[-1][1].clip)
+        tries = [(chain, score)]
+        stopped = ""
+        while score is not None and not passes(score):
+            made = len(tries) if scene.id in self._regen_from else len(self.store.takes(remade_key))
+            if made >= self.options.best_of:
+                break
+            failed = f"{_take_words(scene, chain[-1][1])}: {', '.join(score.all_flags())}"
+            self.reporter.scene(scene.id, "retaking", failed)
+            try:
+                chain, _ = await self._chain(scene, first, fresh_from)
+            except _SceneFailed as failure:
+                stopped = f"; stopped trying ({failure})"
+                break
+            score = await self._score_of(scene, chain[-1][1].clip)
+            tries.append((chain, score))
+        if len(tries) == 1 and not stopped:
+            return chain, ""
+        best, score = max(tries, key=lambda tried: merit(tried[1]))
+        if best is not tries[-1][0]:
+            for node_id, take in best:
+                await self._choose(node_id, take)
+        verdict = "passed its checks" if passes(score) else "the best-scoring, none passed"
+        return best, f", best of {len(tries)} tries ({verdict}){stopped}"
+
+    async def _score_of(self, scene: CompiledScene, clip: str) -> ClipScore | None:
+        """A take's score, worked out now in the build's scoring worker (None if it cannot be)."""
+        assert self.scoring is not None
+        self.reporter.scene(scene.id, "scoring")
+        job = score_job(self.project, self.store, scene, clip, self.frames)
+        return await self.scoring.score(scene.id, job)
+
+    async def _clip_of(self, node: _Node, fresh: bool = False) -> tuple[Take, bool]:
+        """The node's chosen take, from the cache or made now (then True); ``fresh``: made now."""
         self.cache.remember_inputs(node.key, self.spec.record(node.request))
-        if self._regen_from.get(node.scene.id) != node.number:
+        if not fresh:
             take = self.planner.chosen_take(node.id, node.key) or take_from_lock(
                 self.store, self.lock, self.provider.name, node.id, node.key
             )

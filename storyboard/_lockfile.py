@@ -5,7 +5,10 @@ was chosen, per provider and per scene, in a form a writer can read and diff::
 
     version: 1
     xai:
-      breakfast: {take: 2, key: c0ffee..., clip: 41aa...}
+      breakfast: {take: 2, key: c0ffee..., clip: 41aa..., by: writer}
+
+``by: writer`` marks a take the writer chose with ``storyboard use``; a build chose
+the others (``build --best-of`` never replaces the writer's).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from ._fileops import write_atomically
-from ._lockparse import LOCK_FILE, Selection, Selections, parse_lock
+from ._lockparse import LOCK_FILE, WRITER, Selection, Selections, parse_lock
 
 __all__ = ["LOCK_FILE", "LockFile", "Selection"]
 _DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -42,6 +45,11 @@ class LockFile:
     def get(self, provider: str, scene_id: str) -> Selection | None:
         return self._selections.get(provider, {}).get(scene_id)
 
+    def chosen_by_writer(self, provider: str, scene_id: str, key: str) -> bool:
+        """Whether the writer chose the scene's take for this key with ``storyboard use``."""
+        selection = self.get(provider, scene_id)
+        return selection is not None and selection.by_writer and selection.key == key
+
     def set(self, provider: str, scene_id: str, selection: Selection) -> None:
         self._selections.setdefault(provider, {})[scene_id] = selection
         self._changed[(provider, scene_id)] = selection
@@ -58,14 +66,7 @@ class LockFile:
             ordered = [s for s in scene_order if s in chosen] + sorted(
                 set(chosen) - set(scene_order)
             )
-            document[provider] = {
-                scene: {
-                    "take": chosen[scene].take,
-                    "key": chosen[scene].key,
-                    "clip": chosen[scene].clip,
-                }
-                for scene in ordered
-            }
+            document[provider] = {scene: _entry(chosen[scene]) for scene in ordered}
         text = _HEADER + yaml.dump(
             document, Dumper=_DUMPER, sort_keys=False, default_flow_style=None, width=200
         )
@@ -75,3 +76,14 @@ class LockFile:
         except OSError:
             pass
         write_atomically(self.path, text)
+
+
+def _entry(selection: Selection) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "take": selection.take,
+        "key": selection.key,
+        "clip": selection.clip,
+    }
+    if selection.by_writer:
+        entry["by"] = WRITER
+    return entry

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,11 +26,18 @@ _CHOICE = re.compile(r"^\s+([^\s:#]+):\s*\{\s*take:\s*(\S+?)\s*,")
 _RESTORE = "restore it from git (git checkout storyboard.lock) or delete it and choose takes again"
 
 
+WRITER = "writer"
+"""The value of ``by`` on a selection the writer made with ``storyboard use``."""
+
+
 @dataclass(frozen=True)
 class Selection:
     take: int
     key: str
     clip: str
+    by_writer: bool = field(default=False, compare=False)
+    """Chosen with ``storyboard use`` (``by: writer`` in the file): a build's ``--best-of``
+    never replaces it. Not part of equality: the same take chosen again keeps the mark."""
 
 
 Selections = dict[str, dict[str, Selection]]
@@ -191,7 +198,7 @@ class _Checker:
                 f"choose its take again with `storyboard use {scene} N` after deleting this line",
             )
             return None
-        unknown = sorted(set(entry) - {"take", "key", "clip"})
+        unknown = sorted(set(entry) - {"take", "key", "clip", "by"})
         for name in unknown:
             self.report((*path, name, KEY), f'unknown key "{name}" here: delete it')
         take, key, clip = entry["take"], entry["key"], entry["clip"]
@@ -211,4 +218,12 @@ class _Checker:
                     f"delete this line and run `storyboard use {scene} N`",
                 )
                 valid = False
-        return Selection(take, key, clip) if valid else None
+        by = entry.get("by")
+        if by is not None and by != WRITER:
+            self.report(
+                (*path, "by"),
+                f'"by" of "{scene}" can only be "{WRITER}" (a take chosen with `storyboard use`), '
+                f'not "{by}": delete it',
+            )
+            valid = False
+        return Selection(take, key, clip, by == WRITER) if valid else None

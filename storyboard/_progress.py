@@ -18,6 +18,8 @@ STATUS_STYLES = {
     "running": "cyan",
     "resubmitting": "yellow",
     "downloading": "blue",
+    "scoring": "blue",
+    "retaking": "yellow",
     "cached": "green",
     "generated": "bold green",
     "failed": "bold red",
@@ -62,7 +64,9 @@ class PlainReporter:
         return None
 
 
-ACTIVE = frozenset({"submitted", "resuming", "running", "resubmitting", "downloading"})
+ACTIVE = frozenset(
+    {"submitted", "resuming", "running", "resubmitting", "downloading", "scoring", "retaking"}
+)
 """States of a scene with a job in flight: the live display lists these scenes."""
 SUMMARY_ORDER = ("generated", "cached", "failed", "refused", "ambiguous", "skipped", "queued")
 

@@ -8,7 +8,6 @@ import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from ._scores import ScoreJob, process_scorer, run_score_job, stored_score
 from ._scoring.records import SCORER_VERSION, ClipScore
@@ -36,7 +35,7 @@ class BackgroundScorer:
     scores: dict[str, ClipScore] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     _executor: Executor | None = None
-    _pending: list[asyncio.Future[None]] = field(default_factory=list)
+    _pending: list[asyncio.Future[ClipScore | None]] = field(default_factory=list)
 
     def warm(self) -> None:
         """Start the worker, so its models are loaded before the first take arrives (the
@@ -45,22 +44,25 @@ class BackgroundScorer:
             self._worker().submit(os.getpid)
 
     def submit(self, scene_id: str, job: ScoreJob) -> None:
-        known = stored_score(self.store, job.clip)
-        if known is not None:
-            self.scores[scene_id] = known
-            return
-        loop = asyncio.get_running_loop()
-        running = loop.run_in_executor(self._worker(), run_score_job, job)
-        self._pending.append(asyncio.ensure_future(self._keep(scene_id, job.clip, running)))
+        """Score a scene's new take in the background (:meth:`finish` waits for it)."""
+        self._pending.append(asyncio.ensure_future(self.score(scene_id, job)))
 
-    async def _keep(self, scene_id: str, clip: str, running: asyncio.Future[Any]) -> None:
-        try:
-            stored = await running
-        except Exception as error:  # a clip or picture it cannot read: said, never fatal
-            self.problems[scene_id] = f"{type(error).__name__}: {error}"
-            return
-        self.store.remember_score(clip, SCORER_VERSION, stored)
-        self.scores[scene_id] = ClipScore.from_stored(stored)
+    async def score(self, scene_id: str, job: ScoreJob) -> ClipScore | None:
+        """A scene's take scored now (from the cache when it was), kept as the scene's
+        score; None when it cannot be scored (said in :attr:`problems`)."""
+        known = stored_score(self.store, job.clip)
+        if known is None:
+            loop = asyncio.get_running_loop()
+            try:
+                stored = await loop.run_in_executor(self._worker(), run_score_job, job)
+            except Exception as error:  # a clip or picture it cannot read: said, never fatal
+                self.problems[scene_id] = f"{type(error).__name__}: {error}"
+                return None
+            self.store.remember_score(job.clip, SCORER_VERSION, stored)
+            known = ClipScore.from_stored(stored)
+        self.problems.pop(scene_id, None)
+        self.scores[scene_id] = known
+        return known
 
     def _worker(self) -> Executor:
         if self._executor is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._bestof import BestOfEstimate, extra_takes_cost
 from ._compiler import split_node_id
 from ._errors import UsageError
 from ._lockfile import LockFile, Selection
@@ -388,7 +389,8 @@ class Studio:
             raise UsageError(f'{what} "{scene_id}" has no take {number} (takes: {available})')
         take = takes[number]
         self.store.select(take.key, take.take)
-        self.lock.set(plan.provider, scene_id, Selection(take.take, take.key, take.clip))
+        chosen = Selection(take.take, take.key, take.clip, by_writer=True)
+        self.lock.set(plan.provider, scene_id, chosen)
         self.lock.save(self.project.node_ids)
         return take
 
@@ -455,6 +457,8 @@ class Studio:
         if name is None:
             raise UsageError(NO_PROVIDER_MESSAGE)
         options = options or BuildOptions()
+        if options.best_of > 1:
+            self._check_best_of(options)
         for scene_id in [*(options.only or []), *options.regen]:
             self._check_scene(scene_id)
         if options.cut:
@@ -462,6 +466,30 @@ class Studio:
         settings = settings_from_env()
         settings.concurrency = options.concurrency
         return name, options, settings
+
+    @staticmethod
+    def _check_best_of(options: BuildOptions) -> None:
+        """``--best-of`` judges takes by their scores: it needs scoring, installed and on."""
+        from ._scoring.native import load_stack
+
+        if not options.score:
+            raise UsageError("--best-of chooses takes by their scores: drop --no-score")
+        load_stack()  # ScoringUnavailable (how to install it) without the extra
+
+    def best_of_estimate(
+        self, best_of: int, provider: str | None = None, cut: str | None = None
+    ) -> BestOfEstimate:
+        """The most ``build --best-of best_of`` may add to a build's estimate (a cut's)."""
+        name = self.provider_for_reading(provider)
+        planner = Planner(self.project, self.existing_store, self.lock, name)
+        plan = planner.plan(cut)
+        graph = self.project.graph
+        wanted = graph.with_upstream(self.project.cut(cut))
+        targets = [scene for scene in graph.order() if scene in wanted]
+        store = self.existing_store
+        stored = store.scores(SCORER_VERSION) if store is not None else {}
+        scores = {clip: ClipScore.from_stored(record) for clip, record in stored.items()}
+        return extra_takes_cost(plan, planner, self.lock, targets, best_of, scores, {})
 
     async def _build_locked(
         self,

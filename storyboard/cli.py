@@ -164,6 +164,16 @@ ScoreOption = Annotated[
         help="Score each new take for consistency as it arrives (with the score extra).",
     ),
 ]
+BestOfOption = Annotated[
+    int,
+    typer.Option(
+        "--best-of",
+        min=1,
+        metavar="N",
+        help="Make more takes of a scene whose take fails its consistency checks, up to N "
+        "takes, and select the best-scoring (needs the score extra).",
+    ),
+]
 ForceOption = Annotated[
     bool,
     typer.Option(
@@ -379,15 +389,37 @@ def plan(
     json_output: JsonOption = False,
     cut: CutOption = None,
     provider: ProviderOption = None,
+    best_of: Annotated[
+        int,
+        typer.Option(
+            "--best-of",
+            min=1,
+            metavar="N",
+            help="Also the most `build --best-of N` may add to the estimate.",
+        ),
+    ] = 1,
 ) -> None:
     """Per scene: state, reason, compiled prompt with numbered references, estimated cost."""
     with _open(project) as studio:
         result = studio.plan(provider, cut)
         paid = None if json_output else _paid_plan(studio, result.provider, cut)
+        priced = paid.provider if paid else result.provider
+        extra = studio.best_of_estimate(best_of, priced, cut) if best_of > 1 else None
     if json_output:
-        _print_json(result.as_dict(studio.project))
+        shown = result.as_dict(studio.project)
+        if extra is not None:
+            shown["best_of"] = {
+                "takes": best_of,
+                "extra_takes": extra.takes,
+                "extra_cost_usd": extra.cost_usd,
+            }
+        _print_json(shown)
         return
     _print_plan(result, paid)
+    if extra is not None:
+        from ._bestof import best_of_words
+
+        out.print(f"{best_of_words(best_of, extra)} with {priced}")
 
 
 STATE_STYLES = {"cached": "green", "failed": "red", "stale": "yellow", "missing": "cyan"}
@@ -745,6 +777,7 @@ def build(
     ] = True,
     force: ForceOption = False,
     score: ScoreOption = True,
+    best_of: BestOfOption = 1,
 ) -> None:
     """Generate every scene that needs it, then export the film."""
     from ._engine import BuildOptions
@@ -756,6 +789,7 @@ def build(
         max_cost=max_cost,
         resubmit=resubmit,
         score=score,
+        best_of=best_of,
     )
     with _open(project) as studio:
         _require_provider(context, provider)
@@ -780,6 +814,7 @@ def regen(
     concurrency: ConcurrencyOption = 4,
     max_cost: MaxCostOption = None,
     score: ScoreOption = True,
+    best_of: BestOfOption = 1,
 ) -> None:
     """Make a new take of a scene and of everything downstream of it, select them, export.
 
@@ -796,6 +831,7 @@ def regen(
             only=sorted(targets),
             max_cost=max_cost,
             score=score,
+            best_of=best_of,
         )
         _build_and_export(studio, provider, options, no_export, None, False, True, False)
 

@@ -110,6 +110,11 @@ def test_a_bad_value_is_refused_at_its_place(
         ("preview: {nap: {take: 1, key: x, clip: 1}}\n", "1:31", '"key" of "nap" should be'),
         ("preview: {nap: {take: 1\n", "1:16", "this { is never closed"),
         (">>>>>>> main\n", "1:1", "a merge-conflict marker"),
+        (
+            f"preview: {{nap: {{take: 1, key: {HASH}, clip: {HASH}, by: me}}}}\n",
+            "1:173",
+            '"by" of "nap" can only be "writer"',
+        ),
     ],
 )
 def test_a_wrong_shape_is_refused_at_its_place(
@@ -130,7 +135,11 @@ def test_saving_keeps_every_provider_and_is_byte_stable(project: Path) -> None:
     assert ran.code == 0, ran.output
     saved = (project / "storyboard.lock").read_bytes()
     assert f"  wake: {{take: 3, key: {HASH}, clip: {HASH}}}" in saved.decode()
-    assert saved.decode().splitlines()[4:6] == lines[4:6]
+    chosen = [  # `use` marks the writer's choice; every other line stays as it was
+        line.replace("}", ", by: writer}") if line.startswith("  nap:") else line
+        for line in lines[4:6]
+    ]
+    assert saved.decode().splitlines()[4:6] == chosen
     stamp = (project / "storyboard.lock").stat().st_mtime_ns
     assert storyboard("use", "nap", "1", "-p", str(project), "--provider", "preview").code == 0
     assert (project / "storyboard.lock").read_bytes() == saved
