@@ -155,3 +155,17 @@ def test_best_of_needs_scoring(project: Path, standin: XaiStandin) -> None:
     refused = storyboard("build", "-p", str(project), "--best-of", "2", "--no-score")
     assert refused.code == 2 and "drop --no-score" in refused.err
     assert standin.counters.creates == 0
+
+
+@pytest.mark.slow
+def test_regen_best_of_counts_the_takes_it_makes(project: Path, standin: XaiStandin) -> None:
+    with Studio.open(project) as studio:
+        studio.build("xai", BuildOptions(concurrency=2))
+    standin.faults = Faults(showings={"swap:": [f"animated:{GRACE}", "animated"]})
+    regen = storyboard("regen", "swap", "-p", str(project), "--best-of", "2", "--no-export")
+    assert regen.code == 0, regen.output
+    assert "best of 2 tries" in regen.output
+    with Studio.open(project) as studio:
+        takes = studio.takes("swap", "xai")
+    assert [(take.take, take.selected) for take in takes] == [(1, False), (2, False), (3, True)]
+    assert standin.counters.generations_accepted == 4
