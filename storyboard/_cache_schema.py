@@ -133,6 +133,21 @@ def take_scores(db: Database) -> None:
     )
 
 
+@migration
+def writer_judgements(db: Database) -> None:
+    """Schema version 5: the writer's judgements of takes, per clip content: the take
+    approved as each character's anchor (per provider), good and bad labels, and the
+    thresholds `storyboard calibrate` fitted to them."""
+    db.table("anchors").create(
+        {"provider": str, "character": str, "clip": str, "scene_id": str, "approved_at": str},
+        pk=("provider", "character"),
+    )
+    db.table("labels").create(
+        {"clip": str, "scene_id": str, "label": str, "labelled_at": str}, pk="clip"
+    )
+    db.table("calibration").create({"name": str, "value": float, "fitted_at": str}, pk="name")
+
+
 SCHEMA_VERSION = len(KNOWN)
 
 

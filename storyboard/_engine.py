@@ -56,9 +56,9 @@ from ._providers.polling import wait_for_job
 from ._providers.registry import ProviderSpec
 from ._recovery import take_from_lock
 from ._request import RequestImage, SceneRequest
-from ._scores import score_job, scoring_installed
+from ._scores import score_job, scoring_installed, stored_scores
 from ._scoreworker import BackgroundScorer
-from ._scoring.records import SCORER_VERSION, ClipScore
+from ._scoring.records import ClipScore
 from ._store import Job, Snapshot, Store, Take
 from ._work import ImageWork, Work
 
@@ -305,8 +305,7 @@ class Engine:
         extra = None
         if best_of > 1 and self.spec.costs_money:
             plan = self.planner.plan()
-            scores = self.store.scores(SCORER_VERSION)
-            stored = {clip: ClipScore.from_stored(record) for clip, record in scores.items()}
+            stored = stored_scores(self.store)
             extra = extra_takes_cost(
                 plan, self.planner, self.lock, self.targets(), best_of, stored, self._regen_from
             )

@@ -11,6 +11,7 @@ needs none of it.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ from typing import Any
 from ._compiler import CompiledScene
 from ._project import Project
 from ._scoring.consensus import SelfScore, self_scores
+from ._scoring.flags import redrawn
 from ._scoring.records import SCORER_VERSION, ClipScore, Subject
+from ._scoring.settings import ScoreSettings
 from ._store import Store
 
 EXTRA_MODULES = ("dlib", "cv2", "face_recognition_models")
@@ -91,10 +94,34 @@ def run_score_job(job: ScoreJob) -> dict[str, Any]:
     return score.stored()
 
 
+def score_settings(store: Store | None) -> ScoreSettings:
+    """The thresholds flags are drawn with: the defaults, with what `storyboard calibrate`
+    fitted to the writer's labels."""
+    defaults = ScoreSettings()
+    fitted = store.calibration() if store is not None else {}
+    kinds = {name: type(getattr(defaults, name)) for name in fitted if hasattr(defaults, name)}
+    return dataclasses.replace(defaults, **{n: kind(fitted[n]) for n, kind in kinds.items()})
+
+
+def _flagged(stored: dict[str, Any], settings: ScoreSettings) -> ClipScore:
+    score = ClipScore.from_stored(stored)
+    return score if settings == ScoreSettings() else redrawn(score, settings)
+
+
 def stored_score(store: Store | None, clip: str) -> ClipScore | None:
-    """The cached score of a clip by this scorer version, if it was scored."""
+    """The cached score of a clip by this scorer version, if it was scored (flagged with
+    the calibrated thresholds)."""
     found = store.score(clip, SCORER_VERSION) if store is not None else None
-    return ClipScore.from_stored(found) if found is not None else None
+    return _flagged(found, score_settings(store)) if found is not None else None
+
+
+def stored_scores(store: Store | None) -> dict[str, ClipScore]:
+    """Every cached score by this scorer version, by clip (flagged with the calibrated
+    thresholds)."""
+    if store is None:
+        return {}
+    settings = score_settings(store)
+    return {clip: _flagged(found, settings) for clip, found in store.scores(SCORER_VERSION).items()}
 
 
 def score_now(store: Store, job: ScoreJob) -> ClipScore:
@@ -104,13 +131,18 @@ def score_now(store: Store, job: ScoreJob) -> ClipScore:
         return known
     stored = run_score_job(job)
     store.remember_score(job.clip, SCORER_VERSION, stored)
-    return ClipScore.from_stored(stored)
+    return _flagged(stored, score_settings(store))
 
 
-def across_scenes(chosen: Mapping[str, ClipScore]) -> dict[str, list[SelfScore]]:
-    """*self* for each scene's chosen take (``chosen`` by scene id), by scene id."""
+def across_scenes(
+    chosen: Mapping[str, ClipScore],
+    anchors: Mapping[str, tuple[float, ...]] | None = None,
+    settings: ScoreSettings | None = None,
+) -> dict[str, list[SelfScore]]:
+    """*self* for each scene's chosen take (``chosen`` by scene id), by scene id; an
+    approved take's face stands in for its character's picture (``anchors``)."""
     found: dict[str, list[SelfScore]] = {}
-    for entry in self_scores(chosen):
+    for entry in self_scores(chosen, anchors, settings):
         found.setdefault(entry.take, []).append(entry)
     return found
 

@@ -59,9 +59,10 @@ class BackgroundScorer:
                 self.problems[scene_id] = f"{type(error).__name__}: {error}"
                 return None
             self.store.remember_score(job.clip, SCORER_VERSION, stored)
-            known = ClipScore.from_stored(stored)
+            known = stored_score(self.store, job.clip)
         self.problems.pop(scene_id, None)
-        self.scores[scene_id] = known
+        if known is not None:
+            self.scores[scene_id] = known
         return known
 
     def _worker(self) -> Executor:

@@ -490,6 +490,56 @@ class Store:
                 pk=("clip", "scorer"),
             )
 
+    # -- the writer's judgements: anchors, labels, the calibration ---------------
+
+    def approve(self, provider: str, character: str, clip: str, scene_id: str) -> None:
+        """Make ``clip`` (a take of ``scene_id``) the character's anchor with ``provider``."""
+        with self.immediate():
+            self.db.table("anchors").upsert(
+                {
+                    "provider": provider,
+                    "character": character,
+                    "clip": clip,
+                    "scene_id": scene_id,
+                    "approved_at": now_iso(),
+                },
+                pk=("provider", "character"),
+            )
+
+    def anchors(self, provider: str) -> dict[str, str]:
+        """Each character's approved clip with ``provider``."""
+        rows = self.conn.execute(
+            "SELECT character, clip FROM anchors WHERE provider = ?", [provider]
+        )
+        return {str(character): str(clip) for character, clip in rows}
+
+    def label(self, clip: str, scene_id: str, verdict: str) -> None:
+        """The writer's verdict on a take (``good`` or ``bad``), kept per clip content."""
+        with self.immediate():
+            self.db.table("labels").upsert(
+                {"clip": clip, "scene_id": scene_id, "label": verdict, "labelled_at": now_iso()},
+                pk="clip",
+            )
+
+    def labels(self) -> dict[str, tuple[str, str]]:
+        """Every labelled clip: its scene and the verdict."""
+        rows = self.conn.execute("SELECT clip, scene_id, label FROM labels ORDER BY labelled_at")
+        return {str(clip): (str(scene), str(verdict)) for clip, scene, verdict in rows}
+
+    def calibration(self) -> dict[str, float]:
+        """The thresholds ``storyboard calibrate`` fitted, by setting name."""
+        rows = self.conn.execute("SELECT name, value FROM calibration")
+        return {str(name): float(value) for name, value in rows}
+
+    def remember_calibration(self, values: dict[str, float]) -> None:
+        """Replace the fitted thresholds (none: the defaults again)."""
+        with self.immediate():
+            self.conn.execute("DELETE FROM calibration")
+            for name, value in values.items():
+                self.db.table("calibration").insert(
+                    {"name": name, "value": value, "fitted_at": now_iso()}
+                )
+
     # -- uploads (the UploadMemo protocol of the xAI provider) -----------------
 
     def get(self, sha256: str, base_url: str) -> str | None:

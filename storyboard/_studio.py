@@ -18,9 +18,18 @@ from typing import TYPE_CHECKING, Any
 from ._bestof import BestOfEstimate, extra_takes_cost
 from ._compiler import split_node_id
 from ._errors import UsageError
+from ._judgements import (
+    VERDICTS,
+    Approval,
+    Calibration,
+    anchor_descriptors,
+    anchors_by_clip,
+    approve,
+    calibrate,
+)
 from ._lockfile import LockFile, Selection
 from ._outputs import Outputs
-from ._plan import STATE_MEANINGS, ImagePlan, NodePlan, Plan, Planner
+from ._plan import STATE_MEANINGS, ImagePlan, NodePlan, Plan, Planner, ScenePlan
 from ._project import Project
 from ._providers import (
     DEFAULT_PROVIDER,
@@ -28,7 +37,15 @@ from ._providers import (
     chosen_provider,
     provider_on_demand,
 )
-from ._scores import across_scenes, scene_flags, score_job, score_now, stored_score
+from ._scores import (
+    across_scenes,
+    scene_flags,
+    score_job,
+    score_now,
+    score_settings,
+    stored_score,
+    stored_scores,
+)
 from ._scoring.records import SCORER_VERSION, ClipScore
 from ._store import BuildLock, Store, Take
 
@@ -56,6 +73,8 @@ class TakeInfo:
     """The SHA-256 of the clip file (``.storyboard/clips/<clip>.mp4``)."""
     score: ClipScore | None = None
     """Its consistency score, once scored (docs/consistency.md)."""
+    anchor_for: list[str] = dataclasses.field(default_factory=list)
+    """The characters this take is the approved anchor of (``storyboard approve``)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The take as ``storyboard takes --json`` prints it."""
@@ -87,6 +106,8 @@ class SceneStatus:
     flags: list[str] | None = None
     """The consistency flags of the selected take (with ``drift`` across scenes); None
     while it is not scored."""
+    anchor_for: list[str] = dataclasses.field(default_factory=list)
+    """The characters whose approved anchor the selected take is."""
 
     def as_dict(self) -> dict[str, Any]:
         """The scene as ``storyboard status --json`` prints it."""
@@ -241,7 +262,8 @@ class Studio:
         made = planner.cache.takes_by_scene(name) if planner.cache is not None else {}
         estimated = store.estimated_take_costs(name) if store else {}
         chosen = self.chosen_scores(plan)
-        selves = across_scenes(chosen) if chosen else {}
+        selves = self._selves(chosen, name)
+        anchored = anchors_by_clip(store, name)
         scenes = []
         for scene_id in [s for s in self.project.scenes if s in plan.all_scenes]:
             scene_plan = plan.all_scenes[scene_id]
@@ -259,6 +281,7 @@ class Studio:
                     steps=len(steps),
                     steps_cached=sum(step.state == "cached" for step in steps),
                     flags=scene_flags(chosen.get(scene_id), selves.get(scene_id, [])),
+                    anchor_for=anchored.get(scene_plan.take.clip, []) if scene_plan.take else [],
                 )
             )
         images = [
@@ -292,7 +315,8 @@ class Studio:
         if node.key is None or store is None:
             return []
         chosen = node.take.take if node.take else None
-        scored = store.scores(SCORER_VERSION)
+        scored = stored_scores(store)
+        anchored = anchors_by_clip(store, self.provider_for_reading(provider))
         return [
             TakeInfo(
                 t.take,
@@ -301,7 +325,8 @@ class Studio:
                 t.cost_usd,
                 t.key,
                 t.clip,
-                ClipScore.from_stored(scored[t.clip]) if t.clip in scored else None,
+                scored.get(t.clip),
+                anchored.get(t.clip, []),
             )
             for t in store.takes(node.key)
         ]
@@ -316,10 +341,9 @@ class Studio:
 
     def chosen_scores(self, plan: Plan) -> dict[str, ClipScore]:
         """The stored score of each scene's selected take, by scene id."""
-        store = self.existing_store
-        scored = store.scores(SCORER_VERSION) if store is not None else {}
+        scored = stored_scores(self.existing_store)
         return {
-            scene_id: ClipScore.from_stored(scored[scene_plan.take.clip])
+            scene_id: scored[scene_plan.take.clip]
             for scene_id, scene_plan in plan.all_scenes.items()
             if scene_plan.take is not None and scene_plan.take.clip in scored
         }
@@ -356,9 +380,7 @@ class Studio:
         takes: dict[str, list[TakeInfo]] = {}
         if store is not None and any(plan.all_scenes[s].takes for s in wanted):
             store = self.store  # scoring writes the cache
-            frames = {s: p.frame for s, p in plan.all_scenes.items() if p.frame} | {
-                target: image.take.clip for target, image in plan.images.items() if image.take
-            }
+            frames = _frames(plan)
             for scene_id in wanted:
                 for take in plan.all_scenes[scene_id].takes:
                     if on_scene is not None and stored_score(store, take.clip) is None:
@@ -370,11 +392,93 @@ class Studio:
                 final = plan.all_scenes[scene_id].nodes[-1].id
                 takes[scene_id] = self.takes(final, plan.provider)
         chosen = self.chosen_scores(plan)
-        selves = across_scenes(chosen) if chosen else {}
+        selves = self._selves(chosen, plan.provider)
         return ScoreReport(
             tuple((scene_id, tuple(found)) for scene_id, found in takes.items()),
             {scene_id: tuple(entries) for scene_id, entries in selves.items()},
         )
+
+    def _selves(self, chosen: dict[str, ClipScore], provider: str) -> dict[str, list[SelfScore]]:
+        """*self* across scenes of each scene's chosen take, against the approved anchors."""
+        if not chosen:
+            return {}
+        store = self.existing_store
+        anchors = anchor_descriptors(store, provider, stored_scores(store))
+        return across_scenes(chosen, anchors, score_settings(store))
+
+    # -- the writer's judgements ----------------------------------------------------
+
+    def approve(self, scene_id: str, provider: str | None = None) -> Approval:
+        """Make the scene's selected take the anchor of each character whose face it shows:
+        *self* then measures those characters against it in place of their picture.
+        Scores the take first when it was not (which needs the scoring extra)."""
+        plan, scene_plan = self._judged_scene(scene_id, provider, "approve")
+        take = scene_plan.take
+        assert take is not None, "a judged scene has a take"
+        score = stored_score(self.existing_store, take.clip)
+        if score is None:
+            from ._scoring.native import load_stack
+
+            load_stack()
+            job = score_job(self.project, self.store, scene_plan.scene, take.clip, _frames(plan))
+            score = score_now(self.store, job)
+        return approve(self.store, plan.provider, scene_id, take, score)
+
+    def label(
+        self, scene_id: str, verdict: str, number: int | None = None, provider: str | None = None
+    ) -> Take:
+        """Label take ``number`` of a scene (its selected take by default) good or bad, for
+        :meth:`calibrate`; kept per clip content."""
+        if verdict not in VERDICTS:
+            raise UsageError(f'a take is labelled good or bad, not "{verdict}"')
+        _, scene_plan = self._judged_scene(scene_id, provider, "label")
+        takes = {take.take: take for take in scene_plan.takes}
+        if number is not None and number not in takes:
+            available = ", ".join(str(n) for n in takes)
+            raise UsageError(f'scene "{scene_id}" has no take {number} (takes: {available})')
+        take = takes[number] if number is not None else scene_plan.take
+        assert take is not None, "a judged scene has a take"
+        self.store.label(take.clip, scene_id, verdict)
+        return take
+
+    def calibrate(self, provider: str | None = None) -> Calibration:
+        """Fit the flags' thresholds to the labelled takes (scoring those of the current
+        story that were not), keep those that get more labels right than the defaults, and
+        say how well each separates the labels."""
+        store = self.existing_store
+        labels = store.labels() if store is not None else {}
+        if store is None or not labels:
+            raise UsageError(
+                "no labelled takes yet: label some with `storyboard label SCENE [TAKE] "
+                "good|bad` first (docs/consistency.md)"
+            )
+        labelled_scenes = {scene for scene, _ in labels.values()} & set(self.project.scenes)
+        if any(stored_score(store, clip) is None for clip in labels) and labelled_scenes:
+            self.score(sorted(labelled_scenes), provider)
+        measured = {
+            clip: ClipScore.from_stored(record)
+            for clip, record in self.store.scores(SCORER_VERSION).items()
+        }
+        return calibrate(self.store, measured)
+
+    def _judged_scene(
+        self, scene_id: str, provider: str | None, verb: str
+    ) -> tuple[Plan, ScenePlan]:
+        """The plan and a scene's plan, for a command that judges its takes."""
+        self._check_scene(scene_id)
+        if scene_id not in self.project.scenes:
+            raise UsageError(
+                f'"{scene_id}" is not a scene: {verb} judges a scene by its final clip, so '
+                f'name the scene ("{split_node_id(scene_id)[0]}")'
+            )
+        plan = self.plan(provider)
+        scene_plan = plan.all_scenes[scene_id]
+        if scene_plan.take is None:
+            raise UsageError(
+                f'scene "{scene_id}" has no take for its current inputs: '
+                "run `storyboard build` first"
+            )
+        return plan, scene_plan
 
     # -- changing the selection ---------------------------------------------------
 
@@ -486,9 +590,7 @@ class Studio:
         graph = self.project.graph
         wanted = graph.with_upstream(self.project.cut(cut))
         targets = [scene for scene in graph.order() if scene in wanted]
-        store = self.existing_store
-        stored = store.scores(SCORER_VERSION) if store is not None else {}
-        scores = {clip: ClipScore.from_stored(record) for clip, record in stored.items()}
+        scores = stored_scores(self.existing_store)
         return extra_takes_cost(plan, planner, self.lock, targets, best_of, scores, {})
 
     async def _build_locked(
@@ -586,6 +688,14 @@ class Studio:
                     "replace the file to change it"
                 )
             raise UsageError(f'no scene or generated image "{scene_id}" in story.yaml{hint}')
+
+
+def _frames(plan: Plan) -> dict[str, str]:
+    """What a take is scored against besides pictures: each scene's chosen last frame and
+    each generated picture's chosen image."""
+    return {s: p.frame for s, p in plan.all_scenes.items() if p.frame} | {
+        target: image.take.clip for target, image in plan.images.items() if image.take
+    }
 
 
 def relative(path: Path) -> str:

@@ -542,7 +542,10 @@ def status(
     table = Table(title=f"{summary.title} ({summary.provider})", title_justify="left")
     revised = any(scene.steps for scene in summary.scenes)
     steps_column = ("steps",) if revised else ()
-    for column in ("scene", "state", "take", "takes", *steps_column, "spent", "flags", "why"):
+    anchored = any(scene.anchor_for for scene in summary.scenes)
+    anchor_column = ("anchor of",) if anchored else ()
+    columns = ("scene", "state", "take", "takes", *steps_column, "spent", "flags")
+    for column in (*columns, *anchor_column, "why"):
         table.add_column(column)
     for scene in (*summary.generated, *summary.scenes):
         generated = scene in summary.generated
@@ -554,6 +557,7 @@ def status(
             *([f"{scene.steps_cached}/{scene.steps}" if scene.steps else "-"] if revised else []),
             f"${scene.cost_usd:.2f}" + ("*" if scene.estimated_usd else ""),
             _flags_text(scene.flags),
+            *([", ".join(scene.anchor_for)] if anchored else []),
             escape(scene.reason),
         )
     out.print(table)
@@ -626,10 +630,13 @@ def takes(
     image = scene in generated
     kept = "image in .storyboard/images/" if image else "clip in .storyboard/clips/"
     scored = () if image else ("flags",)
-    for column in ("take", "selected", "created", "cost", kept, *scored):
+    anchored = any(take.anchor_for for take in found)
+    anchor_column = ("anchor of",) if anchored else ()
+    for column in ("take", "selected", "created", "cost", kept, *scored, *anchor_column):
         table.add_column(column)
     for take in found:
-        scores = () if image else (_flags_text(take.score.all_flags() if take.score else None),)
+        flags = [] if image else [_flags_text(take.score.all_flags() if take.score else None)]
+        scores = [*flags, *([", ".join(take.anchor_for)] if anchored else [])]
         table.add_row(
             str(take.take),
             "*" if take.selected else "",
@@ -742,6 +749,93 @@ def use(
         out.print(f"  downstream: {scene_id} is {state} ({STATE_MEANINGS[state]})")
     if any(states[scene_id].state != "cached" for scene_id in below):
         out.print("next: storyboard build")
+
+
+# -- judging takes -----------------------------------------------------------------
+
+
+SceneArgument = Annotated[str, typer.Argument(help="A scene id (its final clip is judged).")]
+
+
+@app.command()
+@handles_errors
+def approve(
+    scene: SceneArgument,
+    project: ProjectOption = Path("."),
+    provider: ProviderOption = None,
+) -> None:
+    """Make a scene's selected take the anchor of the characters it shows: their *self* is
+    then measured against it in place of their picture (for a stylised film)."""
+    with _open(project) as studio:
+        made = studio.approve(scene, provider)
+    characters = ", ".join(made.characters)
+    out.print(
+        f"{made.scene_id} take {made.take} is now the anchor of {characters}: "
+        "`storyboard status` measures their self against it in place of their picture"
+    )
+
+
+@app.command()
+@handles_errors
+def label(
+    scene: SceneArgument,
+    verdict: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[TAKE] good|bad",
+            help="A take number (default: the selected take), then good or bad.",
+        ),
+    ],
+    project: ProjectOption = Path("."),
+    provider: ProviderOption = None,
+) -> None:
+    """Label a take good or bad, for `storyboard calibrate`."""
+    if len(verdict) not in (1, 2) or (len(verdict) == 2 and not verdict[0].isdigit()):
+        raise UsageError(
+            f"label takes a take number and good or bad: storyboard label {scene} [TAKE] good|bad"
+        )
+    number = int(verdict[0]) if len(verdict) == 2 else None
+    with _open(project) as studio:
+        take = studio.label(scene, verdict[-1], number, provider)
+    out.print(f"{scene} take {take.take} is labelled {verdict[-1]}; next: storyboard calibrate")
+
+
+@app.command()
+@handles_errors
+def calibrate(
+    project: ProjectOption = Path("."),
+    json_output: JsonOption = False,
+    provider: ProviderOption = None,
+) -> None:
+    """Fit the consistency thresholds to your labelled takes and say how well they separate."""
+    with _open(project) as studio:
+        report = studio.calibrate(provider)
+    if json_output:
+        _print_json(report.as_dict())
+        return
+    from rich.table import Table
+
+    title = f"thresholds fitted to {report.labels} labelled takes ({report.good} good)"
+    table = Table(title=title, title_justify="left")
+    for column in ("threshold", "default", "fitted", "labels right", "margin", "used"):
+        table.add_column(column)
+    for fit in report.fits:
+        right = f"{fit.right} of {fit.labels} (default {fit.current_right})" if fit.labels else "-"
+        table.add_row(
+            fit.words,
+            f"{fit.current:g}",
+            f"{fit.fitted:g}" if fit.fitted is not None else "-",
+            right,
+            f"{fit.margin:+.2f}" if fit.margin is not None else "-",
+            f"{fit.value:g}" + (" (fitted)" if fit.adopted else ""),
+        )
+    out.print(table)
+    if report.unscored:
+        out.print(f"{report.unscored} labelled takes have no score (their scene changed since)")
+    out.print(
+        "margin: the nearest bad take's value less the nearest good one's, on the flagged "
+        "side (above 0: the labels separate). Flags are drawn with the used values."
+    )
 
 
 # -- generating --------------------------------------------------------------------

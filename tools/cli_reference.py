@@ -315,7 +315,8 @@ Each scene also has `flags`: the consistency flags of its selected take,
 worst first, with `drift` when a character of it drifted from the others
 across scenes (`[]` when scored and clean; `null` while not scored, or
 without a selected take). The flags are listed in
-[consistency.md](consistency.md#flags).
+[consistency.md](consistency.md#flags). `anchor_for` lists the characters
+whose approved anchor the selected take is (`storyboard approve`; `[]` for none).
 
 Every scene of the project, in `scenes` order. `spent_usd` is what every job
 of the project has cost so far, with any provider: the cost the API reported,
@@ -351,7 +352,8 @@ scene has none, or while it waits for an upstream scene). `clip` is the
 sha256 of the clip file, which lives at `.storyboard/clips/<clip>.mp4`;
 `created_at` is UTC. `score` is the take's consistency score, `null` until it
 is scored; its fields are described in
-[consistency.md](consistency.md#what-is-measured).
+[consistency.md](consistency.md#what-is-measured). `anchor_for` lists the
+characters the take is the approved anchor of (`storyboard approve`).
 
 ### `score --json`
 
@@ -422,6 +424,9 @@ including scenes outside the cut that it needs. Sends nothing. Without
 free preview provider, a last line adds what the same story would cost with
 xAI (`with xai: ...`); `storyboard plan --provider xai` prices a story without
 a key. See [states and reasons](caching-and-takes.md#states-and-reasons).
+`--best-of N` adds the most `build --best-of N` may spend on top
+(`with --best-of 3: up to 4 more takes, $1.20 at most (...)`; in `--json`,
+`best_of` with `takes`, `extra_takes` and `extra_cost_usd`).
 """,
     "status": """\
 One row per scene, in `scenes` order: state, selected take, how many takes
@@ -446,6 +451,30 @@ The takes of the scene's current key, oldest first; `*` marks the selected
 one; `flags` is the take's consistency flags once it is scored, and a line
 under the table gives each scored take's *cross* per asset. Takes of earlier versions of the scene are not listed (restore the
 earlier text to see them). Unknown scene: exit 2.
+""",
+    "approve": """\
+Makes the scene's selected take the anchor of every character whose face it
+shows (it is scored first if it was not, which needs the scoring extra): the
+character's *self* is then measured against that take in place of their
+picture, the right anchor for a stylised film. Approving another take of the
+character moves the anchor. `status` and `takes` show it (`anchor of`). No
+take yet, a step's id or a take without a face found: exit 2
+([anchors](consistency.md#anchors-labels-and-calibration)).
+""",
+    "label": """\
+Records your verdict on a take of the scene's final clip: `label meet good`
+labels the selected take, `label meet 2 bad` take 2 (see `storyboard takes`).
+Labels are kept in the cache per clip; labelling again changes the verdict.
+Then `storyboard calibrate`.
+""",
+    "calibrate": """\
+Fits each threshold of the flags to your labelled takes, prints per
+threshold the default, the fitted value, how many labels each gets right and
+the margin between the labels (above 0: they separate), and uses each fitted
+value that gets more labels right than the default wherever flags are shown.
+Nothing is generated; labelled takes of the current story that were not scored
+are scored first. No labels: exit 2
+([calibration](consistency.md#anchors-labels-and-calibration)).
 """,
     "use": """\
 Selects take N of the scene's current key and writes `storyboard.lock`, then
@@ -478,6 +507,12 @@ to `-o FILE`.
   flags. `--no-score` skips it (`storyboard score` scores later).
 - The film is exported when every scene of the cut has a clip; `--partial`
   exports anyway, with a missing-scene card for each scene without a clip.
+- `--best-of N` makes more takes of a scene whose take fails its consistency
+  checks (any flag of its own), up to N takes of its current inputs, stopping
+  at the first that passes, and selects the best-scoring; the scenes below
+  follow it. A take chosen with `use` is never replaced. `--max-cost` counts
+  every take it may try (`plan --best-of N` prints that bound); it needs the
+  scoring extra ([best of N](consistency.md#best-of-n-takes)).
 - `-o` is checked before anything is generated: it never names the
   project's own files, and names a file storyboard did not make only with
   `--force` ([what `-o` may write over](#what--o-may-and-may-not-write-over)).
@@ -492,6 +527,8 @@ takes exist, selects them, and exports the default film. Only those scenes
 are built (plus anything upstream of them that has no clip yet); other stale
 scenes wait for the next `build`. With the preview provider the new take
 draws its number and differs from the last one, as a real model's would.
+`--best-of N` makes up to N new takes of each, while they fail their checks,
+and selects the best-scoring ([best of N](consistency.md#best-of-n-takes)).
 """,
     "export": """\
 Assembles the cut from the selected takes without generating anything.

@@ -1,6 +1,7 @@
 """*self*: each take of a character against the consensus of the others, across scenes.
 
-The consensus is the character's reference plus every take that passed *cross*
+The consensus is the character's reference (or, once the writer approved one, the
+take that anchors the character) plus every take that passed *cross*
 (recognised, not `mismatch` or `absent`); a plain median over all takes would
 follow the majority when most takes are wrong. A take's *self* is 1 - the
 median face distance to the consensus members other than itself; under
@@ -48,7 +49,8 @@ def self_scores(
     """*self* for every character with a face in ``takes`` (named however the caller likes).
 
     The character's pictures (each score keeps its reference's descriptor) join the
-    consensus; ``anchors`` may add one more per character (an approved take's)."""
+    consensus, unless ``anchors`` gives the character one (the face in the take the writer
+    approved, ``storyboard approve``), which stands in their place."""
     settings = settings or ScoreSettings()
     seen: dict[str, dict[str, tuple[Vector, bool]]] = {}
     pictures: dict[str, dict[tuple[float, ...], Vector]] = {}
@@ -62,7 +64,7 @@ def self_scores(
             if subject.anchor is not None:
                 pictures.setdefault(character, {})[subject.anchor] = tuple(subject.anchor)
     for character, anchor in (anchors or {}).items():
-        pictures.setdefault(character, {})[tuple(anchor)] = tuple(anchor)
+        pictures[character] = {tuple(anchor): tuple(anchor)}
     found = []
     for character, by_take in seen.items():
         consensus = {name: vector for name, (vector, passed) in by_take.items() if passed}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from statistics import median
 
-from .records import FoundAt, Method, SubjectScore
+from .records import ClipScore, FoundAt, Method, SubjectScore
 from .settings import ScoreSettings
 
 
@@ -50,20 +51,7 @@ def subject_score(
     size = _median(sightings.sizes)
     colour = _median(sightings.colours)
     copy = _median(sightings.copies)
-    flags: list[str] = []
-    if cross is None:
-        flags.append("absent")
-    elif mismatched:
-        flags.append("mismatch")
-    else:
-        if present < settings.present_share:
-            flags.append("intermittent")
-        if size is not None and size < settings.small_share:
-            flags.append("small")
-        if colour is not None and colour < settings.colour_correlation:
-            flags.append("colour-drift")
-        if copy is not None and _is_copy(method, copy, settings):
-            flags.append("copy-paste")
+    flags = subject_flags(method, cross, mismatched, (present, size, colour, copy), settings)
     return SubjectScore(
         mention=mention,
         kind=kind,
@@ -73,11 +61,65 @@ def subject_score(
         size=size,
         colour=colour,
         copy=copy,
-        flags=tuple(flags),
+        flags=flags,
         found=sightings.best,
         descriptor=descriptor,
         anchor=anchor,
     )
+
+
+def subject_flags(
+    method: Method,
+    cross: float | None,
+    mismatched: bool,
+    measured: tuple[float, float | None, float | None, float | None],
+    settings: ScoreSettings,
+) -> tuple[str, ...]:
+    """A subject's flags from its measurements: ``measured`` is its presence, size,
+    colour and copy; ``mismatched`` the route's own verdict."""
+    present, size, colour, copy = measured
+    if cross is None:
+        return ("absent",)
+    if mismatched:
+        return ("mismatch",)
+    flags: list[str] = []
+    if present < settings.present_share:
+        flags.append("intermittent")
+    if size is not None and size < settings.small_share:
+        flags.append("small")
+    if colour is not None and colour < settings.colour_correlation:
+        flags.append("colour-drift")
+    if copy is not None and _is_copy(method, copy, settings):
+        flags.append("copy-paste")
+    return tuple(flags)
+
+
+def redrawn(score: ClipScore, settings: ScoreSettings) -> ClipScore:
+    """A stored score with its flags drawn again under other thresholds (a calibration),
+    from its measurements: a face is a mismatch when 1 - cross is over the face distance;
+    presence stays as counted when the take was scored."""
+    subjects = tuple(
+        dataclasses.replace(
+            subject,
+            flags=subject_flags(
+                subject.method,
+                subject.cross,
+                _mismatched(subject, settings),
+                (subject.present, subject.size, subject.colour, subject.copy),
+                settings,
+            ),
+        )
+        for subject in score.subjects
+    )
+    continuity = score.continuity
+    jump = continuity is not None and continuity < settings.continuity_correlation
+    return dataclasses.replace(score, subjects=subjects, flags=("jump",) if jump else ())
+
+
+def _mismatched(subject: SubjectScore, settings: ScoreSettings) -> bool:
+    if subject.method == "face" and subject.cross is not None:
+        return round(1.0 - subject.cross, 4) > settings.face_distance
+    return "mismatch" in subject.flags
 
 
 def _is_copy(method: Method, copy: float, settings: ScoreSettings) -> bool:
