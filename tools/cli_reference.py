@@ -52,6 +52,9 @@ in [export.md](export.md), the video providers in
 | `storyboard regen ID` | make a new take of one scene and of every scene downstream of it, select them, export |
 | `storyboard takes ID` | list the takes of a scene for its current inputs |
 | `storyboard use ID N` | select take N of a scene |
+| `storyboard approve ID` | make a scene's selected take the anchor of the characters it shows |
+| `storyboard label ID [TAKE] VERDICT` | label a take good or bad (VERDICT), for `calibrate` |
+| `storyboard calibrate` | fit the consistency thresholds to the labelled takes |
 | `storyboard status` | the project at a glance: states, takes, money spent, consistency flags |
 | `storyboard score [ID ...]` | score takes for consistency with their references and across scenes; never generates |
 | `storyboard export` | assemble a film or a timeline from cached clips; never generates |
