@@ -145,10 +145,12 @@ def test_status_and_takes_json_shapes(tiny: Path) -> None:
         "estimated_usd": 0.0,
         "steps": 0,
         "steps_cached": 0,
+        "anchor_for": [],
     }
     takes = json.loads(run("takes", "nap", "-p", str(tiny), "--json")[1])
     assert len(takes) == 1
-    assert set(takes[0]) == {"take", "selected", "created_at", "cost_usd", "key", "clip", "score"}
+    shape = {"take", "selected", "created_at", "cost_usd", "key", "clip", "score", "anchor_for"}
+    assert set(takes[0]) == shape
     assert takes[0]["selected"] is True and takes[0]["created_at"].endswith("Z")
 
 
