@@ -64,7 +64,17 @@ def project(
 
 def face(name: str, descriptor: tuple[float, ...], flags: tuple[str, ...] = ()) -> ClipScore:
     subject = SubjectScore(
-        "eileen", "character", "face", 0.7, 1.0, 0.3, 0.9, 0.7, flags, descriptor, (0.0, 0.0)
+        "eileen",
+        "character",
+        "face",
+        0.7,
+        1.0,
+        0.3,
+        0.9,
+        0.7,
+        flags,
+        descriptor=descriptor,
+        anchor=(0.0, 0.0),
     )
     return ClipScore(1, 8, (subject,))
 
