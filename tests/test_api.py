@@ -131,7 +131,8 @@ def test_abuild_then_a_typed_status_and_export(make_project: MakeProject) -> Non
     ]  # fmt: skip
     assert status.as_dict()["scenes"] == [
         {"id": "dawn", "state": "cached", "reason": "take 1 of 1", "take": 1, "takes": 1,
-         "cost_usd": 0.0, "estimated_usd": 0.0, "steps": 0, "steps_cached": 0, "flags": []}
+         "cost_usd": 0.0, "estimated_usd": 0.0, "steps": 0, "steps_cached": 0, "flags": [],
+         "anchor_for": []}
     ]  # fmt: skip
     assert isinstance(timeline, storyboard.ExportResult)
     assert (timeline.format, timeline.path.suffix) == ("otio", ".otio")
