@@ -24,11 +24,13 @@ class Ran:
         return self.out + self.err
 
 
-def storyboard(*args: str, cwd: Path = REPO, timeout: float = 300) -> Ran:
-    """`python -m storyboard ARGS`, with no key and colour off; never raises on failure."""
+def storyboard(*args: str, cwd: Path = REPO, timeout: float = 300, keep_key: bool = False) -> Ran:
+    """`python -m storyboard ARGS`, with colour off and no key (``keep_key``: the key and
+    provider a test's fixture put in the environment); never raises on failure."""
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    for name in ("XAI_API_KEY", "STORYBOARD_PROVIDER"):
-        env.pop(name, None)
+    if not keep_key:
+        for name in ("XAI_API_KEY", "STORYBOARD_PROVIDER"):
+            env.pop(name, None)
     completed = subprocess.run(
         [sys.executable, "-m", "storyboard", *args],
         cwd=cwd,

@@ -5,15 +5,13 @@ before anything is sent."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from cli_subprocess import ANSI, REPO, Ran
+from cli_subprocess import Ran
+from cli_subprocess import storyboard as run_storyboard
 from scoring_clips import EILEEN, GRACE
 
 from storyboard import BuildOptions, Studio
@@ -51,17 +49,7 @@ def project(
 
 def storyboard(*args: str) -> Ran:
     """The command with this test's key and stand-in (the environment the fixture set)."""
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    done = subprocess.run(
-        [sys.executable, "-m", "storyboard", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    return Ran(done.returncode, ANSI.sub("", done.stdout), ANSI.sub("", done.stderr))
+    return run_storyboard(*args, keep_key=True)
 
 
 def billed(root: Path) -> list[float]:
