@@ -366,12 +366,7 @@ class Studio:
 
         load_stack()
         for scene_id in scene_ids:
-            self._check_scene(scene_id)
-            if scene_id not in self.project.scenes:
-                raise UsageError(
-                    f'"{scene_id}" is not a scene: a scene is scored by its final clip, '
-                    f'so name the scene ("{split_node_id(scene_id)[0]}")'
-                )
+            self._check_whole_scene(scene_id, "score")
         plan = self.plan(provider)
         wanted = [s for s in self.project.scenes if s in plan.all_scenes]
         if scene_ids:
@@ -461,16 +456,21 @@ class Studio:
         }
         return calibrate(self.store, measured)
 
-    def _judged_scene(
-        self, scene_id: str, provider: str | None, verb: str
-    ) -> tuple[Plan, ScenePlan]:
-        """The plan and a scene's plan, for a command that judges its takes."""
+    def _check_whole_scene(self, scene_id: str, verb: str) -> None:
+        """A scene of the story, not a step or a picture: ``verb`` judges a scene by its
+        final clip; else a UsageError."""
         self._check_scene(scene_id)
         if scene_id not in self.project.scenes:
             raise UsageError(
                 f'"{scene_id}" is not a scene: {verb} judges a scene by its final clip, so '
                 f'name the scene ("{split_node_id(scene_id)[0]}")'
             )
+
+    def _judged_scene(
+        self, scene_id: str, provider: str | None, verb: str
+    ) -> tuple[Plan, ScenePlan]:
+        """The plan and a scene's plan, for a command that judges its takes."""
+        self._check_whole_scene(scene_id, verb)
         plan = self.plan(provider)
         scene_plan = plan.all_scenes[scene_id]
         if scene_plan.take is None:
