@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -18,9 +20,18 @@ WORKER_NICENESS = 5
 preview) comes first on a busy machine."""
 
 
-def _start_worker() -> None:
+def _start_worker(build: int) -> None:
     os.nice(WORKER_NICENESS)
+    threading.Thread(target=_exit_with_build, args=(build,), daemon=True).start()
     process_scorer()
+
+
+def _exit_with_build(build: int) -> None:
+    """End the worker once the build that started it is gone (killed, say): a worker has
+    nothing to do without it, and would otherwise hold its models' memory for ever."""
+    while os.getppid() == build:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 @dataclass
@@ -71,6 +82,7 @@ class BackgroundScorer:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
+                initargs=(os.getpid(),),  # the build, which may be gone before the worker starts
             )
         return self._executor
 

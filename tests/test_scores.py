@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ scenes:
 
 WITHOUT_THE_EXTRA = """
 import sys
+import time
 sys.modules["dlib"] = None  # as if the score extra were not installed
 from storyboard.__main__ import main
 sys.argv = ["storyboard", *sys.argv[1:]]
@@ -195,3 +197,50 @@ def test_the_stand_in_refuses_a_showing_it_cannot_draw() -> None:
     assert faults.showings == {}
     faults.apply({"showings": {"meet": ["still", f"animated:{GRACE}"]}})
     assert faults.showings == {"meet": ["still", f"animated:{GRACE}"]}
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+PREVIEW = ("--provider", "preview", "--no-export")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+def test_the_score_worker_ends_when_its_build_is_killed(project: Path) -> None:
+    build = subprocess.Popen(
+        [sys.executable, "-m", "storyboard", "build", "-p", str(project), *PREVIEW],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (workers := children_of(build.pid)):
+            assert build.poll() is None, "the build ended before its score worker started"
+            assert time.monotonic() < deadline, "no score worker started"
+            time.sleep(0.05)
+    finally:
+        build.kill()
+        build.wait()
+    deadline = time.monotonic() + 60
+    while any(is_running(worker) for worker in workers):
+        assert time.monotonic() < deadline, "the score worker outlived its build"
+        time.sleep(0.1)
