@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -31,7 +32,7 @@ def _exit_with_build(build: int) -> None:
     nothing to do without it, and would otherwise hold its models' memory for ever."""
     while os.getppid() == build:
         time.sleep(1.0)
-    os._exit(0)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 @dataclass
