@@ -120,7 +120,8 @@ def write_board(
             if node.take is not None
         }
     )
-    consistency = gather(plan.scenes, studio.chosen_scores(plan), media.crop)
+    chosen = studio.chosen_scores(plan)
+    consistency = gather(plan.scenes, chosen, studio.selves(chosen, plan.provider), media.crop)
     cards = [
         _scene_card(number, scene_plan, shown[scene_plan.id], plan, project, media, consistency)
         for number, scene_plan in enumerate(plan.scenes, start=1)

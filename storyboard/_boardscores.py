@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ._plan import ScenePlan
-from ._scores import across_scenes
 from ._scoring.consensus import SelfScore, character_of
 from ._scoring.records import ClipScore, SubjectScore
 
@@ -108,12 +107,15 @@ class CharacterStrip:
 
 
 def gather(
-    scenes: Sequence[ScenePlan], chosen: Mapping[str, ClipScore], save_crop: SaveCrop
+    scenes: Sequence[ScenePlan],
+    chosen: Mapping[str, ClipScore],
+    selves: Mapping[str, Sequence[SelfScore]],
+    save_crop: SaveCrop,
 ) -> dict[str, SceneConsistency]:
     """Each scene's consistency, by scene id, for the ``scenes`` with a chosen take.
-    ``chosen``: the stored score of every scene's chosen take, by scene id (all scenes, so
-    *self* is the one `status` shows)."""
-    selves = across_scenes(chosen) if chosen else {}
+    ``chosen``: the stored score of every scene's chosen take, by scene id; ``selves``:
+    *self* across scenes by scene id, the one `status` shows (anchors and calibrated
+    thresholds included)."""
     found: dict[str, SceneConsistency] = {}
     for scene_plan in scenes:
         take = scene_plan.take

@@ -262,7 +262,7 @@ class Studio:
         made = planner.cache.takes_by_scene(name) if planner.cache is not None else {}
         estimated = store.estimated_take_costs(name) if store else {}
         chosen = self.chosen_scores(plan)
-        selves = self._selves(chosen, name)
+        selves = self.selves(chosen, name)
         anchored = anchors_by_clip(store, name)
         scenes = []
         for scene_id in [s for s in self.project.scenes if s in plan.all_scenes]:
@@ -387,13 +387,13 @@ class Studio:
                 final = plan.all_scenes[scene_id].nodes[-1].id
                 takes[scene_id] = self.takes(final, plan.provider)
         chosen = self.chosen_scores(plan)
-        selves = self._selves(chosen, plan.provider)
+        selves = self.selves(chosen, plan.provider)
         return ScoreReport(
             tuple((scene_id, tuple(found)) for scene_id, found in takes.items()),
             {scene_id: tuple(entries) for scene_id, entries in selves.items()},
         )
 
-    def _selves(self, chosen: dict[str, ClipScore], provider: str) -> dict[str, list[SelfScore]]:
+    def selves(self, chosen: dict[str, ClipScore], provider: str) -> dict[str, list[SelfScore]]:
         """*self* across scenes of each scene's chosen take, against the approved anchors."""
         if not chosen:
             return {}

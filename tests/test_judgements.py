@@ -5,6 +5,7 @@ fits the thresholds to those labels."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from cli_subprocess import storyboard as run_storyboard
 from scoring_clips import EILEEN, GRACE
 
 from storyboard import BuildOptions, Studio
+from storyboard._board import write_board
 from storyboard._scoring.calibration import MEASURES, fit_one
 from storyboard._scoring.consensus import self_scores
 from storyboard._scoring.records import ClipScore, SubjectScore
@@ -117,6 +119,7 @@ def test_approving_a_take_makes_it_the_anchor_of_self(project: Path, standin: Xa
         assert studio.build("xai", BuildOptions(concurrency=2)).ok
         before = {scene.id: scene.flags for scene in studio.status("xai").scenes}
     assert before == {"meet": ["mismatch", "drift"], "wave": ["mismatch", "drift"]}
+    assert board_flags(project) == {"mismatch", "drift"}
     approved = storyboard("approve", "meet", "-p", str(project))
     assert approved.code == 0, approved.output
     assert "meet take 1 is now the anchor of eileen" in approved.out
@@ -127,6 +130,17 @@ def test_approving_a_take_makes_it_the_anchor_of_self(project: Path, standin: Xa
     (take,) = json.loads(storyboard("takes", "meet", "-p", str(project), "--json").out)
     assert take["anchor_for"] == ["eileen"]
     assert "anchor" in storyboard("takes", "meet", "-p", str(project)).out
+    assert board_flags(project) == {"mismatch"}, "the board's self is the one status shows"
+
+
+def board_flags(project: Path) -> set[str]:
+    """The flags the board's page names (each flag is a tooltip on its words)."""
+    with Studio.open(project) as studio:
+        page = write_board(studio, provider="xai")
+    return set(re.findall(r'title="([a-z-]+)"', page.read_text(encoding="utf-8"))) & {
+        "mismatch",
+        "drift",
+    }
 
 
 def test_approve_without_a_take_says_so(project: Path) -> None:
