@@ -173,6 +173,19 @@ def upgrade(connection: sqlite3.Connection, path: Path) -> None:
     db.execute("COMMIT")
 
 
+def read_only_view(connection: sqlite3.Connection, path: Path) -> sqlite3.Connection:
+    """A cache storyboard cannot write to (a read-only disk), as this storyboard reads it:
+    the cache itself when it is current, else an upgraded copy in memory (``connection``
+    is closed; the file is never touched). A newer cache is refused, as by :func:`upgrade`."""
+    if not _pending(connection, path):
+        return connection
+    copy = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    connection.backup(copy)
+    connection.close()
+    upgrade(copy, path)
+    return copy
+
+
 def applied(connection: sqlite3.Connection) -> list[str]:
     """The names of the migrations the cache has run, in the order it ran them."""
     if not _has_table(connection, "_sqlite_migrations"):

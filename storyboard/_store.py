@@ -35,7 +35,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._cache_schema import upgrade
+from ._cache_schema import read_only_view, upgrade
 from ._errors import CacheDamaged, ProjectBusy, StoreError
 from ._fileops import move_into_place, sha256_file, sweep, temporary_beside
 from ._request import Inputs
@@ -165,9 +165,10 @@ class Store:
                 folder.mkdir(parents=True, exist_ok=True)
         path = cache_dir / "cache.db"
         connection = _connect(path, read_only)
-        self.conn = connection
         try:
-            if not read_only:
+            if read_only:
+                connection = read_only_view(connection, path)
+            else:
                 upgrade(connection, path)
                 _enable_wal(connection)
                 connection.execute("PRAGMA synchronous = NORMAL")
@@ -180,6 +181,7 @@ class Store:
         except BaseException:
             connection.close()
             raise
+        self.conn = connection
 
     @classmethod
     def open_existing(cls, cache_dir: Path) -> Store | None:

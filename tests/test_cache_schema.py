@@ -72,6 +72,19 @@ def test_an_old_cache_upgrades_and_keeps_every_take(old_cache: Path) -> None:
             assert file_id == (upload["file_id"] if live else None)
 
 
+def test_an_old_cache_on_a_read_only_disk_is_read_as_upgraded_and_left_untouched(
+    old_cache: Path,
+) -> None:
+    before = (old_cache / "cache.db").read_bytes()
+    with Store(old_cache, read_only=True) as store:
+        for expected in MANIFEST["takes"]:
+            found = {take.take: take for take in store.takes(expected["key"])}
+            assert found[expected["take"]].__dict__ == expected
+        # Tables of later schema versions read as empty instead of missing.
+        assert store.anchors("xai") == {} and store.labels() == {} and store.calibration() == {}
+    assert (old_cache / "cache.db").read_bytes() == before
+
+
 def test_an_old_cache_keeps_every_job_and_its_spend(old_cache: Path) -> None:
     jobs = MANIFEST["jobs"]
     with Store(old_cache) as store:
