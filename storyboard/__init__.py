@@ -12,10 +12,8 @@ From Python, as from the command line (docs/api.md)::
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._errors import (
     AmbiguousSubmission,
@@ -42,6 +40,7 @@ from ._errors import (
     UsageError,
     VideoGone,
 )
+from ._lazy import lazy_names
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -110,13 +109,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:  # the plain lookup, which raises the usual AttributeError
-        return object.__getattribute__(sys.modules[__name__], name)
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -107,6 +107,7 @@ def test_version_loads_nothing_but_the_version() -> None:
     assert sorted(m for m in loaded if m.startswith("storyboard")) == [
         "storyboard",
         "storyboard._errors",
+        "storyboard._lazy",
         "storyboard._version",
     ]
     assert "typer" not in loaded and "pydantic" not in loaded

@@ -8,10 +8,9 @@ and subtitles describe the same cut for an editor.
 
 from __future__ import annotations
 
-import importlib
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_names
 from .._vocabulary import TIMELINE_FORMATS, TimelineFormat
 
 if TYPE_CHECKING:
@@ -42,10 +41,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:  # the plain lookup, which raises the usual AttributeError
-        return object.__getattribute__(sys.modules[__name__], name)
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _LAZY)
