@@ -1,7 +1,7 @@
 """Previews of revision steps, drawn from the clip they revise.
 
-An edit is its input clip recoloured, with a band across its foot that names
-the step and shows its instruction; an extension is its input clip followed by
+An edit is its input clip recoloured, with a band across its head (where the
+input's name and mode were) that names the step and shows its instruction; an extension is its input clip followed by
 an animatic of what it adds (a title card with the step and its prompt), as
 long as the whole video xAI would answer.
 """
@@ -53,7 +53,7 @@ def _edit_args(request: VideoRequest, source: MediaInfo, scratch: Path) -> list[
     band = scratch / "band.png"
     _instruction_band(request, source.width, source.height).save(band)
     assert request.source_video is not None
-    graph = "[0:v]hue=h=200:s=0.55,eq=brightness=-0.06[tinted];[tinted][1:v]overlay=0:H-h[video]"
+    graph = "[0:v]hue=h=200:s=0.55,eq=brightness=-0.06[tinted];[tinted][1:v]overlay=0:0[video]"
     return [
         *("-i", os.fspath(request.source_video), "-i", os.fspath(band)),
         *("-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"),
