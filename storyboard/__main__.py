@@ -4,7 +4,6 @@
 loaded: it is asked often, by editors and scripts, and should cost nothing.
 """
 
-import os
 import sys
 
 
@@ -14,9 +13,6 @@ def main() -> None:
 
         print(f"storyboard {__version__}")
         return
-    # The story's models are built on every command; pydantic would first search every
-    # installed package for plugins, which the command line has no use for.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from .cli import main as run
 
     run()

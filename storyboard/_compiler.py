@@ -623,7 +623,7 @@ class SceneCompiler:
         """Where a setting was written: in the scene, else in `defaults`, else the scene itself."""
 
         def where(name: str) -> PathKey:
-            if name in scene.model_fields_set:
+            if name in scene.written:
                 return (*path, name)
             if ("defaults", name) in self.positions.places:
                 return ("defaults", name)

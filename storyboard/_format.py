@@ -1,50 +1,43 @@
-"""The `story.yaml` format, version 1, as pydantic models.
+"""The `story.yaml` format, version 1, described once as frozen dataclasses.
 
-These models check shape and types only. Rules that need the whole project
-(names unique across sections, mentions that resolve, limits per model) live
-in :mod:`storyboard._compiler` and :mod:`storyboard._project`, which report them
-at their place in the file.
+The field types and their ``Annotated`` limits are the whole description:
+:mod:`storyboard._shape` validates data against it, lists the keys each place
+allows, and writes the editors' JSON Schema from it. These classes check shape
+and types only. Rules that need the whole project (names unique across
+sections, mentions that resolve, limits per model) live in
+:mod:`storyboard._compiler` and :mod:`storyboard._project`, which report them at
+their place in the file.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictInt,
-    StringConstraints,
-    WithJsonSchema,
-)
-
+from ._shape import AtLeast, AtMost, MinLength, MoreThan, Pattern, Shorthand, written_keys
 from ._vocabulary import AspectRatio, Fit, Resolution
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
-Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+Name = Annotated[str, Pattern(NAME_PATTERN)]
 Transition = Literal["cut", "crossfade"]
 Captions = Literal["none", "srt", "burn", "both"]
-ImageSource = Annotated[str, StringConstraints(min_length=1)]
+ImageSource = Annotated[str, MinLength(1)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Defaults(_Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Defaults:
     """Settings every scene inherits unless it says otherwise."""
 
     model: str = "grok-imagine-video"
-    duration: StrictInt = Field(default=6, ge=1)
+    duration: Annotated[int, AtLeast(1)] = 6
     aspect_ratio: AspectRatio = "16:9"
     resolution: Resolution = "720p"
     fit: Fit = "crop"
 
 
-class Look(_Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Look:
     """A look written as a mapping: an ``image``, a ``prompt`` that generates one, or an
     ``edit`` of its asset's image (exactly one of them, checked with the project)."""
 
@@ -53,93 +46,80 @@ class Look(_Strict):
     edit: str | None = None
 
 
-def _look_shorthand(value: object) -> object:
-    """``helmet: assets/helmet.png`` is short for ``helmet: {image: assets/helmet.png}``."""
-    return {"image": value} if isinstance(value, str) else value
+LookEntry = Annotated[Look, Shorthand("image", "an image")]
+"""``helmet: assets/helmet.png`` is short for ``helmet: {image: assets/helmet.png}``."""
 
 
-LookEntry = Annotated[
-    Look,
-    BeforeValidator(_look_shorthand),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "minLength": 1, "description": "an image"},
-                Look.model_json_schema(),
-            ]
-        }
-    ),
-]
-
-
-class Asset(_Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Asset:
     """A reference image of something that must look the same in every scene: an
     ``image``, or a ``prompt`` that generates one (exactly one of them)."""
 
     image: ImageSource | None = None
     prompt: str | None = None
-    looks: dict[Name, LookEntry] = Field(default_factory=dict)
+    looks: dict[Name, LookEntry] = field(default_factory=dict)
     description: str | None = None
 
 
-class Step(_Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
     """A revision of the clip before it: ``edit: "make it night"`` or
     ``extend: "she opens the hatch"`` with ``seconds:`` to add."""
 
     edit: str | None = None
     extend: str | None = None
-    seconds: StrictInt | None = None
+    seconds: int | None = None
 
 
-class Scene(_Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scene:
     """One shot of the film."""
 
     id: Name
     prompt: str | None = None
     title: str | None = None
-    duration: StrictInt | None = Field(default=None, ge=1)
+    duration: Annotated[int | None, AtLeast(1)] = None
     aspect_ratio: AspectRatio | None = None
     resolution: Resolution | None = None
     model: str | None = None
-    start: str | None = Field(default=None, min_length=1)
+    start: Annotated[str | None, MinLength(1)] = None
     fit: Fit | None = None
     caption: str | None = None
     notes: str | None = None
-    steps: list[Step] = Field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    written: frozenset[str] = written_keys()
+    """The keys the writer gave (a setting not among them comes from `defaults`)."""
 
 
-class ExportSettings(_Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExportSettings:
     """How films are assembled from clips."""
 
-    fps: StrictInt = Field(default=24, ge=1, le=120)
+    fps: Annotated[int, AtLeast(1), AtMost(120)] = 24
     aspect_ratio: AspectRatio | None = None
     resolution: Resolution | None = None
     transition: Transition = "cut"
-    transition_duration: float = Field(default=0.5, gt=0, le=5)
+    transition_duration: Annotated[float, MoreThan(0), AtMost(5)] = 0.5
     captions: Captions = "srt"
-    soundtrack: str | None = Field(default=None, min_length=1)
-    soundtrack_volume: float = Field(default=0.35, ge=0, le=2)
+    soundtrack: Annotated[str | None, MinLength(1)] = None
+    soundtrack_volume: Annotated[float, AtLeast(0), AtMost(2)] = 0.35
     title_card: bool = False
 
 
-def _only_an_int(value: object) -> object:
-    """`storyboard: true` and `storyboard: 1.0` equal 1 in Python; the version is written 1."""
-    return repr(value) if isinstance(value, bool | float) else value
-
-
-class Story(_Strict):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Story:
     """A whole `story.yaml`."""
 
-    storyboard: Annotated[Literal[1], BeforeValidator(_only_an_int)]
-    title: Annotated[str, StringConstraints(min_length=1)]
-    defaults: Defaults = Field(default_factory=Defaults)
-    characters: dict[Name, Asset] = Field(default_factory=dict)
-    wardrobe: dict[Name, Asset] = Field(default_factory=dict)
-    props: dict[Name, Asset] = Field(default_factory=dict)
-    locations: dict[Name, Asset] = Field(default_factory=dict)
-    scenes: list[Scene] = Field(min_length=1)
-    cuts: dict[Name, list[Name]] = Field(default_factory=dict)
-    export: ExportSettings = Field(default_factory=ExportSettings)
+    storyboard: Literal[1]
+    title: Annotated[str, MinLength(1)]
+    defaults: Defaults = field(default_factory=Defaults)
+    characters: dict[Name, Asset] = field(default_factory=dict)
+    wardrobe: dict[Name, Asset] = field(default_factory=dict)
+    props: dict[Name, Asset] = field(default_factory=dict)
+    locations: dict[Name, Asset] = field(default_factory=dict)
+    scenes: Annotated[list[Scene], MinLength(1)]
+    cuts: dict[Name, list[Name]] = field(default_factory=dict)
+    export: ExportSettings = field(default_factory=ExportSettings)
 
 
 ASSET_SECTIONS: dict[str, str] = {

@@ -2,7 +2,7 @@
 
 YAML is composed into nodes (which carry their marks) and turned into plain
 Python data while a :class:`Positions` map remembers where each value and
-each key stood, so that any later error, pydantic's included, can name
+each key stood, so that any later error, the format's included, can name
 ``story.yaml:LINE:COL``.
 """
 
@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
 
 from ._errors import Problem
-from ._format import NAME_PATTERN, Story
+from ._format import ASSET_SECTIONS, NAME_PATTERN, Story
 from ._mentions import mentions_in
+from ._shape import KEY as KEY
+from ._shape import Issue, keys_at, validate
 
 PathKey = tuple[str | int, ...]
-KEY = "[key]"
-"""Path suffix for the position of a mapping key rather than of its value."""
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -350,21 +349,19 @@ class _Converter:
 
 
 def validate_story(data: Any, positions: Positions) -> tuple[Story | None, list[Problem]]:
-    """Check the data against the format's models; every mistake at its place."""
+    """Check the data against the format; every mistake at its place."""
     if not isinstance(data, dict):
         return None, [
             positions.problem((), "the file must be a mapping that starts with `storyboard: 1`")
         ]
-    try:
-        return Story.model_validate(data), []
-    except ValidationError as error:
-        return None, [_pydantic_problem(item, positions) for item in error.errors()]
+    story, issues = validate(Story, data)
+    return story, [_issue_problem(issue, positions) for issue in issues]
 
 
-def _pydantic_problem(item: Any, positions: Positions) -> Problem:
-    loc: PathKey = tuple(item["loc"])
-    kind = item["type"]
-    if kind == "extra_forbidden":
+def _issue_problem(issue: Issue, positions: Positions) -> Problem:
+    loc = issue.path
+    kind = issue.kind
+    if kind == "unknown_key":
         name = str(loc[-1])
         path = (*loc, KEY)
         return positions.problem(path, _unknown_key_message(name, loc[:-1]))
@@ -377,37 +374,36 @@ def _pydantic_problem(item: Any, positions: Positions) -> Problem:
                 (), '"storyboard" is missing: start the file with `storyboard: 1`'
             )
         return positions.problem(loc[:-1], f'{where} is missing: add "{loc[-1]}:"')
-    if kind == "string_pattern_mismatch":
-        return positions.problem(loc, _bad_name_message(str(item.get("input"))))
-    if kind == "literal_error" and loc == ("storyboard",):
+    if kind == "pattern":
+        return positions.problem(loc, _bad_name_message(str(issue.value)))
+    if kind == "one_of" and loc == ("storyboard",):
         return positions.problem(loc, "this is format version 1: write `storyboard: 1`")
-    message = _type_message(kind, item, loc, positions)
+    message = _type_message(issue, positions)
     return positions.problem(_value_or_key(loc, positions), f"{where} {message}")
 
 
-def _type_message(kind: str, item: Any, loc: PathKey, positions: Positions) -> str:
-    """What is wrong with a value, in a writer's words rather than pydantic's."""
-    value = item.get("input")
-    ctx = item.get("ctx") or {}
+def _type_message(issue: Issue, positions: Positions) -> str:
+    """What is wrong with a value, in a writer's words."""
+    loc, kind, value, limit = issue.path, issue.kind, issue.value, issue.limit
     written = _written(loc, positions)
     shape = (
         "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else None
     )
     shown = shape or (written if re.fullmatch(r"[-+.0-9]+", written) else f'"{written}"')
-    if kind in {"int_parsing", "int_type", "int_from_float"}:
+    if kind == "whole_number":
         return f"should be a whole number, not {shown}"
-    if kind in {"float_parsing", "float_type"}:
+    if kind == "number":
         return f"should be a number, not {shown}"
-    if kind in {"bool_parsing", "bool_type"}:
+    if kind == "true_or_false":
         return f"should be true or false, not {shown}"
-    if kind == "string_type":
+    if kind == "text":
         if loc[-1] == "image" or (len(loc) == 4 and loc[2] == "looks"):
             return f"should be an image path, an https:// URL or a data URI, not {shown}"
         if shape:
             return f"should be text, not {shape}"
         return f'should be text: put it in quotes ({loc[-1]}: "{written}")'
-    if kind in {"dict_type", "model_type"}:
-        if len(loc) == 2 and loc[0] in {"characters", "wardrobe", "props", "locations"}:
+    if kind == "mapping":
+        if len(loc) == 2 and loc[0] in ASSET_SECTIONS:
             return (
                 f'should be a mapping with an image: write "image: {written}" '
                 "on the next line, indented"
@@ -417,23 +413,29 @@ def _type_message(kind: str, item: Any, loc: PathKey, positions: Positions) -> s
         if loc[-1] == "looks":
             return f"should be a mapping of look names to images (sleepy: {written}), not {shown}"
         return f"should be a mapping of keys to values, not {shown}"
-    if kind == "list_type":
+    if kind == "list":
         if loc == ("scenes",):
             return 'should be a list of scenes, each starting with "- id:"'
         return f"should be a list, like [a, b], not {shown}"
     if kind == "too_short":
         return "is empty: add at least one" + (" scene" if loc == ("scenes",) else " item")
-    if kind == "string_too_short":
+    if kind == "empty":
         return "should not be empty"
-    if kind == "greater_than_equal":
-        return f"should be at least {ctx.get('ge')}, not {written}"
-    if kind == "less_than_equal":
-        return f"should be at most {ctx.get('le')}, not {written}"
-    if kind == "greater_than":
-        return f"should be more than {ctx.get('gt')}, not {written}"
-    if kind == "literal_error":
-        return f"{_plain(item['msg'])}, not {shown}"
-    return _plain(item["msg"])
+    if kind == "at_least":
+        return f"should be at least {limit}, not {written}"
+    if kind == "at_most":
+        return f"should be at most {limit}, not {written}"
+    if kind == "more_than":
+        return f"should be more than {limit}, not {written}"
+    if kind == "one_of":
+        return f"should be {_choices(limit)}, not {shown}"
+    raise AssertionError(f"an issue without words: {kind}")
+
+
+def _choices(choices: object) -> str:
+    """``'a', 'b' or 'c'``."""
+    shown = [repr(choice) for choice in choices] if isinstance(choices, tuple) else [str(choices)]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
 
 
 def _written(loc: PathKey, positions: Positions) -> str:
@@ -453,11 +455,6 @@ def _value_or_key(loc: PathKey, positions: Positions) -> PathKey:
     return loc
 
 
-def _plain(message: str) -> str:
-    message = message.replace("Input should be", "should be").replace("Value error, ", "")
-    return message[0].lower() + message[1:] if message else message
-
-
 def _describe(loc: PathKey) -> str:
     if not loc:
         return "the story"
@@ -471,38 +468,8 @@ def _describe(loc: PathKey) -> str:
     return f'"{text}"'
 
 
-def _fields_at(loc: PathKey) -> list[str]:
-    from . import _format as fmt
-
-    model: type[BaseModel] = fmt.Story
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        info = model.model_fields.get(str(part))
-        if info is None:
-            # inside a mapping of names (characters, looks ...): the value is an Asset
-            model = fmt.Asset if model is fmt.Story else model
-            continue
-        annotation = info.annotation
-        nested = _model_in(annotation)
-        if nested is None:
-            return []
-        model = nested
-    return list(model.model_fields)
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in getattr(annotation, "__args__", ()):
-        found = _model_in(argument)
-        if found is not None:
-            return found
-    return None
-
-
 def _unknown_key_message(name: str, parent: PathKey) -> str:
-    known = _fields_at(parent)
+    known = list(keys_at(Story, parent))
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f' (did you mean "{close[0]}"?)' if close else ""
     where = "at the top level" if not parent else f"in {_describe(parent)}"

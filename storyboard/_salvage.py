@@ -16,10 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from ._format import ASSET_SECTIONS, NAME_PATTERN, Story
 from ._loader import PathKey
+from ._shape import keys_of, validate
 
 PLACEHOLDER_IMAGE = "placeholder.png"
 PLACEHOLDER_PROMPT = "placeholder"
@@ -40,12 +39,10 @@ class Salvage:
 
 def salvage_story(data: dict[str, Any]) -> Salvage | None:
     """The story without its broken parts, or None when too little is sound."""
-    try:
-        Story.model_validate(data)
-    except ValidationError as error:
-        locations: list[PathKey] = [tuple(item["loc"]) for item in error.errors()]
-    else:
+    _, issues = validate(Story, data)
+    if not issues:
         return None
+    locations: list[PathKey] = [issue.path for issue in issues]
     repaired = copy.deepcopy(data)
     salvage = _Repair(repaired)
     for location in locations:
@@ -76,7 +73,7 @@ class _Repair:
             self.data["storyboard"] = 1
         elif head == "title":
             self.data["title"] = "untitled"
-        elif isinstance(head, str) and head not in Story.model_fields:
+        elif isinstance(head, str) and head not in keys_of(Story):
             self.data.pop(head, None)  # an unknown top-level key
         else:
             return False  # `scenes` itself is wrong: nothing to check scenes against
@@ -101,9 +98,8 @@ class _Repair:
                     broken_names.add(name)
                 else:
                     self.names_lost = True
-        try:
-            story = Story.model_validate(self.data)
-        except ValidationError:
+        story, _ = validate(Story, self.data)
+        if story is None:
             return None
         return Salvage(story, self.broken_scenes, broken_names, self.names_lost)
 

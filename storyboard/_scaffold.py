@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ._errors import UsageError
 from ._format import Story
+from ._shape import json_schema as shape_schema
 
 SCHEMA_FILE = "story.schema.json"
 
@@ -155,7 +156,7 @@ def _placeholder(name: str, colour: tuple[int, int, int]) -> bytes:
 
 def json_schema() -> dict[str, object]:
     """The JSON Schema of `story.yaml`, for editors."""
-    schema = Story.model_json_schema()
+    schema = shape_schema(Story)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "storyboard story.yaml (format 1)"
     return schema

@@ -9,23 +9,24 @@ docs/story-format.md load without a problem.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType, UnionType
-from typing import Any, Union, get_args, get_origin
+from types import ModuleType
+from typing import Any, get_args, get_type_hints
 
 import pytest
 from conftest import load_tool
 from PIL import Image
-from pydantic import BaseModel
 
 import storyboard
 from storyboard._format import Story
 from storyboard._project import Project
 from storyboard._providers import REGISTRY
+from storyboard._shape import keys_of
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
@@ -149,24 +150,23 @@ def test_the_api_page_example_runs(
 # -- the story format ---------------------------------------------------------------
 
 
-def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _classes_in(annotation: Any) -> Iterator[type]:
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         yield annotation
         return
-    if get_origin(annotation) in (Union, UnionType) or get_args(annotation):
-        for argument in get_args(annotation):
-            yield from _models_in(argument)
+    for argument in get_args(annotation):
+        yield from _classes_in(argument)
 
 
-def _format_keys(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[str]:
+def _format_keys(model: type, seen: set[type] | None = None) -> set[str]:
     seen = seen if seen is not None else set()
     if model in seen:
         return set()
     seen.add(model)
-    keys: set[str] = set()
-    for name, info in model.model_fields.items():
-        keys.add(info.alias or name)
-        for nested in _models_in(info.annotation):
+    keys: set[str] = set(keys_of(model))
+    hints = get_type_hints(model)
+    for name in keys_of(model):
+        for nested in _classes_in(hints[name]):
             keys |= _format_keys(nested, seen)
     return keys
 

@@ -265,7 +265,7 @@ def test_a_block_of_the_wrong_kind_is_blamed_at_its_key(tmp_path: Path) -> None:
     assert '"title" should be text, not a list' in problem.message
 
 
-def test_pydantic_words_do_not_reach_the_writer(tmp_path: Path) -> None:
+def test_no_validator_jargon_reaches_the_writer(tmp_path: Path) -> None:
     texts = [
         VALID + "    duration: 6.5\n",
         VALID + "export:\n  title_card: maybe\n",

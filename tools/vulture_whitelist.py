@@ -31,8 +31,7 @@ cli.ExportFormat.fcpxml
 cli.ExportFormat.edl
 unused_parameters.version
 
-# Pydantic: read by the model itself (config) or by field name when validating.
-format.Story.model_config
+# The format's keys: given by name when validating (storyboard._shape).
 format.Story.storyboard
 format.Story.characters
 format.Story.wardrobe
