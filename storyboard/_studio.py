@@ -15,18 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._bestof import BestOfEstimate, extra_takes_cost
 from ._compiler import split_node_id
 from ._errors import UsageError
-from ._judgements import (
-    VERDICTS,
-    Approval,
-    Calibration,
-    anchor_descriptors,
-    anchors_by_clip,
-    approve,
-    calibrate,
-)
 from ._lockfile import LockFile, Selection
 from ._outputs import Outputs
 from ._plan import STATE_MEANINGS, ImagePlan, NodePlan, Plan, Planner, ScenePlan
@@ -37,26 +27,20 @@ from ._providers import (
     chosen_provider,
     provider_on_demand,
 )
-from ._scores import (
-    across_scenes,
-    scene_flags,
-    score_job,
-    score_now,
-    score_settings,
-    stored_score,
-    stored_scores,
-)
-from ._scoring.records import SCORER_VERSION, ClipScore
 from ._store import BuildLock, Store, Take
 
 if TYPE_CHECKING:
+    from ._bestof import BestOfEstimate
     from ._engine import BuildOptions, BuildResult, Reporter
     from ._export import ExportResult
+    from ._judgements import Approval, Calibration
     from ._providers.base import ProviderSettings
     from ._scoring.consensus import SelfScore
+    from ._scoring.records import ClipScore
 
-# The build (engine) and the exporter (films, export) are imported by the methods that
-# use them: reading commands never load them.
+# The build (engine), the exporter (films, export) and consistency scoring (scores,
+# judgements, best-of) are imported by the methods that use them: `check`, `plan` and a
+# `status` with nothing built never load them.
 
 
 @dataclass(frozen=True)
@@ -169,6 +153,8 @@ class ScoreReport:
 
     def as_dict(self) -> dict[str, Any]:
         """The report as ``storyboard score --json`` prints it."""
+        from ._scoring.records import SCORER_VERSION
+
         return {
             "scorer": SCORER_VERSION,
             "scenes": [
@@ -263,7 +249,7 @@ class Studio:
         estimated = store.estimated_take_costs(name) if store else {}
         chosen = self.chosen_scores(plan)
         selves = self.selves(chosen, name)
-        anchored = anchors_by_clip(store, name)
+        anchored = self._anchored(plan, name)
         scenes = []
         for scene_id in [s for s in self.project.scenes if s in plan.all_scenes]:
             scene_plan = plan.all_scenes[scene_id]
@@ -280,7 +266,7 @@ class Studio:
                     estimated_usd=round(sum(estimated.get(n.id, 0.0) for n in scene_plan.nodes), 4),
                     steps=len(steps),
                     steps_cached=sum(step.state == "cached" for step in steps),
-                    flags=scene_flags(chosen.get(scene_id), selves.get(scene_id, [])),
+                    flags=_scene_flags(chosen.get(scene_id), selves.get(scene_id, [])),
                     anchor_for=anchored.get(scene_plan.take.clip, []) if scene_plan.take else [],
                 )
             )
@@ -314,6 +300,9 @@ class Studio:
         store = self.existing_store
         if node.key is None or store is None:
             return []
+        from ._judgements import anchors_by_clip
+        from ._scores import stored_scores
+
         chosen = node.take.take if node.take else None
         scored = stored_scores(store)
         anchored = anchors_by_clip(store, self.provider_for_reading(provider))
@@ -341,6 +330,10 @@ class Studio:
 
     def chosen_scores(self, plan: Plan) -> dict[str, ClipScore]:
         """The stored score of each scene's selected take, by scene id."""
+        if not _built(plan):
+            return {}
+        from ._scores import stored_scores
+
         scored = stored_scores(self.existing_store)
         return {
             scene_id: scored[scene_plan.take.clip]
@@ -362,6 +355,7 @@ class Studio:
         Scores are cached per clip and scorer version: asking again reads them, and
         nothing is generated. Raises :class:`ScoringUnavailable` without the extra.
         """
+        from ._scores import score_job, score_now, stored_score
         from ._scoring.native import load_stack
 
         load_stack()
@@ -397,6 +391,9 @@ class Studio:
         """*self* across scenes of each scene's chosen take, against the approved anchors."""
         if not chosen:
             return {}
+        from ._judgements import anchor_descriptors
+        from ._scores import across_scenes, score_settings, stored_scores
+
         store = self.existing_store
         anchors = anchor_descriptors(store, provider, stored_scores(store))
         return across_scenes(chosen, anchors, score_settings(store))
@@ -407,6 +404,9 @@ class Studio:
         """Make the scene's selected take the anchor of each character whose face it shows:
         *self* then measures those characters against it in place of their picture.
         Scores the take first when it was not (which needs the scoring extra)."""
+        from ._judgements import approve
+        from ._scores import score_job, score_now, stored_score
+
         plan, scene_plan = self._judged_scene(scene_id, provider, "approve")
         take = scene_plan.take
         assert take is not None, "a judged scene has a take"
@@ -424,6 +424,8 @@ class Studio:
     ) -> Take:
         """Label take ``number`` of a scene (its selected take by default) good or bad, for
         :meth:`calibrate`; kept per clip content."""
+        from ._judgements import VERDICTS
+
         if verdict not in VERDICTS:
             raise UsageError(f'a take is labelled good or bad, not "{verdict}"')
         _, scene_plan = self._judged_scene(scene_id, provider, "label")
@@ -440,6 +442,10 @@ class Studio:
         """Fit the flags' thresholds to the labelled takes (scoring those of the current
         story that were not), keep those that get more labels right than the defaults, and
         say how well each separates the labels."""
+        from ._judgements import calibrate
+        from ._scores import stored_score
+        from ._scoring.records import SCORER_VERSION, ClipScore
+
         store = self.existing_store
         labels = store.labels() if store is not None else {}
         if store is None or not labels:
@@ -455,6 +461,14 @@ class Studio:
             for clip, record in self.store.scores(SCORER_VERSION).items()
         }
         return calibrate(self.store, measured)
+
+    def _anchored(self, plan: Plan, provider: str) -> dict[str, list[str]]:
+        """The characters each approved clip anchors (nothing to read before a build)."""
+        if not _built(plan):
+            return {}
+        from ._judgements import anchors_by_clip
+
+        return anchors_by_clip(self.existing_store, provider)
 
     def _check_whole_scene(self, scene_id: str, verb: str) -> None:
         """A scene of the story, not a step or a picture: ``verb`` judges a scene by its
@@ -584,6 +598,9 @@ class Studio:
         self, best_of: int, provider: str | None = None, cut: str | None = None
     ) -> BestOfEstimate:
         """The most ``build --best-of best_of`` may add to a build's estimate (a cut's)."""
+        from ._bestof import extra_takes_cost
+        from ._scores import stored_scores
+
         name = self.provider_for_reading(provider)
         planner = Planner(self.project, self.existing_store, self.lock, name)
         plan = planner.plan(cut)
@@ -688,6 +705,20 @@ class Studio:
                     "replace the file to change it"
                 )
             raise UsageError(f'no scene or generated image "{scene_id}" in story.yaml{hint}')
+
+
+def _built(plan: Plan) -> bool:
+    """Whether any scene of the plan has a selected take (that scores could be of)."""
+    return any(scene_plan.take is not None for scene_plan in plan.all_scenes.values())
+
+
+def _scene_flags(score: ClipScore | None, selves: list[SelfScore]) -> list[str] | None:
+    """A take's flags with its ``drift``; None when it was never scored."""
+    if score is None:
+        return None
+    from ._scores import scene_flags
+
+    return scene_flags(score, selves)
 
 
 def _frames(plan: Plan) -> dict[str, str]:

@@ -10,13 +10,14 @@ never a traceback unless ``--debug``.
 from __future__ import annotations
 
 import functools
+import os
 import shlex
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TextIO, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -31,6 +32,7 @@ from ._errors import (
     UsageError,
 )
 from ._failures import failed_write_message
+from ._markup import escape, plain, plain_text
 from ._providers import REGISTRY, chosen_provider, no_provider_message
 from ._version import __version__
 from ._vocabulary import EXPORT_FORMATS, FORMAT_NAMES
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from ._engine import BuildOptions, BuildResult
     from ._plan import ImagePlan, Plan, ScenePlan
     from ._scoring.records import ClipScore
-    from ._studio import Studio
+    from ._studio import Status, Studio
 
 # Each command imports what only it needs (the project, the build, the exporter, the
 # board) inside its body: `--help` loads no project machinery, and `check`, `plan` and
@@ -78,11 +80,30 @@ app = typer.Typer(
 
 
 class _Terminal:
-    """A rich console made when first printed to: `--help` never loads rich."""
+    """A rich console made when first needed: `--help` never loads rich, and text printed
+    where there is no terminal is written as rich would write it, without rich."""
 
     def __init__(self, stderr: bool = False) -> None:
         self._stderr = stderr
         self._console: Console | None = None
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr if self._stderr else sys.stdout
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether rich would draw for a terminal here (it also heeds these variables)."""
+        if self._console is not None:
+            return self._console.is_terminal
+        if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
+            from rich.console import Console
+
+            return Console(stderr=self._stderr).is_terminal
+        try:
+            return self.stream.isatty()
+        except ValueError:  # closed
+            return False
 
     @property
     def console(self) -> Console:
@@ -94,8 +115,13 @@ class _Terminal:
             )
         return self._console
 
-    def print(self, *objects: Any, **options: Any) -> None:
-        self.console.print(*objects, **options)
+    def print(self, *objects: Any, markup: bool = True, end: str = "\n") -> None:
+        if not self.is_terminal and all(isinstance(o, str) for o in objects):
+            texts = [(plain(o) if markup else plain_text(o)) for o in objects]
+            if None not in texts:
+                self.stream.write(" ".join(t for t in texts if t is not None) + end)
+                return
+        self.console.print(*objects, markup=markup, end=end)
 
     def line(self, text: str) -> None:
         """One line exactly as written, without rich (a plain message need not load it)."""
@@ -122,13 +148,6 @@ def relative(path: Path) -> str:
     from ._studio import relative
 
     return relative(path)
-
-
-def escape(text: str) -> str:
-    """``text`` with rich's markup escaped, so that it prints as written."""
-    from rich.markup import escape as escape_markup
-
-    return escape_markup(text)
 
 
 def _spoken(words: Sequence[str]) -> str:
@@ -537,30 +556,20 @@ def status(
     if json_output:
         _print_json(summary.as_dict())
         return
-    from rich.table import Table
+    columns, rows = _status_table(summary)
+    title = f"{summary.title} ({summary.provider})"
+    if out.is_terminal:
+        from rich.table import Table
 
-    table = Table(title=f"{summary.title} ({summary.provider})", title_justify="left")
-    revised = any(scene.steps for scene in summary.scenes)
-    steps_column = ("steps",) if revised else ()
-    anchored = any(scene.anchor_for for scene in summary.scenes)
-    anchor_column = ("anchor of",) if anchored else ()
-    columns = ("scene", "state", "take", "takes", *steps_column, "spent", "flags")
-    for column in (*columns, *anchor_column, "why"):
-        table.add_column(column)
-    for scene in (*summary.generated, *summary.scenes):
-        generated = scene in summary.generated
-        table.add_row(
-            f"@{scene.id}" if generated else scene.id,
-            scene.state,
-            str(scene.take or "-"),
-            str(scene.takes),
-            *([f"{scene.steps_cached}/{scene.steps}" if scene.steps else "-"] if revised else []),
-            f"${scene.cost_usd:.2f}" + ("*" if scene.estimated_usd else ""),
-            _flags_text(scene.flags),
-            *([", ".join(scene.anchor_for)] if anchored else []),
-            escape(scene.reason),
-        )
-    out.print(table)
+        table = Table(title=title, title_justify="left")
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row[:-1], escape(row[-1]))
+        out.print(table)
+    else:
+        out.line(title)
+        out.line(_aligned([columns, *rows]))
     for state in STATE_MEANINGS:
         meanings = [
             meaning
@@ -582,6 +591,45 @@ def status(
     else:
         out.print()
     _print_paid_total(paid)
+
+
+def _status_table(summary: Status) -> tuple[list[str], list[list[str]]]:
+    """The columns of `status` and a row per generated picture and scene (the reason last)."""
+    revised = any(scene.steps for scene in summary.scenes)
+    anchored = any(scene.anchor_for for scene in summary.scenes)
+    columns = ["scene", "state", "take", "takes", *(["steps"] if revised else [])]
+    columns += ["spent", "flags", *(["anchor of"] if anchored else []), "why"]
+    rows = []
+    for scene in (*summary.generated, *summary.scenes):
+        generated = scene in summary.generated
+        rows.append(
+            [
+                f"@{scene.id}" if generated else scene.id,
+                scene.state,
+                str(scene.take or "-"),
+                str(scene.takes),
+                *(
+                    [f"{scene.steps_cached}/{scene.steps}" if scene.steps else "-"]
+                    if revised
+                    else []
+                ),
+                f"${scene.cost_usd:.2f}" + ("*" if scene.estimated_usd else ""),
+                _flags_text(scene.flags),
+                *([", ".join(scene.anchor_for)] if anchored else []),
+                scene.reason,
+            ]
+        )
+    return columns, rows
+
+
+def _aligned(rows: list[list[str]]) -> str:
+    """Rows as lines of columns two spaces apart (the last column is not padded)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
+    return "\n".join(lines)
 
 
 def _status_counts(counts: dict[str, dict[str, int]]) -> str:

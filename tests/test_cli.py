@@ -154,6 +154,25 @@ def test_status_and_takes_json_shapes(tiny: Path) -> None:
     assert takes[0]["selected"] is True and takes[0]["created_at"].endswith("Z")
 
 
+def test_status_prints_columns_off_a_terminal_and_a_table_on_one(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run("status", "-p", str(tiny), "--provider", "preview")
+    assert code == 0
+    title, header, *rows = out.splitlines()[:5]
+    assert title == "Tiny (preview)"
+    assert header.split() == ["scene", "state", "take", "takes", "spent", "flags", "why"]
+    assert [row.split()[0] for row in rows] == ["nap", "wake", "leap"]
+    assert all(row.split()[1] == "missing" for row in rows)
+    for column in ("state", "takes", "why"):  # each column starts at its heading
+        start = header.index(column)
+        assert all(row[start - 2 : start] == "  " and row[start] != " " for row in rows), out
+    assert "┃" not in out
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # what rich takes for a terminal
+    code, out, _ = run("status", "-p", str(tiny), "--provider", "preview")
+    assert code == 0 and "┃" in out and "never generated" in out
+
+
 @pytest.mark.slow
 def test_regen_then_use_goes_back(tiny: Path) -> None:
     built(tiny)

@@ -40,11 +40,17 @@ NEVER_FOR_QUICK_COMMANDS = (
     "imageio_ffmpeg",
     "dlib",
     "cv2",
-    "storyboard._scoring.native",
-    "storyboard._scoring.scorer",
+    "storyboard._scoring",
+    "storyboard._scores",
+    "storyboard._judgements",
+    "storyboard._bestof",
+    "pydantic",
+    "rich",
 )
 """Modules (and their submodules) that `--version`, `check`, `plan`, `status` and `graph`
-must not import (Pillow: when the story's pictures are unchanged since the last check)."""
+must not import (Pillow: when the story's pictures are unchanged since the last check;
+the scoring modules: while nothing is built; rich: when the output is not a terminal;
+pydantic: never, typer's included)."""
 
 RUN_AND_LIST = """
 import json, runpy, sys
@@ -125,8 +131,22 @@ def test_quick_commands_load_no_http_no_exporter_no_renderer(example: Path, comm
     assert heavy(modules_loaded_by(command, "-p", os.fspath(example))) == []
 
 
-def test_a_clean_check_prints_without_rich(example: Path) -> None:
-    assert "rich" not in modules_loaded_by("check", "-p", os.fspath(example))
+def test_problems_are_printed_without_rich_and_the_format_without_pydantic(
+    example: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(example, broken)
+    story = broken / "story.yaml"
+    story.write_text(story.read_text(encoding="utf-8") + "bogus: [1\n", encoding="utf-8")
+    assert heavy(modules_loaded_by("check", "-p", os.fspath(broken))) == []
+    story.write_text("storyboard: 1\ntitle: T\nscenes: [{id: A, duration: x}]\n")
+    assert heavy(modules_loaded_by("check", "-p", os.fspath(broken))) == []
+
+
+def test_a_terminal_gets_riches_table(example: Path) -> None:
+    """The same listing sees rich where it is used: `status` on a terminal."""
+    loaded = modules_loaded_by("status", "-p", os.fspath(example), environ={"TTY_COMPATIBLE": "1"})
+    assert heavy(loaded) == ["rich", *sorted(m for m in loaded if m.startswith("rich."))]
 
 
 def test_the_check_holds_the_line_on_a_command_that_needs_them() -> None:

@@ -157,7 +157,8 @@ Other errors are one line starting with `error:`. A Python traceback is never
 shown unless `--debug` is given. [troubleshooting.md](troubleshooting.md)
 lists every message with what to do about it.
 
-Human output is for people and may change: tables on a terminal, and while
+Human output is for people and may change: tables on a terminal (elsewhere,
+`status` prints plain columns two spaces apart), and while
 `build` runs, a live table of scenes on a terminal or one line per change
 when the output is a pipe or a log (`breakfast: submitted (<request id>)`,
 `breakfast: running`, `breakfast: downloading`, `breakfast: generated (take 1)`).
