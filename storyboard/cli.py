@@ -7,8 +7,8 @@ Errors are one clear message each with the exit codes of docs/cli.md, and
 never a traceback unless ``--debug``.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typer reads every command's annotations
+# on every run, and string annotations would each be compiled and evaluated first.
 import functools
 import os
 import shlex
@@ -106,7 +106,7 @@ class _Terminal:
             return False
 
     @property
-    def console(self) -> Console:
+    def console(self) -> "Console":
         if self._console is None:
             from rich.console import Console
 
@@ -136,7 +136,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _open(project: Path) -> Studio:
+def _open(project: Path) -> "Studio":
     """The project, loaded and checked (``--help`` and ``--version`` never load it)."""
     from ._studio import Studio
 
@@ -451,7 +451,7 @@ def film_name(cut: str | None) -> str:
     return "the whole film" if cut in (None, DEFAULT_CUT) else f"cut {cut}"
 
 
-def _print_plan(result: Plan, paid: Plan | None) -> None:
+def _print_plan(result: "Plan", paid: "Plan | None") -> None:
     title = escape(result.title)
     out.print(f"[bold]{title}[/] ({film_name(result.cut)}, provider {result.provider})")
     for image in result.images.values():
@@ -462,7 +462,7 @@ def _print_plan(result: Plan, paid: Plan | None) -> None:
     _print_paid_total(paid)
 
 
-def _total(result: Plan) -> str:
+def _total(result: "Plan") -> str:
     to_make = [p for p in result.all_scenes.values() if p.state != "cached"]
     images = [p for p in result.images.values() if p.state != "cached"]
     count = len(result.images)
@@ -473,7 +473,7 @@ def _total(result: Plan) -> str:
     )
 
 
-def _paid_plan(studio: Studio, provider: str, cut: str | None) -> Plan | None:
+def _paid_plan(studio: "Studio", provider: str, cut: str | None) -> "Plan | None":
     """Beside a free provider's figures: the plan of the same story with the paid one."""
     if REGISTRY[provider].costs_money:
         return None
@@ -481,14 +481,14 @@ def _paid_plan(studio: Studio, provider: str, cut: str | None) -> Plan | None:
     return studio.plan(paid, cut)
 
 
-def _print_paid_total(paid: Plan | None) -> None:
+def _print_paid_total(paid: "Plan | None") -> None:
     if paid is not None:
         out.print(
             f"with {paid.provider}: {_total(paid)} (storyboard plan --provider {paid.provider})"
         )
 
 
-def _print_image_plan(image: ImagePlan) -> None:
+def _print_image_plan(image: "ImagePlan") -> None:
     from ._plan import IMAGE_STATE_MEANINGS
 
     made = image.image
@@ -505,7 +505,7 @@ def _print_image_plan(image: ImagePlan) -> None:
         out.print(f"  {escape(made.prompt)}")
 
 
-def _print_scene_plan(scene_plan: ScenePlan) -> None:
+def _print_scene_plan(scene_plan: "ScenePlan") -> None:
     from ._plan import STATE_MEANINGS
 
     scene = scene_plan.scene
@@ -593,7 +593,7 @@ def status(
     _print_paid_total(paid)
 
 
-def _status_table(summary: Status) -> tuple[list[str], list[list[str]]]:
+def _status_table(summary: "Status") -> tuple[list[str], list[list[str]]]:
     """The columns of `status` and a row per generated picture and scene (the reason last)."""
     revised = any(scene.steps for scene in summary.scenes)
     anchored = any(scene.anchor_for for scene in summary.scenes)
@@ -743,7 +743,7 @@ def score(
     out.print(table)
 
 
-def _cross_text(score: ClipScore | None) -> str:
+def _cross_text(score: "ClipScore | None") -> str:
     """Each subject's cross (or "absent"), as the takes and score tables show it."""
     if score is None:
         return "-"
@@ -979,9 +979,9 @@ def regen(
 
 
 def _build_and_export(
-    studio: Studio,
+    studio: "Studio",
     provider: str | None,
-    options: BuildOptions,
+    options: "BuildOptions",
     no_export: bool,
     output: Path | None,
     partial: bool,
@@ -1013,7 +1013,7 @@ def _require_provider(context: typer.Context, provider: str | None) -> None:
     raise UsageError(no_provider_message(command))
 
 
-def _print_build_summary(result: BuildResult) -> None:
+def _print_build_summary(result: "BuildResult") -> None:
     made = result.by_outcome("generated")
     cached = result.by_outcome("cached")
     out.print(f"{len(made)} generated, {len(cached)} from the cache", end="")
@@ -1027,7 +1027,7 @@ def _print_build_summary(result: BuildResult) -> None:
 
 
 def _export_and_report(
-    studio: Studio,
+    studio: "Studio",
     provider: str | None,
     cut: str | None,
     output: Path | None,
