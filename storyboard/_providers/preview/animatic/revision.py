@@ -1,9 +1,9 @@
 """Previews of revision steps, drawn from the clip they revise.
 
 An edit is its input clip recoloured, with a band across its head (where the
-input's name and mode were) that names the step and shows its instruction; an extension is its input clip followed by
-an animatic of what it adds (a title card with the step and its prompt), as
-long as the whole video xAI would answer.
+input's name and mode were) that names the step and shows its instruction; an
+extension is its input clip followed by an animatic of what it adds (a title
+card with the step and its prompt), as long as the whole video xAI would answer.
 """
 
 from __future__ import annotations
