@@ -256,6 +256,10 @@ class SceneCompiler:
         self.scenes_by_id = {scene.id: scene for scene in reversed(self.story.scenes)}
         self.scene_ids = set(self.scenes_by_id)
         self.problems: list[Problem] = []
+        self._resolved: dict[str, Reference | None] = {}
+        """What each mention's text resolves to, once it resolved without a problem."""
+        self._numbered: dict[tuple[str, int], Reference] = {}
+        """Each resolved mention as reference image k (from 1)."""
 
     def compile(self, position: int, scene: Scene) -> CompiledScene | None:
         path: PathKey = ("scenes", position)
@@ -471,7 +475,7 @@ class SceneCompiler:
                 continue
             occurrence = seen_texts.get(piece.text, 0)
             seen_texts[piece.text] = occurrence + 1
-            reference = self._resolve_mention(piece, path, occurrence)
+            reference = self._reference(piece, path, occurrence)
             if reference is None:
                 parts.append(piece.text)
                 continue
@@ -487,9 +491,28 @@ class SceneCompiler:
                     parts.append(piece.text)
                     continue
                 numbers[reference.mention] = len(references) + base
-                references.append(replace(reference, index=len(references) + 1))
+                references.append(
+                    self._numbered_reference(piece.text, reference, len(references) + 1)
+                )
             parts.append(f"<IMAGE_{numbers[reference.mention]}>")
         return "".join(parts), references
+
+    def _reference(self, mention: Mention, path: PathKey, occurrence: int) -> Reference | None:
+        """What a mention refers to; a mention's text that resolved cleanly once resolves
+        the same everywhere, so each is resolved once per story."""
+        if mention.text in self._resolved:
+            return self._resolved[mention.text]
+        before = len(self.problems)
+        reference = self._resolve_mention(mention, path, occurrence)
+        if len(self.problems) == before:
+            self._resolved[mention.text] = reference
+        return reference
+
+    def _numbered_reference(self, text: str, reference: Reference, index: int) -> Reference:
+        numbered = self._numbered.get((text, index))
+        if numbered is None:
+            numbered = self._numbered[text, index] = replace(reference, index=index)
+        return numbered
 
     def _resolve_mention(
         self, mention: Mention, path: PathKey, occurrence: int

@@ -10,6 +10,7 @@ so a wrong figure here or there fails a test.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -214,7 +215,14 @@ def _named_prices(model: str) -> dict[str, str]:
 def _override(model: str) -> float | dict[str, float] | None:
     """What STORYBOARD_PRICES says of a model, if anything."""
     override = os.environ.get(PRICE_OVERRIDE_VARIABLE)
-    return price_overrides(override).get(model) if override else None
+    return _read_overrides(override).get(model) if override else None
+
+
+@functools.lru_cache(maxsize=4)
+def _read_overrides(text: str) -> dict[str, float | dict[str, float]]:
+    """STORYBOARD_PRICES read once per value, not once per scene priced (never changed:
+    every caller only reads it)."""
+    return price_overrides(text)
 
 
 def _named_override(model: str, name: str) -> float | None:

@@ -9,7 +9,7 @@ followed by something that cannot begin a name.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _NAME = r"[A-Za-z0-9][A-Za-z0-9_-]*"
 _TOKEN = re.compile(
@@ -18,12 +18,9 @@ _TOKEN = re.compile(
 )
 
 
-_GROUPS = ("braced", "braced_look", "name", "look")
-
-
-@dataclass(frozen=True)
-class Mention:
-    """One mention: what it names and where it stands in the prompt."""
+class Mention(NamedTuple):
+    """One mention: what it names and where it stands in the prompt (a tuple, as stories
+    of ten thousand scenes make tens of thousands of them)."""
 
     name: str
     look: str | None
@@ -41,23 +38,27 @@ Piece = str | Mention
 
 def split_mentions(prompt: str) -> list[Piece]:
     """The prompt as plain text pieces and mentions, in order."""
+    if "@" not in prompt:
+        return [prompt] if prompt else []
     pieces: list[Piece] = []
     text_start = 0
     for match in _TOKEN.finditer(prompt):
-        start = match.start()
-        literal = match.group(0) == "@@"
+        start, end = match.span()
+        text = match[0]
+        literal = text == "@@"
         if not literal and start > 0 and prompt[start - 1].isalnum():
             continue  # an e-mail address or similar
-        pieces.append(prompt[text_start:start])
-        end = match.end()
+        if start > text_start:
+            pieces.append(prompt[text_start:start])
         if literal:
             pieces.append("@")
         else:
-            text, braced, braced_look, name, look = match.group(0, *_GROUPS)
+            braced, braced_look, name, look = match.groups()
             pieces.append(Mention(braced or name, braced_look or look, text, start, end))
         text_start = end
-    pieces.append(prompt[text_start:])
-    return [piece for piece in pieces if piece != ""]
+    if text_start < len(prompt):
+        pieces.append(prompt[text_start:])
+    return pieces
 
 
 def mentions_in(prompt: str) -> list[Mention]:

@@ -100,8 +100,7 @@ class SceneRequest:
     def key(self, provider: str, extras: Mapping[str, object]) -> str:
         """The cache key of this request made by ``provider`` with its key extras."""
         document = {"recipe": RECIPE_VERSION, "provider": provider, **self.sent(), **extras}
-        text = json.dumps(document, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return hashlib.sha256(_KEY_JSON.encode(document).encode()).hexdigest()
 
     def record(self, provider: str, extras: Mapping[str, object]) -> Inputs:
         """What is remembered beside the key, for :func:`explain_change`."""
@@ -134,11 +133,15 @@ def _sent_fields(kind: type[SceneRequest]) -> tuple[SentField, ...]:
 
 
 def _plain(value: object, named: bool) -> Any:
-    if isinstance(value, tuple):
-        return [_plain(item, named) for item in value]
     if isinstance(value, RequestImage):
         return value.named if named else value.sha256
+    if isinstance(value, tuple):
+        return [_plain(item, named) for item in value]
     return value
+
+
+_KEY_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+"""What ``json.dumps(document, sort_keys=True, separators=(",", ":"))`` uses, made once."""
 
 
 KeyExtras = Callable[[SceneRequest], Mapping[str, object]]

@@ -105,8 +105,8 @@ class Snapshot:
 
     def present_takes(self, key: str) -> list[Take]:
         """The takes of a key whose clip (or generated image) is in the cache, oldest first."""
-        present = self.clip_files | self.image_files if self.image_files else self.clip_files
-        return [take for take in self.takes.get(key, []) if take.clip in present]
+        clips, images = self.clip_files, self.image_files  # never united: once per scene
+        return [t for t in self.takes.get(key, ()) if t.clip in clips or t.clip in images]
 
     def known_frame(self, clip: str) -> str | None:
         frame = self.frames.get(clip)
