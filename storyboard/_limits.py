@@ -244,9 +244,8 @@ def _price(what: str, value: object, unit: str) -> float:
 
 def estimate_cost(model: str, resolution: str, duration: float, input_seconds: float = 0) -> float:
     """Seconds out at the model's price, plus the seconds of an input video (a revision)."""
-    return round(
-        price_per_second(model, resolution) * duration + input_price(model) * input_seconds, 4
-    )
+    input_cost = input_price(model) * input_seconds if input_seconds else 0.0
+    return round(price_per_second(model, resolution) * duration + input_cost, 4)
 
 
 def input_price(model: str) -> float:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from ._compiler import CompiledScene, CompiledStep, step_id
 from ._fileops import sha256_file
 from ._fitting import shape_name
+from ._gcpause import collector_paused
 from ._generated import GeneratedImage
 from ._imageask import ImageAsk, explain_image_change
 from ._lockfile import LockFile
@@ -218,6 +219,10 @@ class Plan:
 
     def as_dict(self, project: Project) -> dict[str, Any]:
         """The plan as ``storyboard plan --json`` prints it."""
+        with collector_paused():
+            return self._as_dict(project)
+
+    def _as_dict(self, project: Project) -> dict[str, Any]:
         return {
             "title": self.title,
             "cut": self.cut,
@@ -268,6 +273,10 @@ class Planner:
         return self.cache.present_takes(key) if self.cache is not None else []
 
     def plan(self, cut: str | None = None) -> Plan:
+        with collector_paused():
+            return self._plan(cut)
+
+    def _plan(self, cut: str | None) -> Plan:
         self._cache = None
         frames: dict[str, str] = {}
         images = self.image_plans(frames)

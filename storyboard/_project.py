@@ -17,6 +17,7 @@ from ._compiler import AssetEntry, CompiledScene, SceneCompiler
 from ._errors import Problem, ProjectInvalid, UsageError
 from ._filmcheck import transition_problems
 from ._format import ASSET_SECTIONS, Story
+from ._gcpause import collector_paused
 from ._generated import GeneratedImage
 from ._graph import SceneGraph
 from ._images import CheckedImage, ImageLibrary, ImageProblem, control_character
@@ -68,7 +69,8 @@ class Project:
     def load(cls, path: Path | str = ".") -> Project:
         """Load and check a project folder (or its `story.yaml`); raise ProjectInvalid."""
         root = find_root(Path(path))
-        return _ProjectChecker(root).check()
+        with collector_paused():
+            return _ProjectChecker(root).check()
 
     @property
     def node_ids(self) -> list[str]:

@@ -399,3 +399,29 @@ scenes:
 """,
     )
     assert [place(p) for p in compiled.problems] == [(6, 30), (6, 40), (7, 11)]
+
+
+def test_mentions_resolve_the_same_in_every_scene_and_each_mistake_is_reported(
+    tmp_path: Path,
+) -> None:
+    """A mention's text is resolved once per story: later scenes reuse what it refers to,
+    and a mention that is a mistake is still reported in every scene that writes it."""
+    compiled = compile_story(
+        tmp_path,
+        """\
+scenes:
+  - {id: a, prompt: "@mug by @eileen:portrait, @Mug"}
+  - {id: b, prompt: "@eileen:portrait holds @mug, @Mug"}
+  - {id: c, prompt: "@a then @mug"}
+""",
+    )
+    assert [place(p) for p in compiled.problems] == [(4, 48), (5, 51)]
+    assert all("write @mug" in p.message for p in compiled.problems)
+    for scene_id in ("a", "b"):
+        assert compiled.scenes[scene_id] is None
+    c = compiled.scene("c")
+    assert [(r.index, r.mention, r.kind) for r in c.references] == [
+        (1, "a", "scene"),
+        (2, "mug", "prop"),
+    ]
+    assert c.prompt == "<IMAGE_1> then <IMAGE_2>"
