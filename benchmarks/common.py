@@ -24,8 +24,9 @@ _MEASURE = (
     "start = time.perf_counter();"
     "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode;"
     "wall = time.perf_counter() - start;"
-    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024;"
-    "print(json.dumps({'code': code, 'wall': wall, 'peak_mb': peak}))"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN);"
+    "peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime;"
+    "print(json.dumps({'code': code, 'wall': wall, 'peak_mb': peak, 'cpu': cpu}))"
 )
 
 
@@ -36,6 +37,9 @@ class Run:
     wall: float
     peak_mb: float
     code: int
+    cpu: float = 0.0
+    """Its processor time (user and system, s): what it costs when other work shares the
+    cores and stretches its wall time."""
 
 
 def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
@@ -49,7 +53,7 @@ def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | N
         check=True,
     )
     data = json.loads(result.stdout.strip().splitlines()[-1])
-    return Run(wall=data["wall"], peak_mb=data["peak_mb"], code=data["code"])
+    return Run(wall=data["wall"], peak_mb=data["peak_mb"], code=data["code"], cpu=data["cpu"])
 
 
 def with_bytecode(env: dict[str, str] | None = None) -> dict[str, str]:

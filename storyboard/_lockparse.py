@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ._errors import LockFileInvalid, Problem
+from ._gcpause import collector_paused
 from ._loader import KEY, Positions, read_story
 
 LOCK_FILE = "storyboard.lock"
@@ -60,11 +61,12 @@ def parse_lock(path: Path) -> Selections:
     conflicts = list(_conflicts(text))
     if conflicts:
         raise LockFileInvalid(conflicts)
-    data, positions, problems = read_story(path, LOCK_FILE, empty_ok=True)
-    if problems:
-        raise LockFileInvalid(problems)
-    checker = _Checker(positions)
-    selections = checker.document(data)
+    with collector_paused():  # a lock of ten thousand scenes is a story's worth of objects
+        data, positions, problems = read_story(path, LOCK_FILE, empty_ok=True)
+        if problems:
+            raise LockFileInvalid(problems)
+        checker = _Checker(positions)
+        selections = checker.document(data)
     if checker.problems:
         raise LockFileInvalid(checker.problems)
     return selections
