@@ -21,7 +21,7 @@ from ._generated import GeneratedImage, target_of
 from ._images import CheckedImage
 from ._limits import MODELS, ModelLimits, RevisionLimits
 from ._loader import PathKey, Positions
-from ._mentions import Mention, mentions_in, split_mentions
+from ._mentions import Mention, Piece, mentions_in, split_mentions
 from ._request import RequestImage, SceneRequest
 from ._vocabulary import Fit, Mode, RevisionMode
 
@@ -225,6 +225,12 @@ class CompiledScene:
             fit=self.fit if self.fits_start else "crop",
             label=self.id,
         )
+
+
+def _occurrence(pieces: list[Piece], position: int, text: str) -> int:
+    """How many mentions before ``position`` are written ``text`` (the mention's place in
+    `story.yaml` is found by counting them); asked only when a mention is reported."""
+    return sum(isinstance(piece, Mention) and piece.text == text for piece in pieces[:position])
 
 
 def _image_hash(
@@ -468,40 +474,42 @@ class SceneCompiler:
         numbers: dict[str, int] = {}
         references: list[Reference] = []
         parts: list[str] = []
-        seen_texts: dict[str, int] = {}
-        for piece in split_mentions(prompt):
+        pieces = split_mentions(prompt)
+        for position, piece in enumerate(pieces):
             if isinstance(piece, str):
                 parts.append(piece)
                 continue
-            occurrence = seen_texts.get(piece.text, 0)
-            seen_texts[piece.text] = occurrence + 1
-            reference = self._reference(piece, path, occurrence)
+            if piece.text in self._resolved:
+                reference = self._resolved[piece.text]
+            else:
+                reference = self._resolve_once(
+                    piece, path, _occurrence(pieces, position, piece.text)
+                )
             if reference is None:
                 parts.append(piece.text)
                 continue
-            if reference.mention not in numbers:
+            number = numbers.get(reference.mention)
+            if number is None:
                 if len(references) == max_references:
                     self._report_mention(
                         path,
                         piece,
-                        occurrence,
+                        _occurrence(pieces, position, piece.text),
                         f"@{piece.target} would be reference image {len(references) + 1}, "
                         f"but a scene can use at most {max_references}: mention fewer assets",
                     )
                     parts.append(piece.text)
                     continue
-                numbers[reference.mention] = len(references) + base
+                number = numbers[reference.mention] = len(references) + base
                 references.append(
                     self._numbered_reference(piece.text, reference, len(references) + 1)
                 )
-            parts.append(f"<IMAGE_{numbers[reference.mention]}>")
+            parts.append(f"<IMAGE_{number}>")
         return "".join(parts), references
 
-    def _reference(self, mention: Mention, path: PathKey, occurrence: int) -> Reference | None:
-        """What a mention refers to; a mention's text that resolved cleanly once resolves
-        the same everywhere, so each is resolved once per story."""
-        if mention.text in self._resolved:
-            return self._resolved[mention.text]
+    def _resolve_once(self, mention: Mention, path: PathKey, occurrence: int) -> Reference | None:
+        """What a mention refers to, remembered when it resolved without a problem: the same
+        text resolves the same in every scene, so each is resolved once per story."""
         before = len(self.problems)
         reference = self._resolve_mention(mention, path, occurrence)
         if len(self.problems) == before:
