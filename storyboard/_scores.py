@@ -4,9 +4,9 @@ A take is scored against the assets its scene mentions (each asset's image, or
 the look's) and, when the scene starts from another scene's frame, for
 continuity with that frame (see docs/consistency.md). Scores are kept in the
 cache per clip content and scorer version: asking again is free, and nothing is
-ever generated to score it. Only :func:`run_score_job` loads the scoring stack
-(here or in the build's worker, storyboard/_scoreworker.py); reading stored scores
-needs none of it.
+ever generated to score it. Only :func:`~storyboard._scoring.jobs.run_score_job` loads
+the scoring stack (here or in the build's worker, storyboard/_scoreworker.py); reading
+stored scores needs none of it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from ._compiler import CompiledScene
 from ._project import Project
 from ._scoring.consensus import SelfScore, self_scores
 from ._scoring.flags import redrawn
+from ._scoring.jobs import ScoreJob, run_score_job
 from ._scoring.records import SCORER_VERSION, ClipScore, Subject
 from ._scoring.settings import ScoreSettings
 from ._store import Store
@@ -35,16 +35,6 @@ def scoring_installed() -> bool:
         return all(importlib.util.find_spec(name) is not None for name in EXTRA_MODULES)
     except ValueError:  # blocked in sys.modules (None), as a test does to hide it
         return False
-
-
-@dataclass(frozen=True)
-class ScoreJob:
-    """One clip to score and what against; plain data, so a worker process can take it."""
-
-    clip: str
-    path: Path
-    subjects: tuple[Subject, ...]
-    start_frame: Path | None
 
 
 def score_job(
@@ -72,26 +62,6 @@ def score_job(
         image = scene.start.image
         start = image.path or project.images.prepare(image)
     return ScoreJob(clip, store.clip_path(clip), tuple(subjects), start)
-
-
-_scorer: Any = None
-
-
-def process_scorer() -> Any:
-    """This process's :class:`~storyboard._scoring.scorer.Scorer`, its models loaded on
-    the first call."""
-    global _scorer
-    if _scorer is None:
-        from ._scoring.scorer import Scorer
-
-        _scorer = Scorer()
-    return _scorer
-
-
-def run_score_job(job: ScoreJob) -> dict[str, Any]:
-    """Score one clip with this process's scorer."""
-    score: ClipScore = process_scorer().score(job.path, job.subjects, job.start_frame)
-    return score.stored()
 
 
 def score_settings(store: Store | None) -> ScoreSettings:

@@ -1,38 +1,18 @@
 """The worker that scores new takes while a build goes on: one process beside the build,
-so scoring never holds the build's event loop."""
+so scoring never holds the build's event loop (it starts in storyboard/_scoring/jobs.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from ._scores import ScoreJob, process_scorer, run_score_job, stored_score
+from ._scores import stored_score
+from ._scoring.jobs import ScoreJob, run_score_job, start_worker
 from ._scoring.records import SCORER_VERSION, ClipScore
 from ._store import Store
-
-WORKER_NICENESS = 5
-"""The worker runs below the build, whose own work (sending, fetching, rendering a
-preview) comes first on a busy machine."""
-
-
-def _start_worker(build: int) -> None:
-    os.nice(WORKER_NICENESS)
-    threading.Thread(target=_exit_with_build, args=(build,), daemon=True).start()
-    process_scorer()
-
-
-def _exit_with_build(build: int) -> None:
-    """End the worker once the build that started it is gone (killed, say): a worker has
-    nothing to do without it, and would otherwise hold its models' memory for ever."""
-    while os.getppid() == build:
-        time.sleep(1.0)
-    os.kill(os.getpid(), signal.SIGTERM)
 
 
 @dataclass
@@ -82,7 +62,7 @@ class BackgroundScorer:
             self._executor = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
+                initializer=start_worker,
                 initargs=(os.getpid(),),  # the build, which may be gone before the worker starts
             )
         return self._executor

@@ -340,7 +340,7 @@ words (`"id": "eileen"`), listed before the scenes in the text output as
 [
   {"take": 1, "selected": true, "created_at": "2026-11-25T11:21:45Z",
    "cost_usd": 0.25, "key": "e43ad02b7c44...", "clip": "6af24ea39465...",
-   "score": {"version": 2, "frames": 8, "continuity": null, "flags": ["mismatch"],
+   "score": {"version": 3, "frames": 8, "continuity": null, "flags": ["mismatch"],
              "subjects": [{"mention": "eileen", "kind": "character", "method": "face",
                            "cross": 0.3, "present": 0.0, "size": null, "colour": null,
                            "copy": null, "flags": ["mismatch"],
@@ -363,7 +363,7 @@ characters the take is the approved anchor of (`storyboard approve`).
 
 ```json
 {
-  "scorer": 2,
+  "scorer": 3,
   "scenes": [
     {"id": "breakfast",
      "takes": [{"take": 1, "selected": true, "...": "...", "score": {"...": "..."}}],

@@ -16,9 +16,10 @@ from .settings import ScoreSettings
 
 @dataclass(frozen=True)
 class FaceReference:
-    """The largest face of a reference image, and the colour of its chip."""
+    """The largest face of a reference image, its descriptor, and the colour of its chip."""
 
     face: FoundFace
+    descriptor: Vector
     colour: npt.NDArray[np.float32]
 
 
@@ -28,7 +29,7 @@ def face_reference(picture: Image, stack: Stack, settings: ScoreSettings) -> Fac
     if not faces:
         return None
     largest = max(faces, key=lambda face: face.box[2] * face.box[3])
-    return FaceReference(largest, stack.hue_saturation(largest.chip))
+    return FaceReference(largest, stack.descriptor(largest), stack.hue_saturation(largest.chip))
 
 
 def score_face(
@@ -46,7 +47,7 @@ def score_face(
     sightings = Sightings(frames=len(frames))
     distances: list[float] = []
     likeliest: list[Vector] = []
-    anchor = reference.face.descriptor
+    anchor = reference.descriptor
     for index, frame in enumerate(frames):
         faces = frame.faces(people)
         if not faces:

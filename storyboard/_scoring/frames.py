@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,22 +14,38 @@ from PIL import Image as PILImage
 
 from .._errors import MediaError
 from .._media import ffmpeg_exe, probe
-from .native import FoundFace, Image, Keypoints, Stack
+from .native import FoundFace, Image, Keypoints, Stack, Vector
 from .settings import ScoreSettings
 
 SAMPLED_FRAMES = 8
+DESCRIBE_EVERY = 3
+"""A face followed from the sampled frame before keeps the descriptor read there, read
+afresh every third frame: the descriptor is the costly step of scoring a face, and a
+face followed a fraction of a second on is the same person."""
+
+
+@dataclass(frozen=True)
+class SeenFace:
+    """A face in a sampled frame: its box (x, y, width, height), aligned chip, and its
+    descriptor, read off the face ``age`` sampled frames earlier (0: in this frame)."""
+
+    box: tuple[int, int, int, int]
+    chip: Image
+    descriptor: Vector
+    age: int = 0
 
 
 def sample_frames(clip: Path, count: int = SAMPLED_FRAMES) -> Iterator[Image]:
     """``count`` RGB frames of ``clip``: the first, then one every duration / count seconds.
 
     Each frame is handed over as soon as ffmpeg has decoded it, so the caller works on
-    one while ffmpeg decodes the next (on the other core)."""
+    one while ffmpeg decodes the next (on the other core); ffmpeg decodes in one thread,
+    which costs less CPU than its threads would."""
     info = probe(clip)
     step = max(info.duration / count - 0.01, 0.001)
     command = [
         *(ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error"),
-        *("-i", os.fspath(clip), "-an"),
+        *("-threads", "1", "-i", os.fspath(clip), "-an"),
         *("-vf", f"select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{step:.4f})'"),
         *("-fps_mode", "vfr", "-frames:v", str(count)),
         *("-f", "rawvideo", "-pix_fmt", "rgb24", "-"),
@@ -56,12 +74,19 @@ def read_picture(path: Path) -> Image:
 
 
 def sampled(
-    clip: Path, stack: Stack, settings: ScoreSettings, prepare: Callable[[SampledFrame], None]
+    clip: Path,
+    stack: Stack,
+    settings: ScoreSettings,
+    prepare: Callable[[SampledFrame], None],
+    count: int = SAMPLED_FRAMES,
 ) -> list[SampledFrame]:
-    """The clip's sampled frames, each knowing the one before; ``prepare`` is called on
-    each as it arrives (to find what the subjects will ask for while ffmpeg decodes on)."""
+    """The clip's ``count`` sampled frames, each knowing the one before; ``prepare`` is
+    called on each as it arrives (to find what the subjects will ask for while ffmpeg
+    decodes on)."""
     frames: list[SampledFrame] = []
-    for pixels in sample_frames(clip):
+    if not count:
+        return frames
+    for pixels in sample_frames(clip, count):
         frames.append(SampledFrame(pixels, stack, settings, frames[-1] if frames else None))
         prepare(frames[-1])
     return frames
@@ -81,28 +106,57 @@ class SampledFrame:
         self.height = pixels.shape[0]
         self._stack = stack
         self._settings = settings
-        self._faces: list[FoundFace] | None = None
+        self._faces: list[SeenFace] | None = None
         self.before = before
         """The frame sampled before this one: faces are searched for around its faces first."""
         self._keypoints: Keypoints | None = None
 
-    def faces(self, wanted: int = 1) -> list[FoundFace]:
-        """The faces in the frame. Around the faces of the frame before first, when it
-        showed at least ``wanted`` (the people the scene mentions) and they are all still
-        there; else everywhere."""
+    def faces(self, wanted: int = 1) -> list[SeenFace]:
+        """The faces in the frame, with their descriptors (:data:`DESCRIBE_EVERY`)."""
         if self._faces is None:
-            width = self._settings.detect_width
-            before = self.before.faces(wanted) if self.before else None
-            if before and len(before) >= wanted:
-                near = [face.box for face in before]
-                self._faces = self._stack.faces(self.pixels, width, near)
-                if len(self._faces) < len(before):
-                    self._faces = None
-            if self._faces is None:
-                self._faces = self._stack.faces(self.pixels, width)
+            earlier = self.before.faces(wanted) if self.before else []
+            found = self._found(wanted, earlier)
+            self._faces = [self._seen(face, found, earlier) for face in found]
         return self._faces
+
+    def _found(self, wanted: int, earlier: list[SeenFace]) -> list[FoundFace]:
+        """Around the faces of the frame before first, when it showed at least ``wanted``
+        (the people the scene mentions) and they are all still there; else everywhere."""
+        width = self._settings.detect_width
+        if earlier and len(earlier) >= wanted:
+            found = self._stack.faces(self.pixels, width, [face.box for face in earlier])
+            if len(found) >= len(earlier):
+                return found
+        return self._stack.faces(self.pixels, width)
+
+    def _seen(self, face: FoundFace, found: list[FoundFace], earlier: list[SeenFace]) -> SeenFace:
+        followed = _followed(face, found, earlier)
+        if followed is not None and followed.age + 1 < DESCRIBE_EVERY:
+            return SeenFace(face.box, face.chip, followed.descriptor, followed.age + 1)
+        return SeenFace(face.box, face.chip, self._stack.descriptor(face))
 
     def keypoints(self) -> Keypoints:
         if self._keypoints is None:
             self._keypoints = self._stack.keypoints(self.pixels, self._settings.keypoint_side)
         return self._keypoints
+
+
+def _followed(face: FoundFace, found: list[FoundFace], earlier: list[SeenFace]) -> SeenFace | None:
+    """The face of the frame before that ``face`` continues: the only one it is near,
+    near no other face of this frame; None for a new face, or when it is unclear."""
+    near = [old for old in earlier if _continues(face.box, old.box)]
+    if len(near) != 1 or sum(_continues(other.box, near[0].box) for other in found) != 1:
+        return None
+    return near[0]
+
+
+def _continues(box: tuple[int, int, int, int], earlier: tuple[int, int, int, int]) -> bool:
+    """Whether a face at ``box`` may be the one at ``earlier`` a sampled frame on: its
+    centre moved less than twice that face's width (as far as a face is searched for around
+    it), and its height changed by under a third."""
+    left, top, width, height = box
+    was_left, was_top, was_width, was_height = earlier
+    moved = math.hypot(
+        left + width / 2 - was_left - was_width / 2, top + height / 2 - was_top - was_height / 2
+    )
+    return moved < 2 * was_width and 0.75 < height / was_height < 4 / 3

@@ -31,21 +31,29 @@ INSTALL_HINT = (
     " in a checkout: make setup)"
 )
 
+FACE_DETECTOR = Path(__file__).resolve().parent.parent / "data" / "scoring" / "face_detector.svm"
+"""dlib's HOG face detector as dlib saves it (tools/make_face_detector.py): read in
+milliseconds, where dlib's ``get_frontal_face_detector()`` takes most of a second."""
+
 _MODEL_FILES = {
     "aligner": "shape_predictor_5_face_landmarks.dat",
     "descriptor": "dlib_face_recognition_resnet_model_v1.dat",
 }
 CHIP_SIZE = 150
 """dlib's aligned face chip: what the descriptor reads, and what copies are compared on."""
+DESCRIPTOR_PADDING = 0.25
+"""The margin of the chip the descriptor reads (dlib's own); copies are compared on
+chips with dlib's default margin."""
 
 
 @dataclass(frozen=True)
 class FoundFace:
-    """A face in a picture: its box (x, y, width, height), descriptor and aligned chip."""
+    """A face in a picture: its box (x, y, width, height), its aligned chip (compared for
+    copies) and the chip its descriptor is read from (:meth:`Stack.descriptor`)."""
 
     box: tuple[int, int, int, int]
-    descriptor: Vector
     chip: Image
+    described: Image
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ class Stack:
         self._dlib = dlib
         self._cv2 = cv2
         self.model_paths = tuple(model_dir / name for name in _MODEL_FILES.values())
-        self._detector = dlib.get_frontal_face_detector()
+        self._detector = _face_detector(dlib)
         self._aligner = dlib.shape_predictor(str(model_dir / _MODEL_FILES["aligner"]))
         self._descriptor = dlib.face_recognition_model_v1(
             str(model_dir / _MODEL_FILES["descriptor"])
@@ -118,15 +126,19 @@ class Stack:
                     top + int(box.bottom() / scale),
                 )
                 if not any(_overlaps(rectangle, face.box) for face in found):
-                    found.append(self._describe(picture, rectangle))
+                    found.append(self._aligned(picture, rectangle))
         return found
 
-    def _describe(self, picture: Image, rectangle: Any) -> FoundFace:
+    def _aligned(self, picture: Image, rectangle: Any) -> FoundFace:
         shape = self._aligner(picture, rectangle)
-        descriptor = np.array(self._descriptor.compute_face_descriptor(picture, shape))
         chip = np.asarray(self._dlib.get_face_chip(picture, shape, CHIP_SIZE), dtype=np.uint8)
+        described = self._dlib.get_face_chip(picture, shape, CHIP_SIZE, DESCRIPTOR_PADDING)
         box = (rectangle.left(), rectangle.top(), rectangle.width(), rectangle.height())
-        return FoundFace(box, descriptor, chip)
+        return FoundFace(box, chip, np.asarray(described, dtype=np.uint8))
+
+    def descriptor(self, face: FoundFace) -> Vector:
+        """The face's 128-d dlib descriptor: the costly step of scoring a face (a ResNet)."""
+        return np.array(self._descriptor.compute_face_descriptor(face.described))
 
     # -- keypoints -----------------------------------------------------------
 
@@ -216,6 +228,13 @@ def _overlaps(rectangle: Any, box: tuple[int, int, int, int]) -> bool:
     across = min(rectangle.right(), left + width) - max(rectangle.left(), left)
     down = min(rectangle.bottom(), top + height) - max(rectangle.top(), top)
     return bool(across > 0 and down > 0 and across * down > 0.5 * width * height)
+
+
+def _face_detector(dlib: Any) -> Any:
+    """dlib's frontal face detector, from the shipped file when it is there."""
+    if FACE_DETECTOR.is_file():
+        return dlib.fhog_object_detector(str(FACE_DETECTOR))
+    return dlib.get_frontal_face_detector()
 
 
 @cache

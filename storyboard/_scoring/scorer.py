@@ -2,8 +2,9 @@
 
 A :class:`Scorer` loads the models once and remembers each reference image it
 has read, so a process scores many clips for the price of one load. A clip's
-frames are decoded once (:func:`sample_frames`); faces and keypoints are
-found once per frame, whichever subjects ask for them.
+frames are decoded once (:func:`sample_frames`), only as many as are looked at (none
+for a clip with nothing to score, the first for continuity alone); faces and
+keypoints are found once per frame, whichever subjects ask for them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from .appearance import AppearanceReference, appearance_reference, score_appearance
 from .crops import cut_crop
 from .faces import FaceReference, face_reference, score_face
-from .frames import SampledFrame, read_picture, sampled
+from .frames import SAMPLED_FRAMES, SampledFrame, read_picture, sampled
 from .native import Image, Stack, Vector, load_stack
 from .records import SCORER_VERSION, ClipScore, Subject, SubjectScore
 from .settings import ScoreSettings
@@ -48,7 +49,8 @@ class Scorer:
             if objects:
                 frame.keypoints()
 
-        frames = sampled(clip, self.stack, self.settings, prepare)
+        wanted = SAMPLED_FRAMES if subjects else int(start_frame is not None)
+        frames = sampled(clip, self.stack, self.settings, prepare, wanted)
         scores = tuple(
             _with_crop(self._score_subject(subject, reference, frames, people), frames)
             for subject, reference in zip(subjects, references, strict=True)

@@ -1,0 +1,67 @@
+"""A clip to score as plain data, and the process that scores it: the build's scoring
+worker starts here. It imports nothing of storyboard beyond the scorer, so a worker
+starts without loading the story's models and the cache."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .records import Subject
+
+if TYPE_CHECKING:
+    from .scorer import Scorer
+
+WORKER_NICENESS = 5
+"""The worker runs below the build, whose own work (sending, fetching, rendering a
+preview) comes first on a busy machine."""
+
+
+@dataclass(frozen=True)
+class ScoreJob:
+    """One clip to score and what against; plain data, so a worker process can take it."""
+
+    clip: str
+    path: Path
+    subjects: tuple[Subject, ...]
+    start_frame: Path | None
+
+
+_scorer: Scorer | None = None
+
+
+def process_scorer() -> Scorer:
+    """This process's :class:`~storyboard._scoring.scorer.Scorer`, its models loaded on
+    the first call."""
+    global _scorer
+    if _scorer is None:
+        from .scorer import Scorer
+
+        _scorer = Scorer()
+    return _scorer
+
+
+def run_score_job(job: ScoreJob) -> dict[str, Any]:
+    """Score one clip with this process's scorer: its cached form."""
+    score = process_scorer().score(job.path, job.subjects, job.start_frame)
+    return score.stored()
+
+
+def start_worker(build: int) -> None:
+    """A build's scoring worker starts: below the build, ending with it, models loaded."""
+    os.nice(WORKER_NICENESS)
+    threading.Thread(target=_exit_with_build, args=(build,), daemon=True).start()
+    process_scorer()
+
+
+def _exit_with_build(build: int) -> None:
+    """End the worker once the build that started it is gone (killed, say): a worker has
+    nothing to do without it, and would otherwise hold its models' memory for ever."""
+    while os.getppid() == build:
+        time.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)

@@ -1,0 +1,98 @@
+"""What keeps scoring cheap: the detector read from a file, a descriptor kept while a
+face is followed, no frame decoded that nothing looks at, and a worker that starts
+without the rest of storyboard."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from scoring_clips import EILEEN, GRACE, subject_clip
+
+from storyboard._scoring.frames import DESCRIBE_EVERY, SeenFace, _followed, sample_frames, sampled
+from storyboard._scoring.native import FACE_DETECTOR, FoundFace
+from storyboard._scoring.scorer import Scorer
+
+
+@pytest.fixture(scope="module")
+def scorer() -> Scorer:
+    return Scorer()
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("clips")
+
+
+def test_the_shipped_face_detector_is_dlibs_own(tmp_path: Path) -> None:
+    dlib = pytest.importorskip("dlib")
+    saved = tmp_path / "detector.svm"
+    dlib.get_frontal_face_detector().save(str(saved))
+    assert saved.read_bytes() == FACE_DETECTOR.read_bytes()
+
+
+@pytest.mark.parametrize("shown", [EILEEN, GRACE])
+def test_a_followed_face_keeps_its_descriptor_for_three_frames(
+    scorer: Scorer, clips: Path, shown: Path
+) -> None:
+    clip = subject_clip(clips, shown, "animated")
+    frames = sampled(clip, scorer.stack, scorer.settings, lambda frame: None)
+    faces = [frame.faces()[0] for frame in frames]
+    assert [face.age for face in faces] == [n % DESCRIBE_EVERY for n in range(len(frames))]
+    for earlier, face in itertools.pairwise(faces):
+        kept = face.age > 0
+        assert np.array_equal(face.descriptor, earlier.descriptor) == kept
+        assert face.box != earlier.box
+
+
+def seen(box: tuple[int, int, int, int]) -> SeenFace:
+    return SeenFace(box, np.zeros((1, 1, 3), np.uint8), np.zeros(128))
+
+
+def found(box: tuple[int, int, int, int]) -> FoundFace:
+    return FoundFace(box, np.zeros((1, 1, 3), np.uint8), np.zeros((1, 1, 3), np.uint8))
+
+
+def test_a_face_is_followed_only_when_it_is_clearly_the_same() -> None:
+    earlier = seen((500, 100, 100, 100))
+    moved = found((650, 120, 100, 100))
+    assert _followed(moved, [moved], [earlier]) is earlier
+    far = found((760, 100, 100, 100))
+    assert _followed(far, [far], [earlier]) is None
+    grown = found((500, 100, 140, 140))
+    assert _followed(grown, [grown], [earlier]) is None
+    beside = found((480, 230, 100, 100))
+    assert _followed(moved, [moved, beside], [earlier]) is None
+    other = seen((700, 100, 100, 100))
+    assert _followed(moved, [moved], [earlier, other]) is None
+
+
+def test_a_clip_with_nothing_to_score_is_not_decoded(
+    scorer: Scorer, clips: Path, tmp_path: Path
+) -> None:
+    clip = subject_clip(clips, EILEEN, "still")
+    nothing = scorer.score(clip, [])
+    assert nothing.frames == 0 and nothing.subjects == () and nothing.continuity is None
+    start = tmp_path / "start.png"
+    Image.fromarray(next(sample_frames(clip))).save(start)
+    continued = scorer.score(clip, [], start_frame=start)
+    assert continued.frames == 1
+    assert continued.continuity is not None and continued.continuity > 0.9
+
+
+def test_the_worker_starts_without_the_rest_of_storyboard() -> None:
+    code = (
+        "import sys, storyboard._scoring.jobs\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('storyboard'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    loaded = set(result.stdout.split())
+    assert "storyboard._scoring.jobs" in loaded
+    assert not loaded & {"storyboard._compiler", "storyboard._store", "storyboard._project"}
