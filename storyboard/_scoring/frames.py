@@ -6,6 +6,7 @@ import math
 import os
 import subprocess
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,7 +110,7 @@ class SampledFrame:
         self._faces: list[SeenFace] | None = None
         self.before = before
         """The frame sampled before this one: faces are searched for around its faces first."""
-        self._keypoints: Keypoints | None = None
+        self._keypoints: Keypoints | Future[Keypoints] | None = None
 
     def faces(self, wanted: int = 1) -> list[SeenFace]:
         """The faces in the frame, with their descriptors (:data:`DESCRIBE_EVERY`)."""
@@ -135,9 +136,17 @@ class SampledFrame:
             return SeenFace(face.box, face.chip, followed.descriptor, followed.age + 1)
         return SeenFace(face.box, face.chip, self._stack.descriptor(face))
 
+    def find_keypoints(self, helper: Executor) -> None:
+        """Start finding the frame's keypoints on ``helper`` (:meth:`keypoints` waits)."""
+        if self._keypoints is None:
+            side = self._settings.keypoint_side
+            self._keypoints = helper.submit(self._stack.keypoints, self.pixels, side)
+
     def keypoints(self) -> Keypoints:
         if self._keypoints is None:
             self._keypoints = self._stack.keypoints(self.pixels, self._settings.keypoint_side)
+        if isinstance(self._keypoints, Future):
+            self._keypoints = self._keypoints.result()
         return self._keypoints
 
 

@@ -4,13 +4,15 @@ A :class:`Scorer` loads the models once and remembers each reference image it
 has read, so a process scores many clips for the price of one load. A clip's
 frames are decoded once (:func:`sample_frames`), only as many as are looked at (none
 for a clip with nothing to score, the first for continuity alone); faces and
-keypoints are found once per frame, whichever subjects ask for them.
+keypoints are found once per frame, whichever subjects ask for them, the keypoints on a
+thread of their own beside the faces (OpenCV lets go of the GIL while it works).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +36,7 @@ class Scorer:
         self.settings = settings or ScoreSettings()
         self.stack = stack or load_stack()
         self._references: dict[Path, FaceReference | AppearanceReference] = {}
+        self._keypoints = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keypoints")
 
     def score(
         self, clip: Path, subjects: Sequence[Subject], start_frame: Path | None = None
@@ -44,10 +47,10 @@ class Scorer:
         objects = len(references) - people
 
         def prepare(frame: SampledFrame) -> None:
+            if objects:
+                frame.find_keypoints(self._keypoints)
             if people:
                 frame.faces(people)
-            if objects:
-                frame.keypoints()
 
         wanted = SAMPLED_FRAMES if subjects else int(start_frame is not None)
         frames = sampled(clip, self.stack, self.settings, prepare, wanted)
