@@ -16,6 +16,7 @@ from scoring_clips import EILEEN, GRACE, subject_clip
 
 from storyboard._scoring.frames import DESCRIBE_EVERY, SeenFace, _followed, sample_frames, sampled
 from storyboard._scoring.native import FACE_DETECTOR, FoundFace
+from storyboard._scoring.records import Subject
 from storyboard._scoring.scorer import Scorer
 
 
@@ -96,3 +97,12 @@ def test_the_worker_starts_without_the_rest_of_storyboard() -> None:
     loaded = set(result.stdout.split())
     assert "storyboard._scoring.jobs" in loaded
     assert not loaded & {"storyboard._compiler", "storyboard._store", "storyboard._project"}
+
+
+def test_only_a_character_is_searched_for_a_face(scorer: Scorer, clips: Path) -> None:
+    clip = subject_clip(clips, EILEEN, "animated")
+    person, poster = scorer.score(
+        clip, [Subject("eileen", "character", EILEEN), Subject("poster", "prop", EILEEN)]
+    ).subjects
+    assert person.method == "face" and person.flags == ()
+    assert poster.method == "appearance" and poster.cross is not None

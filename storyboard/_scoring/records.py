@@ -17,7 +17,8 @@ SCORER_VERSION = 3
 scores are kept per version, so the next `storyboard score` works them out again (never
 regenerating). 2: each subject records where it was found best, and keeps that crop.
 3: a face followed across frames keeps its descriptor for up to three sampled frames;
-a clip with nothing to score samples no frame (the first alone for continuity)."""
+a clip with nothing to score samples no frame (the first alone for continuity); only a
+character is scored by its face."""
 
 Method = Literal["face", "appearance"]
 

@@ -35,14 +35,14 @@ class Scorer:
     def __init__(self, settings: ScoreSettings | None = None, stack: Stack | None = None) -> None:
         self.settings = settings or ScoreSettings()
         self.stack = stack or load_stack()
-        self._references: dict[Path, FaceReference | AppearanceReference] = {}
+        self._references: dict[tuple[Path, bool], FaceReference | AppearanceReference] = {}
         self._keypoints = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keypoints")
 
     def score(
         self, clip: Path, subjects: Sequence[Subject], start_frame: Path | None = None
     ) -> ClipScore:
         """The clip's score for each subject, and its continuity with ``start_frame``."""
-        references = [self._reference(subject.image) for subject in subjects]
+        references = [self._reference(subject) for subject in subjects]
         people = sum(isinstance(reference, FaceReference) for reference in references)
         objects = len(references) - people
 
@@ -81,14 +81,17 @@ class Scorer:
             subject.mention, subject.kind, reference, frames, self.stack, self.settings
         )
 
-    def _reference(self, image: Path) -> FaceReference | AppearanceReference:
-        known = self._references.get(image)
+    def _reference(self, subject: Subject) -> FaceReference | AppearanceReference:
+        """A character by its face when its picture shows one; anything else (a character
+        without a face, a prop, wardrobe, a location) by its appearance, even when a face
+        is in its picture."""
+        person = subject.kind == "character"
+        known = self._references.get((subject.image, person))
         if known is None:
-            picture = read_picture(image)
-            known = face_reference(picture, self.stack, self.settings) or appearance_reference(
-                picture, self.stack, self.settings
-            )
-            self._references[image] = known
+            picture = read_picture(subject.image)
+            face = face_reference(picture, self.stack, self.settings) if person else None
+            known = face or appearance_reference(picture, self.stack, self.settings)
+            self._references[subject.image, person] = known
         return known
 
     def _continuity(self, start: Image, first: Image) -> float:
