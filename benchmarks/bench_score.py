@@ -74,7 +74,8 @@ def main() -> None:
         "P9: consistency score of one clip",
         rows,
         "Frames are decoded once (one ffmpeg pass, each frame worked on while the next is "
-        "decoded); faces are searched for at 640 px wide, then followed from frame to frame. "
+        "decoded); faces are searched for at 640 px wide, then followed from frame to frame, "
+        "each keeping its descriptor for three sampled frames. "
         "CPU counts this process and ffmpeg. Load average during the run: "
         f"{load} (anything above 2 means other work shared the cores).",
     )
