@@ -162,6 +162,12 @@ class _Node:
     is_image = False
 
     @property
+    def scored_against_something(self) -> bool:
+        """Whether its take's score needs the scoring models: a scene that mentions nothing
+        and starts from nothing has an empty score."""
+        return bool(self.scene.references) or self.scene.start is not None
+
+    @property
     def id(self) -> str:
         return step_id(self.scene.id, self.number)
 
@@ -552,6 +558,8 @@ class Engine:
             if take is not None:
                 await self._choose(node.id, take)
                 return take, False
+        if self.scoring is not None and node.scored_against_something:
+            self.scoring.warm()  # its models load while the job runs
         async with self._slots:
             take = await self._generate(node)
         await self._choose(node.id, take)
@@ -587,8 +595,6 @@ class Engine:
     # -- one scene's jobs -------------------------------------------------------
 
     async def _generate(self, work: Work) -> Take:
-        if self.scoring is not None:
-            self.scoring.warm()
         resumed, idempotency_key = await self._resume(work)
         if resumed is not None:
             return resumed

@@ -31,7 +31,8 @@ class BackgroundScorer:
 
     def warm(self) -> None:
         """Start the worker, so its models are loaded before the first take arrives (the
-        build calls this when it first sends a job); once is enough."""
+        build calls this when it first sends a job of a scene with something to score
+        against); once is enough."""
         if self._executor is None:
             self._worker().submit(os.getpid)
 
@@ -46,7 +47,11 @@ class BackgroundScorer:
         if known is None:
             loop = asyncio.get_running_loop()
             try:
-                stored = await loop.run_in_executor(self._worker(), run_score_job, job)
+                stored = (
+                    run_score_job(job)  # an empty score: no model, no worker
+                    if job.compares_nothing
+                    else await loop.run_in_executor(self._worker(), run_score_job, job)
+                )
             except Exception as error:  # a clip or picture it cannot read: said, never fatal
                 self.problems[scene_id] = f"{type(error).__name__}: {error}"
                 return None

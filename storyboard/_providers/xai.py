@@ -91,8 +91,13 @@ UPLOAD_EXPIRES_AFTER = 86_400
 """Seconds an uploaded image is kept (the API allows 3600..2592000)."""
 UPLOAD_REUSE_MARGIN = 3_600.0
 """An uploaded image is not reused in the last hour before it expires."""
-SPARE_CONNECTIONS = 4
-"""Connections in the pool beyond one per job in flight (each job sends one request at a time)."""
+API_CONNECTIONS = 8
+"""The most connections to the API at once, however many jobs are in flight: a create or a
+poll holds one for a moment, so a few serve hundreds of jobs, and httpcore's pool does work
+for every connection it holds on every request (its cost grows with the square of its size)."""
+DOWNLOAD_CONNECTIONS = 8
+"""The most videos downloaded at once, on their own connections so that polls never queue
+behind them."""
 USD_TICKS = 1e10
 """``usage.cost_in_usd_ticks`` per US dollar."""
 MODERATION_CODE = "imagine:content-moderated"
@@ -209,12 +214,8 @@ class XaiProvider:
         self._uploads_unavailable = False
         self._upload_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._retry = retry or RetryPolicy()
-        connections = self.settings.concurrency + SPARE_CONNECTIONS
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-            headers={"User-Agent": f"storyboard/{__version__}"},
-        )
+        self._client = _client(timeout, min(self.settings.concurrency, API_CONNECTIONS))
+        self._downloads = _client(timeout, min(self.settings.concurrency, DOWNLOAD_CONNECTIONS))
 
     def __repr__(self) -> str:
         return f"XaiProvider(base_url={self.base_url!r}, api_key={self._key!r})"
@@ -346,6 +347,7 @@ class XaiProvider:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+        await self._downloads.aclose()
 
     async def _generation_body(self, request: VideoRequest) -> dict[str, object]:
         """The documented fields of the request's mode, and nothing else."""
@@ -518,7 +520,7 @@ class XaiProvider:
         try:
             for _ in range(MAX_REDIRECTS + 1):
                 self._check_download_url(url)
-                async with self._client.stream(
+                async with self._downloads.stream(
                     "GET", url, auth=self._download_auth(url)
                 ) as response:
                     if response.is_redirect:
@@ -531,6 +533,15 @@ class XaiProvider:
             error = DownloadError(f"the download broke off: {_describe(problem)}")
             raise Retry(error) from problem
         raise DownloadError(f"the video URL redirected more than {MAX_REDIRECTS} times")
+
+
+def _client(timeout: float, connections: int) -> httpx.AsyncClient:
+    """An HTTP client holding at most ``connections`` connections, all kept alive."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        headers={"User-Agent": f"storyboard/{__version__}"},
+    )
 
 
 async def _retrying(attempt: Callable[[], Awaitable[_T]], attempts: int, policy: RetryPolicy) -> _T:

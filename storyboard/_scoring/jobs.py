@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .records import Subject
+from .records import SCORER_VERSION, ClipScore, Subject
 
 if TYPE_CHECKING:
     from .scorer import Scorer
@@ -32,6 +32,12 @@ class ScoreJob:
     subjects: tuple[Subject, ...]
     start_frame: Path | None
 
+    @property
+    def compares_nothing(self) -> bool:
+        """No subject to look for and no frame to continue: the score is empty whatever
+        the clip shows, so it is written without reading the clip or loading a model."""
+        return not self.subjects and self.start_frame is None
+
 
 _scorer: Scorer | None = None
 
@@ -48,7 +54,10 @@ def process_scorer() -> Scorer:
 
 
 def run_score_job(job: ScoreJob) -> dict[str, Any]:
-    """Score one clip with this process's scorer: its cached form."""
+    """Score one clip with this process's scorer: its cached form (no scorer is needed for
+    an empty score)."""
+    if job.compares_nothing:
+        return ClipScore(SCORER_VERSION, 0, ()).stored()
     score = process_scorer().score(job.path, job.subjects, job.start_frame)
     return score.stored()
 

@@ -28,6 +28,9 @@ class _Handler(BaseHTTPRequestHandler):
     """HTTP plumbing: read the request, ask the fake API, write its reply."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    """Headers and body go out as they are written, as a real server sends them: with
+    Nagle's algorithm the body waits for the client's delayed ACK (40 ms a request)."""
     timeout = 60
 
     def do_GET(self) -> None:
