@@ -238,6 +238,12 @@ def extract_last_frame(clip: Path, destination: Path) -> None:
                 "-1",
                 "-i",
                 os.fspath(clip),
+                # The last second's frames backwards, and only the first of them: one
+                # picture encoded, not one per frame.
+                "-vf",
+                "reverse",
+                "-frames:v",
+                "1",
                 "-update",
                 "1",
                 "-f",

@@ -3,11 +3,14 @@ poll together."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 
-from storyboard._providers.base import ProviderSettings
-from storyboard._providers.polling import BACKOFF, JITTER, poll_waits
+import pytest
+
+from storyboard._providers.base import Done, JobState, Pending, ProviderSettings
+from storyboard._providers.polling import BACKOFF, JITTER, poll_waits, time_left, wait_for_job
 
 SETTINGS = ProviderSettings(poll_interval=2.0, poll_max=15.0)
 
@@ -33,3 +36,52 @@ def test_two_hundred_jobs_do_not_poll_in_lockstep() -> None:
     first_polls = {round(next(poll_waits(SETTINGS, draw)), 3) for _ in range(200)}
     assert len(first_polls) > 150
     assert max(first_polls) - min(first_polls) > SETTINGS.poll_interval * JITTER * 0.8
+
+
+def test_time_left_follows_the_pace_of_the_progress() -> None:
+    assert time_left(3.0, 75) == pytest.approx(1.0)
+    assert time_left(1.0, 10) == pytest.approx(9.0)
+    assert time_left(1.0, None) is None
+    assert time_left(1.0, 0) is None
+    assert time_left(1.0, 100) is None
+
+
+def waits_while(progress: list[int | None], monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits :func:`wait_for_job` asks for while the job reports ``progress`` (one
+    poll each), then is done. The waits are recorded, not slept: the loop's clock moves
+    on by each of them."""
+    waits: list[float] = []
+    states: list[JobState] = [Pending(p) for p in progress]
+    answers = iter([*states, Done(video_url="https://x/v.mp4")])
+    clock = [0.0]
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
+
+    async def ask(request_id: str) -> JobState:
+        return next(answers)
+
+    async def wait() -> None:
+        monkeypatch.setattr(asyncio.get_running_loop(), "time", lambda: clock[0])
+        await wait_for_job(ask, "job", SETTINGS)
+
+    monkeypatch.setattr(asyncio, "sleep", record)
+    asyncio.run(wait())
+    return waits
+
+
+def test_a_job_nearly_done_by_its_progress_is_polled_again_soon(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 90 % after the first wait: what is left is shorter than the shortest first wait,
+    # which it waits, instead of a backed-off wait.
+    waits = waits_while([90], monkeypatch)
+    assert waits[1] == pytest.approx(SETTINGS.poll_interval * JITTER)
+    assert waits_while([None], monkeypatch)[1] >= bounds(2)[1] * JITTER
+
+
+def test_a_job_far_from_done_keeps_the_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits = waits_while([10, 20, 30], monkeypatch)
+    for wait, longest in zip(waits, bounds(4), strict=True):
+        assert longest * JITTER <= wait <= longest
