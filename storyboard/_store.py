@@ -14,7 +14,9 @@ killed process loses nothing, a power cut may lose the last few), except the
 record of a job about to be sent, which is flushed before it goes (with every
 commit before it), so hundreds of finishing jobs do not wait on the disk.
 A plan reads what it needs in one pass (:meth:`Store.snapshot`), with plain
-sqlite: sqlite-utils, which is slow to import, is loaded on the first write.
+sqlite; a build's writes for each job are plain SQL too (:func:`_insert`,
+:func:`_upsert`), since hundreds of jobs finishing at once share one event loop;
+sqlite-utils, which is slow to import, is loaded for the other writes.
 """
 
 from __future__ import annotations
@@ -279,7 +281,7 @@ class Store:
         self.conn.execute("PRAGMA synchronous = FULL")
         try:
             with self.immediate():
-                return int(self.db.table("jobs").insert(job).last_rowid or 0)
+                return _insert(self.conn, "jobs", job)
         finally:
             self.conn.execute("PRAGMA synchronous = NORMAL")
 
@@ -292,8 +294,11 @@ class Store:
             fields.setdefault("finished_at", now_iso())
         if fields.get("status") == "submitted":
             fields.setdefault("submitted_at", now_iso())
+        if not fields:
+            return
+        columns = ", ".join(f"{_column(name)} = ?" for name in fields)
         with self.immediate():
-            self.db.table("jobs").update(job_id, fields)
+            self.conn.execute(f"UPDATE jobs SET {columns} WHERE id = ?", [*fields.values(), job_id])
 
     def open_jobs(self, key: str, provider: str) -> list[Job]:
         """Jobs for a key that were recorded or submitted and never finished."""
@@ -354,10 +359,13 @@ class Store:
             take = Take(
                 key, self.next_take(key), clip, now_iso(), cost_usd, provider, scene_id, job_id
             )
-            self.db.table("takes").insert(dataclasses.asdict(take))
+            _insert(self.conn, "takes", dataclasses.asdict(take))
             if job_id is not None:
-                finished = {"status": "done", "clip": clip, "cost_usd": cost_usd}
-                self.db.table("jobs").update(job_id, {**finished, "finished_at": take.created_at})
+                self.conn.execute(
+                    "UPDATE jobs SET status = 'done', clip = ?, cost_usd = ?, finished_at = ?"
+                    " WHERE id = ?",
+                    [clip, cost_usd, take.created_at, job_id],
+                )
         return take
 
     def newest_provider(self) -> str | None:
@@ -378,9 +386,8 @@ class Store:
 
     def select(self, key: str, take: int) -> None:
         with self.immediate():
-            self.db.table("selections").upsert(
-                {"key": key, "take": take, "selected_at": now_iso()}, pk="key"
-            )
+            row = {"key": key, "take": take, "selected_at": now_iso()}
+            _upsert(self.conn, "selections", row, ("key",))
 
     def selection(self, key: str) -> int | None:
         row = self.conn.execute("SELECT take FROM selections WHERE key = ?", [key]).fetchone()
@@ -390,8 +397,9 @@ class Store:
 
     def remember_inputs(self, key: str, inputs: Inputs) -> None:
         with self.immediate():
-            self.db.table("inputs").insert(
-                {"key": key, "inputs": json.dumps(inputs, sort_keys=True)}, ignore=True
+            self.conn.execute(
+                "INSERT OR IGNORE INTO inputs (key, inputs) VALUES (?, ?)",
+                [key, json.dumps(inputs, sort_keys=True)],
             )
 
     def inputs(self, key: str) -> Inputs | None:
@@ -459,7 +467,7 @@ class Store:
         frame = sha256_file(extracted)
         move_into_place(extracted, self.frame_path(frame))
         with self.immediate():
-            self.db.table("frames").upsert({"clip": clip, "frame": frame}, pk="clip")
+            _upsert(self.conn, "frames", {"clip": clip, "frame": frame}, ("clip",))
         return frame
 
     def clean_downloads(self) -> None:
@@ -481,16 +489,9 @@ class Store:
         return {clip: dict(json.loads(text)) for clip, text in rows}
 
     def remember_score(self, clip: str, scorer: int, score: dict[str, Any]) -> None:
+        row = {"clip": clip, "scorer": scorer, "score": json.dumps(score), "scored_at": now_iso()}
         with self.immediate():
-            self.db.table("scores").upsert(
-                {
-                    "clip": clip,
-                    "scorer": scorer,
-                    "score": json.dumps(score),
-                    "scored_at": now_iso(),
-                },
-                pk=("clip", "scorer"),
-            )
+            _upsert(self.conn, "scores", row, ("clip", "scorer"))
 
     # -- the writer's judgements: anchors, labels, the calibration ---------------
 
@@ -594,6 +595,39 @@ def _connect(database: Path, read_only: bool) -> sqlite3.Connection:
     )
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return connection
+
+
+def _column(name: str) -> str:
+    """A column name for SQL text: the store's own names, never a writer's text."""
+    if not name.isidentifier():
+        raise ValueError(f"not a column name: {name!r}")
+    return f'"{name}"'
+
+
+def _insert(connection: sqlite3.Connection, table: str, row: dict[str, Any]) -> int:
+    """Insert one row; its rowid."""
+    columns = ", ".join(_column(name) for name in row)
+    marks = ", ".join("?" * len(row))
+    cursor = connection.execute(
+        f"INSERT INTO {_column(table)} ({columns}) VALUES ({marks})", list(row.values())
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def _upsert(
+    connection: sqlite3.Connection, table: str, row: dict[str, Any], key: tuple[str, ...]
+) -> None:
+    """Insert one row, or update the row with the same primary ``key`` (the table's other
+    columns are kept)."""
+    columns = ", ".join(_column(name) for name in row)
+    marks = ", ".join("?" * len(row))
+    target = ", ".join(_column(name) for name in key)
+    changes = ", ".join(f"{_column(name)} = excluded.{_column(name)}" for name in row)
+    connection.execute(
+        f"INSERT INTO {_column(table)} ({columns}) VALUES ({marks})"
+        f" ON CONFLICT ({target}) DO UPDATE SET {changes}",
+        list(row.values()),
+    )
 
 
 def _enable_wal(connection: sqlite3.Connection) -> None:
