@@ -85,7 +85,8 @@ def many_in_flight(folder: Path, scenes: int = 200, concurrency: int = 50) -> st
     verdict = "met" if run.wall <= limit and counters.max_in_flight <= concurrency else "NOT met"
     return (
         f"| P13 | {scenes} independent scenes, L = 2 s, concurrency {concurrency} "
-        f"({counters.max_in_flight} in flight at most, {counters.polls} polls) "
+        f"({counters.max_in_flight} in flight at most, {counters.polls} polls, "
+        f"build CPU {run.cpu:.1f} s) "
         f"| ideal {ideal:.1f} s | {run.wall:.2f} s | {run.wall / ideal:.2f} x "
         f"| at most {limit:.1f} s, {concurrency} in flight | {verdict} |"
     )
@@ -102,9 +103,11 @@ def main() -> None:
         try:
             p1 = build(independent(folder / "p1", 24), api, "--concurrency", "8")
             ideal = math.ceil(24 / 8) * LATENCY
-            rows.append(_row("P1", "24 independent scenes, L = 2 s, concurrency 8", ideal, p1.wall))
+            work = f"24 independent scenes, L = 2 s, concurrency 8 (build CPU {p1.cpu:.1f} s)"
+            rows.append(_row("P1", work, ideal, p1.wall))
             p2 = build(chain(folder / "p2", 4), api)
-            rows.append(_row("P2", "a chain of 4 scenes, L = 2 s", 4 * LATENCY, p2.wall))
+            work = f"a chain of 4 scenes, L = 2 s (build CPU {p2.cpu:.1f} s)"
+            rows.append(_row("P2", work, 4 * LATENCY, p2.wall))
         finally:
             api.stop()
         fast_api = StandinProcess(key=KEY, latency=0.1)
