@@ -45,6 +45,7 @@ images._Stamp.ctime_ns
 # httpx and http.server call these by name.
 xai._BearerAuth.auth_flow
 server._Handler.protocol_version
+server._Handler.disable_nagle_algorithm
 server._Handler.do_GET
 server._Handler.do_POST
 server._Handler.log_message

@@ -536,7 +536,9 @@ class XaiProvider:
 
 
 def _client(timeout: float, connections: int) -> httpx.AsyncClient:
-    """An HTTP client holding at most ``connections`` connections, all kept alive."""
+    """An HTTP client holding at most ``connections`` connections (one at least), all kept
+    alive."""
+    connections = max(1, connections)
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
