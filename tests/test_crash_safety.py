@@ -87,8 +87,16 @@ def storyboard(root: Path, api: StandinProcess, *args: str) -> Build:
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
+            preexec_fn=_hears_ctrl_c,
         )
     return Build(process, Path(log))
+
+
+def _hears_ctrl_c() -> None:
+    """A build started from a terminal hears Ctrl-C; one started by a test run that was
+    itself started in the background would inherit an ignored SIGINT (as POSIX shells
+    give background commands), and Python keeps it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = 120) -> None:
