@@ -51,8 +51,8 @@ The targets of the spec (`targets.md`), measured on this project's machine: 2 co
 24 GiB, shared with other work, so every speed is a ratio against a yardstick run in the
 same script. Benchmarks are not part of the test run; regenerate this page with
 `make bench` (or `python -m benchmarks [NAME ...]`, then it collects what is in
-`benchmarks/results/`). Measured commands run with storyboard's modules compiled, as
-after `pip install` (their bytecode is kept in a temporary folder, even where
+`benchmarks/results/`). Measured commands run with every module compiled, as after
+`pip install` (storyboard's bytecode is written beside its sources, even where
 `PYTHONDONTWRITEBYTECODE` is set).
 
 | id | what | target |

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -14,10 +13,6 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PACKAGE = Path(__file__).resolve().parent.parent / "storyboard"
-BYTECODE = Path(tempfile.gettempdir()) / "storyboard-bench-bytecode"
-"""Where measured runs keep storyboard's compiled modules: as after `pip install`, a
-command does not compile its modules each time (even where PYTHONDONTWRITEBYTECODE is
-set), and the worktree stays clean."""
 
 _MEASURE = (
     "import json, resource, subprocess, sys, time;"
@@ -57,18 +52,23 @@ def measure(command: list[str], env: dict[str, str] | None = None, cwd: Path | N
 
 
 def with_bytecode(env: dict[str, str] | None = None) -> dict[str, str]:
-    """``env`` (else this process's) with compiled modules kept in :data:`BYTECODE`."""
+    """``env`` (else this process's) for a measured run: as after `pip install`, nothing
+    is compiled on the way, even where PYTHONDONTWRITEBYTECODE is set. storyboard's modules
+    are compiled beside their sources (in `__pycache__`, which git ignores); the standard
+    library's and the dependencies' were compiled when they were installed. (A
+    PYTHONPYCACHEPREFIX would hide those and have the first measured run compile them.)"""
     _compile_package()
     chosen = dict(os.environ if env is None else env)
     chosen.pop("PYTHONDONTWRITEBYTECODE", None)
-    chosen["PYTHONPYCACHEPREFIX"] = str(BYTECODE)
+    chosen.pop("PYTHONPYCACHEPREFIX", None)
     return chosen
 
 
 @cache
 def _compile_package() -> None:
-    environment = {**os.environ, "PYTHONPYCACHEPREFIX": str(BYTECODE)}
+    environment = dict(os.environ)
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    environment.pop("PYTHONPYCACHEPREFIX", None)
     compile_all = [sys.executable, "-m", "compileall", "-q", str(PACKAGE)]
     subprocess.run(compile_all, env=environment, check=True, stdout=subprocess.DEVNULL)
 
