@@ -58,6 +58,14 @@ def standin(xai_key: str, standin_clip_dir: Path) -> Iterator[XaiStandin]:
 
 
 @pytest.fixture
+def xai_env(monkeypatch: pytest.MonkeyPatch, standin: XaiStandin, xai_key: str) -> XaiStandin:
+    """The stand-in, with the environment a writer's `storyboard` reads pointed at it."""
+    monkeypatch.setenv("XAI_API_KEY", xai_key)
+    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
+    return standin
+
+
+@pytest.fixture
 def fast_settings() -> ProviderSettings:
     return ProviderSettings(poll_interval=0.05, poll_max=0.1, job_timeout=20.0)
 

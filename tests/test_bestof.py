@@ -5,14 +5,13 @@ before anything is sent."""
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 from cli_subprocess import Ran
 from cli_subprocess import storyboard as run_storyboard
-from scoring_clips import EILEEN, GRACE
+from scoring_clips import GRACE, eileen_project
 
 from storyboard import BuildOptions, Studio
 from storyboard._errors import BudgetExceeded
@@ -31,17 +30,10 @@ scenes:
 
 
 @pytest.fixture
-def project(
-    tmp_path: Path, standin: XaiStandin, xai_key: str, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    root = tmp_path / "bestof"
-    (root / "assets").mkdir(parents=True)
-    shutil.copyfile(EILEEN, root / "assets" / "eileen.png")
-    (root / "story.yaml").write_text(STORY, encoding="utf-8")
-    monkeypatch.setenv("XAI_API_KEY", xai_key)
-    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
+def project(tmp_path: Path, xai_env: XaiStandin) -> Path:
+    root = eileen_project(tmp_path / "bestof", STORY)
     # swap's first take shows somebody else; the takes after it show Eileen.
-    standin.faults = Faults(
+    xai_env.faults = Faults(
         showings={"meet:": ["animated"], "swap:": [f"animated:{GRACE}", "animated", "animated"]}
     )
     return root

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from scoring_clips import EILEEN, GRACE
+from scoring_clips import GRACE, eileen_project
 from test_board import read_page, scene_section
 
 from storyboard import BuildOptions, Studio
@@ -49,13 +48,6 @@ def shown(note: str) -> str:
     return note.replace("storyboard score", "<code>storyboard score</code>")
 
 
-def make_project(root: Path) -> Path:
-    (root / "assets").mkdir(parents=True)
-    shutil.copyfile(EILEEN, root / "assets" / "eileen.png")
-    (root / "story.yaml").write_text(STORY, encoding="utf-8")
-    return root
-
-
 @dataclass(frozen=True)
 class Board:
     studio: Studio
@@ -67,7 +59,7 @@ class Board:
 def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Board]:
     """Eileen animated in two scenes, Grace Hopper in her place in the third; scored as the
     build goes (one build for the module: it is the slow part)."""
-    root = make_project(tmp_path_factory.mktemp("board-scores") / "drift")
+    root = eileen_project(tmp_path_factory.mktemp("board-scores") / "drift", STORY)
     key = f"xai-test-{secrets.token_hex(12)}"
     showings = {"meet:": ["animated"], "wave:": ["animated"], "swap:": [f"animated:{GRACE}"]}
     with (
@@ -130,7 +122,7 @@ def test_the_character_strip_runs_in_film_order_and_marks_who_drifted(board: Boa
 
 
 def test_an_unscored_take_says_how_to_score_it(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "unscored")
+    root = eileen_project(tmp_path / "unscored", STORY)
     with Studio.open(root) as studio:
         assert studio.build("preview", BuildOptions(score=False)).ok
         page = write_board(studio, provider="preview")

@@ -54,13 +54,6 @@ export: {captions: srt}
 
 
 @pytest.fixture
-def xai_env(monkeypatch: pytest.MonkeyPatch, standin: XaiStandin, xai_key: str) -> XaiStandin:
-    monkeypatch.setenv("XAI_API_KEY", xai_key)
-    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
-    return standin
-
-
-@pytest.fixture
 def small(make_project: MakeProject) -> Path:
     return make_project(STORY, IMAGES)
 

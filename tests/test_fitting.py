@@ -249,13 +249,6 @@ scenes:
 # -- what is sent ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def xai_env(monkeypatch: pytest.MonkeyPatch, standin: XaiStandin, xai_key: str) -> XaiStandin:
-    monkeypatch.setenv("XAI_API_KEY", xai_key)
-    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
-    return standin
-
-
 def start_image_received(api: XaiStandin) -> Image.Image:
     """The start image of the one image-to-video create the stand-in accepted, decoded."""
     (body,) = [

@@ -55,13 +55,6 @@ IMAGES = {"cat.png": (40, 160, 90), "mug.png": (220, 220, 210)}
 TARGETS = ["eileen", "chelsea:sleepy", "eileen:suit"]
 
 
-@pytest.fixture
-def xai_env(monkeypatch: pytest.MonkeyPatch, standin: XaiStandin, xai_key: str) -> XaiStandin:
-    monkeypatch.setenv("XAI_API_KEY", xai_key)
-    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
-    return standin
-
-
 def build(root: Path, provider: str = "xai", **options: Any) -> BuildResult:
     with Studio.open(root) as studio:
         return studio.build(provider, BuildOptions(**options))

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from cli_subprocess import Ran
 from cli_subprocess import storyboard as run_storyboard
-from scoring_clips import EILEEN, GRACE
+from scoring_clips import GRACE, eileen_project
 
 from storyboard import BuildOptions, Studio
 from storyboard._board import write_board
@@ -40,16 +39,8 @@ def storyboard(*args: str) -> Ran:
 
 
 @pytest.fixture
-def project(
-    tmp_path: Path, standin: XaiStandin, xai_key: str, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    root = tmp_path / "judged"
-    (root / "assets").mkdir(parents=True)
-    shutil.copyfile(EILEEN, root / "assets" / "eileen.png")
-    (root / "story.yaml").write_text(STORY, encoding="utf-8")
-    monkeypatch.setenv("XAI_API_KEY", xai_key)
-    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
-    return root
+def project(tmp_path: Path, xai_env: XaiStandin) -> Path:
+    return eileen_project(tmp_path / "judged", STORY)
 
 
 def face(name: str, descriptor: tuple[float, ...], flags: tuple[str, ...] = ()) -> ClipScore:

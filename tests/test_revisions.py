@@ -110,13 +110,6 @@ def test_plan_prices_each_step_with_the_seconds_it_reads(
 # -- builds against the stand-in ---------------------------------------------------------
 
 
-@pytest.fixture
-def xai_env(monkeypatch: pytest.MonkeyPatch, standin: XaiStandin, xai_key: str) -> XaiStandin:
-    monkeypatch.setenv("XAI_API_KEY", xai_key)
-    monkeypatch.setenv("XAI_BASE_URL", standin.base_url)
-    return standin
-
-
 def build(root: Path, **options: Any) -> BuildResult:
     with Studio.open(root) as studio:
         return studio.build("xai", BuildOptions(**options))

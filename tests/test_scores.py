@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from cli_subprocess import ANSI, REPO, storyboard
-from scoring_clips import EILEEN, GRACE
+from scoring_clips import GRACE, eileen_project
 
 from storyboard import BuildOptions, Studio
 from storyboard._scoring.records import SCORER_VERSION
@@ -45,11 +44,7 @@ main()
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "scores"
-    (root / "assets").mkdir(parents=True)
-    shutil.copyfile(EILEEN, root / "assets" / "eileen.png")
-    (root / "story.yaml").write_text(STORY, encoding="utf-8")
-    return root
+    return eileen_project(tmp_path / "scores", STORY)
 
 
 def scored_rows(root: Path) -> list[tuple[str, int, str]]:
