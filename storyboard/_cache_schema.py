@@ -3,8 +3,10 @@
 The schema is a list of migrations, applied in order and each exactly once
 (sqlite-utils' ``Migrations`` records them in ``_sqlite_migrations``, in the
 same transaction as the change). The schema version is the number of them.
-Whether a cache is current is read with plain sqlite: sqlite-utils (and what it
-loads) is imported only when a cache needs upgrading, so reading commands start
+Whether a cache is current is read with plain sqlite, and a new cache is made with
+plain SQL (``storyboard/data/cache_schema.sql``, what the migrations leave in an empty
+database, written by ``tools/make_cache_schema.py``): sqlite-utils (and the numpy it
+loads) is imported only when an old cache needs upgrading, so commands and builds start
 quickly.
 Changing the schema is one function appended at the end of this module::
 
@@ -12,8 +14,9 @@ Changing the schema is one function appended at the end of this module::
     def job_api_fingerprint(db: Database) -> None:
         db.table("jobs").add_column("api_fingerprint", str)
 
-Every writer's cache runs it once, on the next open. Never edit, rename or
-reorder a migration that has shipped: writers' caches have recorded it by name.
+and run ``tools/make_cache_schema.py``. Every writer's cache runs it once, on the next
+open. Never edit, rename or reorder a migration that has shipped: writers' caches have
+recorded it by name.
 A cache that has run migrations this code does not know was upgraded by a
 newer storyboard; it is refused, untouched (see :func:`upgrade`).
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +36,8 @@ if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "storyboard"
+FRESH_SCHEMA = Path(__file__).parent / "data" / "cache_schema.sql"
+"""The tables and indexes of a current cache, one statement a line (made by the tool)."""
 STEPS: list[Callable[[Database], None]] = []
 """The migrations this storyboard knows, in order."""
 KNOWN: list[str] = []
@@ -159,18 +165,45 @@ def upgrade(connection: sqlite3.Connection, path: Path) -> None:
     """
     if not _pending(connection, path):
         return
+    connection.execute("BEGIN IMMEDIATE")  # two processes opening a cache upgrade it once
+    try:
+        if not _has_table(connection, "_sqlite_migrations") and _is_empty(connection):
+            _create_current(connection)
+        elif _pending(connection, path):
+            _migrate(connection)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _create_current(connection: sqlite3.Connection) -> None:
+    """A new cache: the current tables, and every migration recorded as applied (as
+    sqlite-utils records them), without loading sqlite-utils."""
+    for statement in FRESH_SCHEMA.read_text(encoding="utf-8").split(";\n"):
+        if statement.strip():
+            connection.execute(statement)
+    applied_at = str(datetime.now(UTC))
+    connection.executemany(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+        [(MIGRATION_SET, name, applied_at) for name in KNOWN],
+    )
+    _written_by(connection)
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
     from sqlite_utils import Database
 
-    db = Database(connection)
-    db.execute("BEGIN IMMEDIATE")  # two processes opening an old cache upgrade it once
-    try:
-        if _pending(connection, path):
-            migrations().apply(db)
-            db.table("cache_info").upsert({"name": "written_by", "value": __version__}, pk="name")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
+    migrations().apply(Database(connection))
+    _written_by(connection)
+
+
+def _written_by(connection: sqlite3.Connection) -> None:
+    connection.execute(
+        "INSERT INTO cache_info (name, value) VALUES ('written_by', ?)"
+        " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        [__version__],
+    )
 
 
 def read_only_view(connection: sqlite3.Connection, path: Path) -> sqlite3.Connection:
@@ -202,6 +235,10 @@ def _pending(connection: sqlite3.Connection, path: Path) -> bool:
     if any(name not in KNOWN for name in names):
         raise StoreError(_too_new(connection, path, len(names)))
     return len(names) < SCHEMA_VERSION
+
+
+def _is_empty(connection: sqlite3.Connection) -> bool:
+    return connection.execute("SELECT 1 FROM sqlite_master").fetchone() is None
 
 
 def _has_table(connection: sqlite3.Connection, name: str) -> bool:

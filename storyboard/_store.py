@@ -14,9 +14,10 @@ killed process loses nothing, a power cut may lose the last few), except the
 record of a job about to be sent, which is flushed before it goes (with every
 commit before it), so hundreds of finishing jobs do not wait on the disk.
 A plan reads what it needs in one pass (:meth:`Store.snapshot`), with plain
-sqlite; a build's writes for each job are plain SQL too (:func:`_insert`,
-:func:`_upsert`), since hundreds of jobs finishing at once share one event loop;
-sqlite-utils, which is slow to import, is loaded for the other writes.
+sqlite; every write is plain SQL too (:func:`_insert`, :func:`_upsert`), since
+hundreds of jobs finishing at once share one event loop, and sqlite-utils (which
+brings numpy) costs a build a sixth of a second to import: only upgrading an old
+cache loads it (storyboard/_cache_schema.py).
 """
 
 from __future__ import annotations
@@ -33,17 +34,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._cache_schema import read_only_view, upgrade
 from ._errors import CacheDamaged, ProjectBusy, StoreError
 from ._fileops import move_into_place, sha256_file, sweep, temporary_beside
 from ._request import Inputs
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -192,13 +189,6 @@ class Store:
         if not (cache_dir / "cache.db").exists():
             return None
         return cls(cache_dir, read_only=not os.access(cache_dir, os.W_OK))
-
-    @cached_property
-    def db(self) -> Database:
-        """The database through sqlite-utils, for writes (loaded on first use)."""
-        from sqlite_utils import Database
-
-        return Database(self.conn)
 
     def close(self) -> None:
         """Close the database; closing twice is harmless."""
@@ -498,16 +488,14 @@ class Store:
     def approve(self, provider: str, character: str, clip: str, scene_id: str) -> None:
         """Make ``clip`` (a take of ``scene_id``) the character's anchor with ``provider``."""
         with self.immediate():
-            self.db.table("anchors").upsert(
-                {
-                    "provider": provider,
-                    "character": character,
-                    "clip": clip,
-                    "scene_id": scene_id,
-                    "approved_at": now_iso(),
-                },
-                pk=("provider", "character"),
-            )
+            row = {
+                "provider": provider,
+                "character": character,
+                "clip": clip,
+                "scene_id": scene_id,
+                "approved_at": now_iso(),
+            }
+            _upsert(self.conn, "anchors", row, ("provider", "character"))
 
     def anchors(self, provider: str) -> dict[str, str]:
         """Each character's approved clip with ``provider``."""
@@ -519,10 +507,8 @@ class Store:
     def label(self, clip: str, scene_id: str, verdict: str) -> None:
         """The writer's verdict on a take (``good`` or ``bad``), kept per clip content."""
         with self.immediate():
-            self.db.table("labels").upsert(
-                {"clip": clip, "scene_id": scene_id, "label": verdict, "labelled_at": now_iso()},
-                pk="clip",
-            )
+            row = {"clip": clip, "scene_id": scene_id, "label": verdict, "labelled_at": now_iso()}
+            _upsert(self.conn, "labels", row, ("clip",))
 
     def labels(self) -> dict[str, tuple[str, str]]:
         """Every labelled clip: its scene and the verdict."""
@@ -539,9 +525,8 @@ class Store:
         with self.immediate():
             self.conn.execute("DELETE FROM calibration")
             for name, value in values.items():
-                self.db.table("calibration").insert(
-                    {"name": name, "value": value, "fitted_at": now_iso()}
-                )
+                row = {"name": name, "value": value, "fitted_at": now_iso()}
+                _insert(self.conn, "calibration", row)
 
     # -- uploads (the UploadMemo protocol of the xAI provider) -----------------
 
@@ -554,15 +539,13 @@ class Store:
 
     def put(self, sha256: str, base_url: str, file_id: str, expires_at: float) -> None:
         with self.immediate():
-            self.db.table("uploads").upsert(
-                {
-                    "sha256": sha256,
-                    "base_url": base_url,
-                    "file_id": file_id,
-                    "expires_at": expires_at,
-                },
-                pk=("sha256", "base_url"),
-            )
+            row = {
+                "sha256": sha256,
+                "base_url": base_url,
+                "file_id": file_id,
+                "expires_at": expires_at,
+            }
+            _upsert(self.conn, "uploads", row, ("sha256", "base_url"))
 
     def forget(self, file_id: str) -> None:
         with self.immediate():

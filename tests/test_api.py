@@ -93,9 +93,9 @@ def test_a_studio_closes_its_cache_when_the_block_ends(make_project: MakeProject
     root = make_project(ONE_SCENE)
     with storyboard.open_project(root) as studio:
         store = studio.store
-        assert store.db.execute("SELECT 1").fetchone() == (1,)
+        assert store.conn.execute("SELECT 1").fetchone() == (1,)
     with pytest.raises(sqlite3.ProgrammingError):
-        store.db.execute("SELECT 1")
+        store.conn.execute("SELECT 1")
     assert studio.status("preview").scenes[0].state == "missing", "a closed studio reopens"
     studio.close()
 

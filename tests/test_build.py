@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlite_utils
 from conftest import MakeProject
 from PIL import Image
 from typer.testing import CliRunner
@@ -395,7 +396,9 @@ def job_costs(root: Path) -> dict[str, tuple[str, float | None, int | None]]:
     """scene -> (status, cost, estimated) of its last job."""
     store = Store(root / ".storyboard")
     try:
-        rows = store.db.query("SELECT scene_id, status, cost_usd, cost_estimated FROM jobs")
+        rows = sqlite_utils.Database(store.conn).query(
+            "SELECT scene_id, status, cost_usd, cost_estimated FROM jobs"
+        )
         return {r["scene_id"]: (r["status"], r["cost_usd"], r["cost_estimated"]) for r in rows}
     finally:
         store.close()

@@ -10,14 +10,17 @@ import json
 import multiprocessing
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlite_utils
+from conftest import load_tool
 
-from storyboard._cache_schema import KNOWN, SCHEMA_VERSION, applied, migrations
+from storyboard._cache_schema import FRESH_SCHEMA, KNOWN, SCHEMA_VERSION, applied, migrations
 from storyboard._errors import StoreError
 from storyboard._store import JOB_COLUMNS, Store
 
@@ -88,7 +91,11 @@ def test_an_old_cache_on_a_read_only_disk_is_read_as_upgraded_and_left_untouched
 def test_an_old_cache_keeps_every_job_and_its_spend(old_cache: Path) -> None:
     jobs = MANIFEST["jobs"]
     with Store(old_cache) as store:
-        rows = list(store.db.table("jobs").rows_where(select=JOB_COLUMNS, order_by="id"))
+        rows = list(
+            sqlite_utils.Database(store.conn)
+            .table("jobs")
+            .rows_where(select=JOB_COLUMNS, order_by="id")
+        )
         # columns added since 0.1.0 are empty on its jobs; the rest is as it was written
         kept = [{name: row[name] for name in job} for row, job in zip(rows, jobs, strict=True)]
         assert kept == jobs
@@ -103,7 +110,10 @@ def test_an_old_cache_keeps_every_job_and_its_spend(old_cache: Path) -> None:
         assert store.spent_usd() == pytest.approx(sum(j["cost_usd"] or 0 for j in jobs))
         assert store.spent_usd("xai") == pytest.approx(0.75)
         assert store.count_jobs() == len([j for j in jobs if j["status"] != "submitting"])
-        frames = {row["clip"]: row["frame"] for row in store.db.table("frames").rows}
+        frames = {
+            row["clip"]: row["frame"]
+            for row in sqlite_utils.Database(store.conn).table("frames").rows
+        }
         assert frames == {row["clip"]: row["frame"] for row in MANIFEST["frames"]}
 
 
@@ -136,7 +146,9 @@ def test_processes_opening_an_old_cache_at_once_upgrade_it_once(old_cache: Path)
     assert [worker.exitcode for worker in workers] == [0, 0, 0]
     assert _applied(old_cache) == KNOWN
     with Store(old_cache) as store:
-        assert len(list(store.db.table("takes").rows)) == len(MANIFEST["takes"])
+        assert len(list(sqlite_utils.Database(store.conn).table("takes").rows)) == len(
+            MANIFEST["takes"]
+        )
 
 
 def _upgrade_as_a_newer_storyboard(cache_dir: Path, version: str) -> None:
@@ -167,3 +179,36 @@ def test_a_newer_cache_is_refused_and_left_untouched(tmp_path: Path) -> None:
     assert "storyboard 9.1.0 or later" in message
     assert message.endswith("nothing was changed")
     assert (cache_dir / "cache.db").read_bytes() == before
+
+
+def _schema(cache_dir: Path) -> list[tuple[str, str, str | None]]:
+    connection = sqlite3.connect(cache_dir / "cache.db")
+    try:
+        rows = connection.execute("SELECT type, name, sql FROM sqlite_master ORDER BY rowid")
+        return list(rows)
+    finally:
+        connection.close()
+
+
+def test_a_new_cache_is_made_as_the_migrations_make_it_without_sqlite_utils(
+    tmp_path: Path,
+) -> None:
+    made_now = load_tool("make_cache_schema").schema_sql()
+    assert FRESH_SCHEMA.read_text(encoding="utf-8") == made_now, (
+        "storyboard/data/cache_schema.sql is out of date: run tools/make_cache_schema.py"
+    )
+    migrated = tmp_path / "migrated"
+    migrated.mkdir()
+    with sqlite_utils.Database(migrated / "cache.db") as db:
+        migrations().apply(db)
+    Store(migrated).close()
+    fresh = tmp_path / "fresh"
+    probe = "import sys; from pathlib import Path; from storyboard._store import Store; "
+    probe += "Store(Path(sys.argv[1])).close(); print('sqlite_utils' in sys.modules)"
+    ran = subprocess.run([sys.executable, "-c", probe, str(fresh)], capture_output=True, text=True)
+    assert ran.stdout.strip() == "False", ran.stderr
+    assert _schema(fresh) == _schema(migrated)
+    assert _applied(fresh) == KNOWN
+    with Store(fresh) as store:
+        store.add_take("k", "s", "xai", "clip", 0.5, None)
+        assert [take.take for take in store.takes("k")] == [1]

@@ -177,3 +177,21 @@ def test_a_build_with_nothing_to_send_makes_no_client(
     assert len(standin.requests) == requests
     assert {"httpx", "storyboard._providers.xai"}.isdisjoint(loaded)
     assert "storyboard._engine" in loaded
+
+
+FIRST_BUILD_NEVER = ("sqlite_utils", "numpy", "dateutil")
+"""What a first build of a new project does not load (the scoring worker, a process of
+its own, loads numpy): the cache is made with plain SQL, and every write is plain SQL."""
+
+
+@pytest.mark.slow
+def test_a_first_build_makes_its_cache_without_sqlite_utils_or_numpy(
+    make_project: MakeProject, standin: XaiStandin, xai_key: str
+) -> None:
+    root = make_project(cat_story("First", '  - {id: nap, prompt: "@cat sleeps"}\n'), CAT)
+    environ = {"XAI_API_KEY": xai_key, "XAI_BASE_URL": standin.base_url}
+    loaded = modules_loaded_by("build", "--no-export", "-p", os.fspath(root), environ=environ)
+    assert "storyboard._engine" in loaded and "httpx" in loaded, "it built"
+    assert (root / ".storyboard" / "cache.db").exists()
+    found = [m for m in loaded if m.split(".")[0] in FIRST_BUILD_NEVER]
+    assert found == []

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlite_utils
 from conftest import MakeProject
 
 from storyboard._engine import BuildOptions, BuildResult
@@ -157,7 +158,9 @@ def test_an_edit_then_an_extension_build_and_the_film_uses_the_last(
         # `after` starts from the last frame of the extended clip
         assert plan.all_scenes["after"].state == "cached"
     with Store(root / ".storyboard") as store:
-        rows = store.db.query("SELECT scene_id, cost_usd, cost_estimated FROM jobs")
+        rows = sqlite_utils.Database(store.conn).query(
+            "SELECT scene_id, cost_usd, cost_estimated FROM jobs"
+        )
         costs = {r["scene_id"]: (r["cost_usd"], r["cost_estimated"]) for r in rows}
     assert costs["launch.1"][0] == pytest.approx(2 * 0.05 + 2 * 0.01, abs=0.002)  # input billed
     assert costs["launch.2"][0] == pytest.approx(4 * 0.05 + 2 * 0.01, abs=0.002)
@@ -267,7 +270,9 @@ def test_moderation_on_an_edit_is_reported_for_the_step_and_billed(
     assert result.results["after"].outcome == "skipped"
     assert len(creates(xai_env, "edits")) == 1 and not creates(xai_env, "extensions")
     with Store(root / ".storyboard") as store:
-        [row] = store.db.query("SELECT status, cost_usd FROM jobs WHERE scene_id = 'launch.1'")
+        [row] = sqlite_utils.Database(store.conn).query(
+            "SELECT status, cost_usd FROM jobs WHERE scene_id = 'launch.1'"
+        )
     assert row["status"] == "blocked" and row["cost_usd"] > 0
 
 
@@ -308,7 +313,9 @@ def test_a_build_killed_during_a_step_job_loses_nothing_and_pays_once(
         ]
     assert sum(r["path"].endswith(f"/videos/{kind}") for r in creates) == 1
     with Store(root / ".storyboard") as store:
-        rows = store.db.query("SELECT status FROM jobs WHERE scene_id = ?", [step])
+        rows = sqlite_utils.Database(store.conn).query(
+            "SELECT status FROM jobs WHERE scene_id = ?", [step]
+        )
         assert [r["status"] for r in rows] == ["done"]
 
 
