@@ -57,7 +57,7 @@ from ._providers.registry import ProviderSpec
 from ._recovery import take_from_lock
 from ._request import RequestImage, SceneRequest
 from ._scores import score_job, scoring_installed, stored_scores
-from ._scoreworker import BackgroundScorer
+from ._scoreworker import BackgroundScorer, worker_count
 from ._scoring.records import ClipScore
 from ._store import Job, Snapshot, Store, Take
 from ._work import ImageWork, Work
@@ -264,7 +264,11 @@ class Engine:
             split_node_id(node)[0]: split_node_id(node)[1] for node in options.regen
         }
         """Per scene to remake, the step from which (0: its generation); see :meth:`run`."""
-        self.scoring = BackgroundScorer(store) if options.score and scoring_installed() else None
+        self.scoring = (
+            BackgroundScorer(store, worker_count(self.spec.renders_here))
+            if options.score and scoring_installed()
+            else None
+        )
 
     @property
     def cache(self) -> Snapshot:

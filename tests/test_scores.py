@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import multiprocessing
 import os
 import sqlite3
 import subprocess
@@ -13,10 +15,14 @@ from pathlib import Path
 
 import pytest
 from cli_subprocess import ANSI, REPO, storyboard
-from scoring_clips import GRACE, eileen_project
+from scoring_clips import EILEEN, GRACE, eileen_project, subject_clip
 
 from storyboard import BuildOptions, Studio
-from storyboard._scoring.records import SCORER_VERSION
+from storyboard._providers.registry import REGISTRY
+from storyboard._scoreworker import BackgroundScorer, worker_count
+from storyboard._scoring.jobs import ScoreJob
+from storyboard._scoring.records import SCORER_VERSION, Subject
+from storyboard._store import Store
 from storyboard.testing.xai_standin import Faults, XaiStandin
 
 STORY = """\
@@ -239,3 +245,35 @@ def test_the_score_worker_ends_when_its_build_is_killed(project: Path) -> None:
     while any(is_running(worker) for worker in workers):
         assert time.monotonic() < deadline, "the score worker outlived its build"
         time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_a_second_score_worker_starts_only_when_a_take_waits_for_a_busy_one(
+    tmp_path: Path,
+) -> None:
+    """A build whose jobs run elsewhere scores a wave of takes in two processes; one whose
+    provider renders here keeps one, and never more than it is allowed."""
+    clip = subject_clip(tmp_path, EILEEN, "animated")
+    subjects = (Subject("eileen", "character", EILEEN),)
+
+    async def processes_started(workers: int, takes: int) -> tuple[int, int]:
+        before = len(multiprocessing.active_children())
+        with Store(tmp_path / f"cache-{workers}-{takes}") as store:
+            scorer = BackgroundScorer(store, workers)
+            scorer.warm()
+            for number in range(takes):
+                scorer.submit(f"s{number}", ScoreJob(f"clip{number}", clip, subjects, None))
+            await asyncio.sleep(0)  # each take is handed to the workers
+            started = len(multiprocessing.active_children()) - before
+            await scorer.finish()
+            assert sorted(scorer.scores) == [f"s{number}" for number in range(takes)]
+        return started, len(multiprocessing.active_children()) - before
+
+    assert asyncio.run(processes_started(2, 3)) == (2, 0)
+    assert asyncio.run(processes_started(1, 3)) == (1, 0)
+    assert asyncio.run(processes_started(2, 0)) == (1, 0), "warming starts one"
+
+
+def test_only_a_build_whose_clips_are_drawn_elsewhere_scores_in_two_processes() -> None:
+    assert worker_count(REGISTRY["preview"].renders_here) == 1
+    assert worker_count(REGISTRY["xai"].renders_here) == min(2, os.cpu_count() or 1)

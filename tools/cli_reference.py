@@ -508,7 +508,10 @@ to `-o FILE`.
   project is running.
 - Each new take is scored for consistency as it arrives, in a worker process
   beside the build, when the scoring extra is installed; `status` shows the
-  flags. `--no-score` skips it (`storyboard score` scores later).
+  flags. With xAI, whose jobs run elsewhere, a second worker starts when takes
+  wait to be scored (on a machine of two cores or more), so the last wave of
+  takes is scored sooner; the preview, which renders here, keeps to one.
+  `--no-score` skips it (`storyboard score` scores later).
 - The film is exported when every scene of the cut has a clip; `--partial`
   exports anyway, with a missing-scene card for each scene without a clip.
 - `--best-of N` makes more takes of a scene whose take fails its consistency

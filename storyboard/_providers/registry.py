@@ -83,6 +83,9 @@ class ProviderSpec:
     """When no provider is named, this variable being set chooses it."""
     factory: str
     """``module:function`` that makes it from a :class:`ProviderContext`."""
+    renders_here: bool
+    """Its jobs run on this machine's processors: a build leaves them the cores (one
+    scoring worker, storyboard/_scoreworker.py)."""
     image_key_extras: ImageKeyExtras = no_image_extras
     """What its generated images depend on beyond what is sent (a preview draws names)."""
     environment_check: str | None = None
@@ -143,6 +146,7 @@ REGISTRY: dict[str, ProviderSpec] = {
             environment=("XAI_API_KEY", "XAI_BASE_URL"),
             chosen_by="XAI_API_KEY",
             factory="storyboard._providers.xai:from_context",
+            renders_here=False,
             environment_check="storyboard._providers.xai_account:check_environment",
         ),
         ProviderSpec(
@@ -155,6 +159,7 @@ REGISTRY: dict[str, ProviderSpec] = {
             environment=(),
             chosen_by=None,
             factory="storyboard._providers.preview:from_context",
+            renders_here=True,
             image_key_extras=image_label,
         ),
     )
