@@ -15,7 +15,7 @@ from PIL import Image
 from scoring_clips import EILEEN, GRACE, subject_clip
 
 from storyboard._scoring.frames import DESCRIBE_EVERY, SeenFace, _followed, sample_frames, sampled
-from storyboard._scoring.native import FACE_DETECTOR, FoundFace
+from storyboard._scoring.native import FACE_DETECTOR, OPENCV_THREADS, FoundFace
 from storyboard._scoring.records import Subject
 from storyboard._scoring.scorer import Scorer
 
@@ -35,6 +35,11 @@ def test_the_shipped_face_detector_is_dlibs_own(tmp_path: Path) -> None:
     saved = tmp_path / "detector.svm"
     dlib.get_frontal_face_detector().save(str(saved))
     assert saved.read_bytes() == FACE_DETECTOR.read_bytes()
+
+
+def test_opencv_works_in_the_calling_thread(scorer: Scorer) -> None:
+    cv2 = pytest.importorskip("cv2")
+    assert cv2.getNumThreads() == OPENCV_THREADS == 1
 
 
 @pytest.mark.parametrize("shown", [EILEEN, GRACE])
