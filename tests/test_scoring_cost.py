@@ -12,9 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from scoring_clips import EILEEN, GRACE, subject_clip
+from scoring_clips import EILEEN, GRACE, MUG, subject_clip
 
-from storyboard._scoring.frames import DESCRIBE_EVERY, SeenFace, _followed, sample_frames, sampled
+from storyboard._scoring.frames import (
+    DESCRIBE_EVERY,
+    KEYPOINTS_EVERY,
+    SeenFace,
+    _followed,
+    sample_frames,
+    sampled,
+)
 from storyboard._scoring.native import FACE_DETECTOR, OPENCV_THREADS, FoundFace
 from storyboard._scoring.records import Subject
 from storyboard._scoring.scorer import Scorer
@@ -54,6 +61,27 @@ def test_a_followed_face_keeps_its_descriptor_for_three_frames(
         kept = face.age > 0
         assert np.array_equal(face.descriptor, earlier.descriptor) == kept
         assert face.box != earlier.box
+
+
+def test_what_has_no_face_is_looked_for_in_every_other_frame(
+    scorer: Scorer, clips: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = subject_clip(clips, MUG, "animated")
+    mug = [Subject("mug", "prop", MUG)]
+    scorer.score(clip, mug)  # the reference's keypoints are read once, then kept
+    found = scorer.stack.keypoints
+    looked_at: list[int] = []
+
+    def keypoints(picture: np.ndarray, side: int) -> object:
+        looked_at.append(len(looked_at))
+        return found(picture, side)
+
+    monkeypatch.setattr(scorer.stack, "keypoints", keypoints)
+    score = scorer.score(clip, mug)
+    assert KEYPOINTS_EVERY == 2 and score.frames == 8 and len(looked_at) == 4
+    (subject,) = score.subjects
+    assert subject.present == 1.0 and subject.found is not None
+    assert subject.found.frame % KEYPOINTS_EVERY == 0
 
 
 def seen(box: tuple[int, int, int, int]) -> SeenFace:

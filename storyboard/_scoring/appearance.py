@@ -43,15 +43,17 @@ def score_appearance(
     stack: Stack,
     settings: ScoreSettings,
 ) -> SubjectScore:
-    """Cross from the SIFT matches that agree on one homography, per frame found in."""
-    sightings = Sightings(frames=len(frames))
-    for index, frame in enumerate(frames):
+    """Cross from the SIFT matches that agree on one homography, per frame found in, of
+    the frames it is looked for in (:data:`~storyboard._scoring.frames.KEYPOINTS_EVERY`)."""
+    looked_in = [frame for frame in frames if frame.matched]
+    sightings = Sightings(frames=len(looked_in))
+    for frame in looked_in:
         height, width = frame.pixels.shape[:2]
         match = stack.locate(reference.keypoints, frame.keypoints(), (width, height))
         if match.inliers < settings.match_inliers:
             continue
         left, top, box_width, box_height = match.box
-        sightings.seen(1.0 - math.exp(-match.inliers / INLIER_SCALE), index, match.box)
+        sightings.seen(1.0 - math.exp(-match.inliers / INLIER_SCALE), frame.index, match.box)
         sightings.recognised += 1
         sightings.sizes.append(box_height / height)
         sightings.copies.append(float(match.rigid))

@@ -23,6 +23,10 @@ DESCRIBE_EVERY = 3
 """A face followed from the sampled frame before keeps the descriptor read there, read
 afresh every third frame: the descriptor is the costly step of scoring a face, and a
 face followed a fraction of a second on is the same person."""
+KEYPOINTS_EVERY = 2
+"""What has no face is looked for in every other sampled frame (the first, third ...):
+SIFT keypoints are the costliest step of a frame, and a prop or a place moves less than
+a face and matches on many details at once."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,13 @@ class SampledFrame:
         self.before = before
         """The frame sampled before this one: faces are searched for around its faces first."""
         self._keypoints: Keypoints | Future[Keypoints] | None = None
+        self.index: int = before.index + 1 if before else 0
+        """Its place among the clip's sampled frames, from 0."""
+
+    @property
+    def matched(self) -> bool:
+        """Whether what has no face is looked for in this frame (:data:`KEYPOINTS_EVERY`)."""
+        return self.index % KEYPOINTS_EVERY == 0
 
     def faces(self, wanted: int = 1) -> list[SeenFace]:
         """The faces in the frame, with their descriptors (:data:`DESCRIBE_EVERY`)."""

@@ -4,8 +4,9 @@ A :class:`Scorer` loads the models once and remembers each reference image it
 has read, so a process scores many clips for the price of one load. A clip's
 frames are decoded once (:func:`sample_frames`), only as many as are looked at (none
 for a clip with nothing to score, the first for continuity alone); faces and
-keypoints are found once per frame, whichever subjects ask for them, the keypoints on a
-thread of their own beside the faces (OpenCV lets go of the GIL while it works).
+keypoints are found once per frame, whichever subjects ask for them (faces in every sampled
+frame, keypoints in every other), the keypoints on a thread of their own beside the faces
+(OpenCV lets go of the GIL while it works).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Scorer:
         objects = len(references) - people
 
         def prepare(frame: SampledFrame) -> None:
-            if objects:
+            if objects and frame.matched:
                 frame.find_keypoints(self._keypoints)
             if people:
                 frame.faces(people)
