@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ._engine import BuildOptions, BuildResult
+    from ._export import ExportResult
     from ._plan import ImagePlan, Plan, ScenePlan
     from ._scoring.records import ClipScore
     from ._studio import Status, Studio
@@ -933,11 +934,20 @@ def build(
         score=score,
         best_of=best_of,
     )
-    with _open(project) as studio:
-        _require_provider(context, provider)
-        if not no_export:
-            studio.output_path(cut, output, force=force)  # a refused -o stops before any spend
-        _build_and_export(studio, provider, options, no_export, output, partial, wait, force)
+    from ._noop import recording as recording_of
+    from ._project import find_root
+
+    root = os.fspath(find_root(project))
+    with recording_of(root, context.meta.get(TYPED, sys.argv[1:])) as recording:
+        with _open(project) as studio:
+            _require_provider(context, provider)
+            if not no_export:
+                studio.output_path(cut, output, force=force)  # a refused -o stops first
+            written = _build_and_export(
+                studio, provider, options, no_export, output, partial, wait, force
+            )
+            if written is not None:
+                recording.nothing_to_do(written, studio.project.own_files())
 
 
 @app.command()
@@ -987,7 +997,9 @@ def _build_and_export(
     partial: bool,
     wait: bool,
     force: bool,
-) -> None:
+) -> list[Path] | None:
+    """Build, then export unless ``no_export``. When the build had nothing to do and the
+    film was exported as asked: the files written (see :mod:`storyboard._noop`)."""
     from ._progress import reporter_for
 
     with reporter_for(err.console, studio.project.title) as reporter:
@@ -995,13 +1007,18 @@ def _build_and_export(
             provider, options, reporter, wait_for_lock=wait, on_wait=reporter.message
         )
     _print_build_summary(result)
+    written: list[Path] | None = []
     if not no_export:
         try:
-            _export_and_report(studio, provider, options.cut, output, "mp4", partial, force)
+            made = _export_and_report(studio, provider, options.cut, output, "mp4", partial, force)
+            written = [made.path, *made.sidecars]
         except MissingClips as missing:
             err.print(f"the film was not exported: {escape(str(missing))}")
+            written = None
     if not result.ok:
         raise typer.Exit(EXIT_FAILED)
+    nothing_done = result.spent_usd == 0 and not result.unscored
+    return written if nothing_done and not result.by_outcome("generated") else None
 
 
 def _require_provider(context: typer.Context, provider: str | None) -> None:
@@ -1034,7 +1051,7 @@ def _export_and_report(
     fmt: str,
     partial: bool,
     force: bool = False,
-) -> None:
+) -> "ExportResult":
     with err.console.status(f"assembling the {fmt} of {film_name(cut)}…"):
         made = studio.export(provider, cut, output, fmt, partial, force)
     if made.format == "mp4":
@@ -1045,6 +1062,7 @@ def _export_and_report(
             out.print(f"  missing-scene cards for: {', '.join(made.slated)}")
     else:
         out.print(f"{fmt}: {relative(made.path)}")
+    return made
 
 
 @app.command()
