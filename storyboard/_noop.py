@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TextIO
 
 from ._version import __version__
@@ -225,10 +225,8 @@ def _record_path(root: str) -> str:
 def forget(root: str) -> None:
     """Remove the project's record: a build that does not end with nothing to do leaves
     none behind."""
-    try:
+    with suppress(OSError):
         os.unlink(_record_path(root))
-    except OSError:
-        pass
 
 
 def replay(words: list[str]) -> bool:
@@ -393,7 +391,7 @@ def recording(root: str, words: list[str]) -> Iterator[Recording]:
     if None in streams:
         yield record
         return
-    sys.stdout, sys.stderr = (_Tee(s, i, record) for i, s in enumerate(streams))  # type: ignore[assignment]
+    sys.stdout, sys.stderr = (_Tee(s, i, record) for i, s in enumerate(streams))
     try:
         yield record
     finally:

@@ -938,16 +938,16 @@ def build(
     from ._project import find_root
 
     root = os.fspath(find_root(project))
-    with recording_of(root, context.meta.get(TYPED, sys.argv[1:])) as recording:
-        with _open(project) as studio:
-            _require_provider(context, provider)
-            if not no_export:
-                studio.output_path(cut, output, force=force)  # a refused -o stops first
-            written = _build_and_export(
-                studio, provider, options, no_export, output, partial, wait, force
-            )
-            if written is not None:
-                recording.nothing_to_do(written, studio.project.own_files())
+    typed = context.meta.get(TYPED, sys.argv[1:])
+    with recording_of(root, typed) as recording, _open(project) as studio:
+        _require_provider(context, provider)
+        if not no_export:
+            studio.output_path(cut, output, force=force)  # a refused -o stops before any spend
+        written = _build_and_export(
+            studio, provider, options, no_export, output, partial, wait, force
+        )
+        if written is not None:
+            recording.nothing_to_do(written, studio.project.own_files())
 
 
 @app.command()

@@ -195,3 +195,24 @@ def test_a_first_build_makes_its_cache_without_sqlite_utils_or_numpy(
     assert (root / ".storyboard" / "cache.db").exists()
     found = [m for m in loaded if m.split(".")[0] in FIRST_BUILD_NEVER]
     assert found == []
+
+
+def test_a_build_with_nothing_to_do_loads_nothing_but_its_check(
+    make_project: MakeProject,
+) -> None:
+    """A build run again with nothing changed is answered before the command line is
+    loaded (storyboard/_noop.py): no typer, no YAML, no sqlite, no HTTP client."""
+    root = make_project('storyboard: 1\ntitle: T\nscenes: [{id: a, prompt: "the sea"}]\n')
+    words = ("build", "--no-export", "--no-score", "-p", os.fspath(root))
+    environ = {"STORYBOARD_PROVIDER": "preview"}
+    assert "storyboard._engine" in modules_loaded_by(*words, environ=environ)  # makes it
+    assert "storyboard._engine" in modules_loaded_by(*words, environ=environ)  # finds it made
+    loaded = modules_loaded_by(*words, environ=environ)
+    assert sorted(m for m in loaded if m.startswith("storyboard")) == [
+        "storyboard",
+        "storyboard._errors",
+        "storyboard._lazy",
+        "storyboard._noop",
+        "storyboard._version",
+    ]
+    assert {"typer", "yaml", "sqlite3", "httpx", "pydantic", "rich"}.isdisjoint(loaded)
