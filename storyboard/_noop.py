@@ -22,7 +22,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import TextIO
 
@@ -32,9 +32,9 @@ RECORD = "noop.json"
 """The record, in the project's ``.storyboard/`` folder."""
 FORMAT = 1
 """The record's format; a record of another format is ignored."""
-_PROBE = ".noop.json.writing"
-"""The record while it is written: its creation time stamps what is recent."""
-_UNWATCHED = frozenset({RECORD, _PROBE, "build.lock", "images.json", "cache.db-shm"})
+_PROBE = ".noop."
+"""How the record's name starts while it is written (its time stamps what is recent)."""
+_UNWATCHED = frozenset({RECORD, "build.lock", "images.json", "cache.db-shm"})
 """Files of ``.storyboard/`` a build with nothing to do may rewrite without meaning
 anything: the build lock (the process holding it), the memo of checked pictures, and
 sqlite's index of its write-ahead log (which readers rewrite)."""
@@ -94,7 +94,7 @@ def invocation(words: list[str]) -> dict[str, object]:
         "folder": os.getcwd(),
         "environment": chosen,
         "streams": [_stream_facts(name) for name in _STREAMS],
-        "python": [sys.executable, sys.version, list(sys.flags), sorted(sys._xoptions.items())],
+        "python": [sys.executable, sys.version, sys.orig_argv, list(sys.flags)],
         "path": list(sys.path),
         "version": __version__,
     }
@@ -123,15 +123,15 @@ def snapshot(root: str, outside: Iterable[str] = ()) -> dict[str, Stat]:
     files: dict[str, Stat] = {}
     cache = os.path.join(root, ".storyboard")
     ignored = {os.path.join(root, ".git"), *(os.path.join(cache, n) for n in _UNWATCHED)}
-    _walk(root, files, ignored)
-    _walk(_CODE, files, set(), code=True)
+    _walk(root, files, lambda entry: entry.path in ignored or _is_probe(entry.path, cache))
+    _walk(_CODE, files, lambda entry: entry.name == "__pycache__")
     for path in [*outside, *(p for p in sys.path if p and os.path.isdir(p))]:
         files[path] = _stat(path)
     return files
 
 
-def _walk(top: str, files: dict[str, Stat], ignored: set[str], code: bool = False) -> None:
-    """Every file below ``top``, following links (each folder once)."""
+def _walk(top: str, files: dict[str, Stat], skipped: Callable[[os.DirEntry[str]], bool]) -> None:
+    """Every file below ``top`` but those ``skipped``, following links (each folder once)."""
     seen: set[tuple[int, int]] = set()
     folders = [top]
     while folders:
@@ -141,7 +141,7 @@ def _walk(top: str, files: dict[str, Stat], ignored: set[str], code: bool = Fals
             continue
         for entry in entries:
             path = entry.path
-            if path in ignored or (code and entry.name == "__pycache__"):
+            if skipped(entry):
                 continue
             try:
                 found = entry.stat()
@@ -154,6 +154,12 @@ def _walk(top: str, files: dict[str, Stat], ignored: set[str], code: bool = Fals
                     folders.append(path)
             else:
                 files[path] = _fields(found)
+
+
+def _is_probe(path: str, cache: str) -> bool:
+    """Whether ``path`` is a record being written (by this build or another)."""
+    folder, name = os.path.split(path)
+    return name.startswith(_PROBE) and folder == cache
 
 
 def _stat(path: str) -> Stat:
@@ -239,14 +245,22 @@ def replay(words: list[str]) -> bool:
             record = json.load(stream)
         if record.get("format") != FORMAT or record.get("invocation") != invocation(words):
             return False
+        transcript = [(int(index), _text(text)) for index, text in record["transcript"]]
         with _build_lock(root):
             files = snapshot(root, record["outside"])
             if files != record["files"] or not _settled(files, record["stamp"]):
                 return False
-            _write(record["transcript"])
-            return True
-    except (OSError, ValueError, KeyError, TypeError, BlockingIOError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
+    _write(transcript)
+    return True
+
+
+def _text(text: object) -> str | None:
+    """A recorded write (a string) or flush (None); anything else is a damaged record."""
+    if text is not None and not isinstance(text, str):
+        raise TypeError("not a recorded output")
+    return text
 
 
 @contextmanager
@@ -262,14 +276,14 @@ def _build_lock(root: str) -> Iterator[None]:
         os.close(descriptor)
 
 
-def _write(transcript: list[list[object]]) -> None:
+def _write(transcript: list[tuple[int, str | None]]) -> None:
     """Print a recorded output: each write and flush to the stream it went to."""
     for index, text in transcript:
         stream = sys.stdout if index == 0 else sys.stderr
         if text is None:
             stream.flush()
         else:
-            stream.write(str(text))
+            stream.write(text)
 
 
 # -- recording a build ---------------------------------------------------------------------
@@ -307,37 +321,30 @@ class Recording:
         self.nothing_done = False
         self.written: list[str] = []
         """What the build wrote (the film and its sidecars), the only files that may change."""
-        self.read: list[str] = []
-        """Files outside the project the build read."""
 
     def heard(self, index: int, text: str | None) -> None:
         if self.transcript is None:
             return
-        self._size += len(text or "")
+        self._size += len(text or "") + 1
         if self._size > TRANSCRIPT_LIMIT:
             self.transcript = None
         else:
             self.transcript.append([index, text])
 
-    def nothing_to_do(
-        self, written: Iterable[str | os.PathLike[str]], read: Iterable[str | os.PathLike[str]]
-    ) -> None:
-        """Say that the build did nothing but write ``written`` again and read ``read``:
-        the record is kept when the command ends without an error."""
+    def nothing_to_do(self, written: Iterable[str | os.PathLike[str]]) -> None:
+        """Say that the build did nothing but write ``written`` (its film) again: the
+        record is kept when the command ends without an error."""
         self.nothing_done = True
         self.written = [os.path.abspath(path) for path in written]
-        self.read = [os.path.abspath(path) for path in read]
 
     def save(self) -> None:
         """Write the record if nothing but what the build wrote changed while it ran."""
         if not self.nothing_done or self.transcript is None:
             return
-        outside = sorted(
-            {p for p in [*self.written, *self.read] if not p.startswith(self.root + os.sep)}
-        )
-        rewritten = {*self.written, os.path.join(self.root, ".storyboard", "outputs.json")}
+        outside = sorted({p for p in self.written if not p.startswith(self.root + os.sep)})
         cache = os.path.join(self.root, ".storyboard")
-        probe = os.path.join(cache, _PROBE)
+        rewritten = {*self.written, os.path.join(cache, "outputs.json")}
+        probe = os.path.join(cache, f"{_PROBE}{os.getpid()}")
         descriptor = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             settled = _settled_snapshot(self.root, outside, descriptor)

@@ -947,7 +947,7 @@ def build(
             studio, provider, options, no_export, output, partial, wait, force
         )
         if written is not None:
-            recording.nothing_to_do(written, studio.project.own_files())
+            recording.nothing_to_do(written)
 
 
 @app.command()
