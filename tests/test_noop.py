@@ -225,9 +225,6 @@ def test_any_change_builds_normally(project: Path, change: str) -> None:
     after = build(project, "--no-score", *args, environ=environ)
     assert not after.replayed
     assert after.code == 0, after.err.decode()
-    settled = build(project, "--no-score", *args, environ=environ)  # if the change made work
-    again = build(project, "--no-score", *args, environ=environ)
-    assert again.replayed and (again.out, again.err) == (settled.out, settled.err)
 
 
 def test_what_the_change_asks_for_is_done(project: Path) -> None:
