@@ -42,19 +42,23 @@ class Built:
     replayed: bool
 
 
-def build(
-    root: Path, *args: str, environ: dict[str, str] | None = None, cwd: Path | None = None
-) -> Built:
-    """`python -m storyboard build -p ROOT ARGS` with the preview provider."""
-    env = {**os.environ, "STORYBOARD_PROVIDER": "preview", **(environ or {})}
-    before = _record_stat(root)
-    ran = subprocess.run(
-        [sys.executable, "-m", "storyboard", "build", "-p", os.fspath(root), *args],
-        cwd=cwd or root.parent,
-        env=env,
+def storyboard(
+    root: Path, *args: str, environ: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """`python -m storyboard ARGS -p ROOT` with the preview provider, from ROOT's folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "storyboard", *args, "-p", os.fspath(root)],
+        cwd=root.parent,
+        env={**os.environ, "STORYBOARD_PROVIDER": "preview", **(environ or {})},
         capture_output=True,
         timeout=300,
     )
+
+
+def build(root: Path, *args: str, environ: dict[str, str] | None = None) -> Built:
+    """`storyboard build ARGS -p ROOT`, and whether it was answered from the record."""
+    before = _record_stat(root)
+    ran = storyboard(root, "build", *args, environ=environ)
     replayed = before is not None and before == _record_stat(root)
     return Built(ran.returncode, ran.stdout, ran.stderr, replayed)
 
@@ -75,12 +79,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "story.yaml").write_text(STORY, encoding="utf-8")
     made = build(root, "--no-score")
     assert made.code == 0, made.err.decode()
-    remade = subprocess.run(
-        [sys.executable, "-m", "storyboard", "regen", "dawn", "--no-score", "-p", os.fspath(root)],
-        env={**os.environ, "STORYBOARD_PROVIDER": "preview"},
-        capture_output=True,
-        timeout=300,
-    )
+    remade = storyboard(root, "regen", "dawn", "--no-score")
     assert remade.returncode == 0, remade.stderr.decode()
     (root / ".storyboard" / _noop.RECORD).unlink(missing_ok=True)
     return root
@@ -157,12 +156,7 @@ def _same_size_and_time(path: Path) -> None:
 
 
 def _use_the_first_take(root: Path) -> None:
-    ran = subprocess.run(
-        [sys.executable, "-m", "storyboard", "use", "dawn", "1", "-p", os.fspath(root)],
-        env={**os.environ, "STORYBOARD_PROVIDER": "preview"},
-        capture_output=True,
-        timeout=300,
-    )
+    ran = storyboard(root, "use", "dawn", "1")
     assert ran.returncode == 0, ran.stderr.decode()
 
 
