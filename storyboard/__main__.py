@@ -6,6 +6,7 @@ build with nothing to do (:mod:`storyboard._noop`): run again, it prints what it
 last time once a look at the files it depends on shows that none has changed.
 """
 
+import gc
 import sys
 
 
@@ -23,7 +24,12 @@ def main() -> None:
             return
     from .cli import main as run
 
-    run()
+    try:
+        run()
+    finally:
+        # The process ends here: the collector's passes at exit would walk every object
+        # it made (a build's: 0.2 to 0.4 s between its summary and its end).
+        gc.freeze()
 
 
 if __name__ == "__main__":

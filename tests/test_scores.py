@@ -277,3 +277,19 @@ def test_a_second_score_worker_starts_only_when_a_take_waits_for_a_busy_one(
 def test_only_a_build_whose_clips_are_drawn_elsewhere_scores_in_two_processes() -> None:
     assert worker_count(REGISTRY["preview"].renders_here) == 1
     assert worker_count(REGISTRY["xai"].renders_here) == min(2, os.cpu_count() or 1)
+
+
+WORKER_FROZEN = """
+import gc, os
+from storyboard._scoring.jobs import start_worker
+start_worker(os.getppid())
+print(gc.get_freeze_count())
+"""
+
+
+def test_a_score_worker_freezes_what_it_loaded() -> None:
+    """The models stay to the worker's end: no collection walks them again, neither while
+    it scores nor when it exits, which the build waits for."""
+    ran = subprocess.run([sys.executable, "-c", WORKER_FROZEN], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert int(ran.stdout) > 10_000

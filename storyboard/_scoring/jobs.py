@@ -4,6 +4,7 @@ starts without loading the story's models and the cache."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -67,6 +68,9 @@ def start_worker(build: int) -> None:
     os.nice(WORKER_NICENESS)
     threading.Thread(target=_exit_with_build, args=(build,), daemon=True).start()
     process_scorer()
+    # What is loaded stays to the end: the collector need not walk it again, neither while
+    # the worker scores nor when it exits, which the build waits for (0.1 s under load).
+    gc.freeze()
 
 
 def _exit_with_build(build: int) -> None:
