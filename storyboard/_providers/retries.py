@@ -14,9 +14,8 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
-
 from .._errors import ProviderError
+from .httpclient import httpx
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 """Answers to a free call worth another try (xAI's REST client retries these)."""

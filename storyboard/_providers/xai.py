@@ -36,8 +36,6 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 from urllib.parse import quote
 
-import httpx
-
 from .._errors import (
     AmbiguousSubmission,
     ApiError,
@@ -67,6 +65,7 @@ from .base import (
     ProviderSettings,
     VideoRequest,
 )
+from .httpclient import httpx
 from .registry import ProviderContext
 from .retries import (
     CREATE_RETRY_STATUSES,
