@@ -46,18 +46,20 @@ def is_temporary(name: str) -> bool:
 
 
 @contextmanager
-def atomic_write(destination: Path) -> Iterator[Path]:
+def atomic_write(destination: Path, durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``destination`` for the caller to write.
 
     When the block ends normally the file is fsynced and renamed over
     ``destination``; when it raises, the temporary is removed and ``destination``
-    is left as it was.
+    is left as it was. ``durable=False`` skips the fsync, for a scratch file that is
+    fsynced later, before it is moved to where it is kept (:func:`move_into_place`).
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     temporary = temporary_beside(destination)
     try:
         yield temporary
-        _fsync(temporary)
+        if durable:
+            _fsync(temporary)
         os.replace(temporary, destination)
     finally:
         temporary.unlink(missing_ok=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import subprocess
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -483,3 +485,24 @@ def test_a_video_link_that_answers_403_is_polled_again_before_anything_is_resent
     assert result.ok, result.results
     assert xai_env.counters.generations_accepted == 1
     assert xai_env.counters.downloads == 2
+
+
+def test_clips_are_fsynced_off_the_event_loop_once_each(
+    small: Path, xai_env: XaiStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A download is a scratch file: the store fsyncs it on a worker thread as it adopts
+    it, not the provider on the event loop as well (9 ms a clip, hundreds of them)."""
+    synced: list[tuple[str, bool]] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        path = os.readlink(f"/proc/self/fd/{descriptor}")
+        synced.append((path, threading.current_thread() is threading.main_thread()))
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    assert build(small).ok
+    cache = os.fspath(small / ".storyboard")
+    clips = [(p, on_loop) for p, on_loop in synced if p.startswith(cache) and p.endswith(".mp4")]
+    assert len(clips) == xai_env.counters.downloads == 4
+    assert not any(on_loop for _, on_loop in clips)

@@ -214,7 +214,8 @@ class Provider(Protocol):
 
         Streams to a temporary file beside it (refusing more than
         ``max_bytes``), checks that it is a decodable MP4 about
-        ``expected_duration`` long, then renames it into place.
+        ``expected_duration`` long, then renames it into place (the store, which
+        adopts it, makes it durable).
         """
         ...
 
