@@ -36,6 +36,7 @@ from ._fitting import fitted_copy
 from ._generated import GeneratedImage
 from ._imageask import ImageAsk
 from ._images import PREPARED_DIR, CheckedImage
+from ._jobrecords import JobRecorder
 from ._limits import check_price_overrides, max_clip_bytes, reserve_cost
 from ._lockfile import LockFile, Selection
 from ._media import extract_last_frame
@@ -59,7 +60,7 @@ from ._request import RequestImage, SceneRequest
 from ._scores import score_job, scoring_installed, stored_scores
 from ._scoreworker import BackgroundScorer, worker_count
 from ._scoring.records import ClipScore
-from ._store import Job, Snapshot, Store, Take
+from ._store import Job, NewJob, Snapshot, Store, Take
 from ._work import ImageWork, Work
 
 LOCK_SAVE_INTERVAL = 1.0
@@ -253,6 +254,7 @@ class Engine:
         self.spec = self.planner.spec
         self.frames: dict[str, str] = {}
         self.result = BuildResult()
+        self.jobs = JobRecorder(store)
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
         self._committed_usd = 0.0
         self._spent_at_start = store.spent_usd(provider.name)
@@ -611,7 +613,7 @@ class Engine:
             attempt_cost = work.reserve(self.spec)
             self._check_budget(attempt_cost)
             self._committed_usd += attempt_cost
-            job_id = self.store.record_job(
+            job = NewJob(
                 work.key,
                 work.id,
                 self.provider.name,
@@ -621,6 +623,7 @@ class Engine:
             )
             idempotency_key = None  # an automatic resubmission is a new job
             try:
+                job_id = await self.jobs.record(job)
                 request_id = await self._submit(work, job_id)
                 outcome = await self._follow(work, job_id, request_id, self.provider)
             finally:

@@ -31,7 +31,7 @@ import secrets
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,6 +79,20 @@ class Job:
     idempotency_key: str | None = None
     api_base: str | None = None
     key_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job about to be sent, as :meth:`Store.record_jobs` records it: ``account`` is the
+    API base and key fingerprint it goes to; ``idempotency_key`` is reused from an earlier
+    attempt on ``--resubmit``, else made fresh as it is recorded."""
+
+    key: str
+    scene_id: str
+    provider: str
+    attempt: int
+    account: tuple[str, str] = ("", "")
+    idempotency_key: str | None = None
 
 
 JOB_COLUMNS = ", ".join(field.name for field in dataclasses.fields(Job))
@@ -240,38 +254,28 @@ class Store:
 
     # -- jobs -----------------------------------------------------------------
 
-    def record_job(
-        self,
-        key: str,
-        scene_id: str,
-        provider: str,
-        attempt: int,
-        *,
-        account: tuple[str, str] = ("", ""),
-        idempotency_key: str | None = None,
-    ) -> int:
-        """Record a job before it is submitted, flushed to disk; returns its id.
-
-        ``account`` is the API base and key fingerprint it goes to;
-        ``idempotency_key`` is reused from an earlier attempt on ``--resubmit``,
-        else made fresh here.
-        """
-        api_base, fingerprint = account
-        job = {
-            "key": key,
-            "scene_id": scene_id,
-            "provider": provider,
-            "status": "submitting",
-            "attempt": attempt,
-            "created_at": now_iso(),
-            "idempotency_key": idempotency_key or secrets.token_hex(16),
-            "api_base": api_base,
-            "key_fingerprint": fingerprint,
-        }
+    def record_jobs(self, jobs: Sequence[NewJob]) -> list[int]:
+        """Record jobs before they are submitted, in one transaction flushed to disk (one
+        flush for a wave of jobs, not one each); returns their ids, in order."""
+        created_at = now_iso()
+        rows = [
+            {
+                "key": job.key,
+                "scene_id": job.scene_id,
+                "provider": job.provider,
+                "status": "submitting",
+                "attempt": job.attempt,
+                "created_at": created_at,
+                "idempotency_key": job.idempotency_key or secrets.token_hex(16),
+                "api_base": job.account[0],
+                "key_fingerprint": job.account[1],
+            }
+            for job in jobs
+        ]
         self.conn.execute("PRAGMA synchronous = FULL")
         try:
             with self.immediate():
-                return _insert(self.conn, "jobs", job)
+                return [_insert(self.conn, "jobs", row) for row in rows]
         finally:
             self.conn.execute("PRAGMA synchronous = NORMAL")
 

@@ -20,6 +20,7 @@ from storyboard._board import write_board
 from storyboard._limits import estimate_cost
 from storyboard._lockfile import Selection
 from storyboard._media import extract_last_frame, run_ffmpeg
+from storyboard._store import NewJob
 from storyboard._studio import Studio
 from storyboard.cli import app
 
@@ -82,7 +83,7 @@ def record_failure(studio: Studio, scene_id: str, message: str) -> None:
     """A failed job for a scene's generation (its first node: the example revises orbit)."""
     generation = studio.plan(PROVIDER).all_scenes[scene_id].nodes[0]
     assert generation.key is not None
-    job = studio.store.record_job(generation.key, scene_id, PROVIDER, 1)
+    (job,) = studio.store.record_jobs([NewJob(generation.key, scene_id, PROVIDER, 1)])
     studio.store.update_job(job, status="failed", error_message=message)
 
 

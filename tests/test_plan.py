@@ -13,7 +13,7 @@ from storyboard._limits import price_per_second
 from storyboard._lockfile import LockFile, Selection
 from storyboard._plan import Planner
 from storyboard._project import Project
-from storyboard._store import Store
+from storyboard._store import NewJob, Store
 
 STORY = """\
 storyboard: 1
@@ -111,7 +111,7 @@ def test_failed_attempt_is_reported(project: Project) -> None:
     planner = Planner(project, store, LockFile(project.root), "xai")
     key = planner.plan().all_scenes["three"].key
     assert key is not None
-    job = store.record_job(key, "three", "xai", 1)
+    (job,) = store.record_jobs([NewJob(key, "three", "xai", 1)])
     store.update_job(job, status="blocked", error_message="the video was blocked by moderation")
     three = planner.plan().all_scenes["three"]
     assert three.state == "failed"

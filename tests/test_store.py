@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from storyboard._errors import ProjectBusy
-from storyboard._store import BuildLock, Store
+from storyboard._store import BuildLock, NewJob, Store
 
 
 def test_jobs_are_recorded_before_submission_and_resumable(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    job = store.record_job("key-a", "breakfast", "xai", attempt=1)
+    (job,) = store.record_jobs([NewJob("key-a", "breakfast", "xai", attempt=1)])
     assert [j.status for j in store.open_jobs("key-a", "xai")] == ["submitting"]
     store.update_job(job, status="submitted", request_id="req-1")
     reopened = Store(tmp_path)
@@ -26,7 +26,7 @@ def test_jobs_are_recorded_before_submission_and_resumable(tmp_path: Path) -> No
 
 def test_takes_are_numbered_and_finish_their_job(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    job = store.record_job("k", "s", "xai", 1)
+    (job,) = store.record_jobs([NewJob("k", "s", "xai", 1)])
     first = store.add_take("k", "s", "xai", "clip1", 0.3, job)
     second = store.add_take("k", "s", "xai", "clip2", 0.25, None)
     assert (first.take, second.take) == (1, 2)
