@@ -220,6 +220,26 @@ class _Node:
             destination.unlink(missing_ok=True)
 
 
+class _Slot:
+    """One of a build's ``--concurrency`` places for a job at the API, held by one scene's
+    work: taken before a job is prepared and sent, given back when the API says the job
+    ended (its video downloads outside it), taken again for a resubmission."""
+
+    def __init__(self, places: asyncio.Semaphore) -> None:
+        self._places = places
+        self._held = False
+
+    async def take(self) -> None:
+        if not self._held:
+            await self._places.acquire()
+            self._held = True
+
+    def give_back(self) -> None:
+        if self._held:
+            self._held = False
+            self._places.release()
+
+
 class _Expired(Exception):
     """A finished job's video is gone before it was downloaded: worth one resubmission."""
 
@@ -467,8 +487,7 @@ class Engine:
                 self.store, self.lock, self.provider.name, work.id, work.key
             )
         if take is None:
-            async with self._slots:
-                take, made = await self._generate(work), True
+            take, made = await self._generate(work), True
         await self._choose(work.id, take)
         self.frames[image.target] = take.clip
         return take, made
@@ -566,8 +585,7 @@ class Engine:
                 return take, False
         if self.scoring is not None and node.scored_against_something:
             self.scoring.warm()  # its models load while the job runs
-        async with self._slots:
-            take = await self._generate(node)
+        take = await self._generate(node)
         await self._choose(node.id, take)
         return take, True
 
@@ -601,41 +619,52 @@ class Engine:
     # -- one scene's jobs -------------------------------------------------------
 
     async def _generate(self, work: Work) -> Take:
-        resumed, idempotency_key = await self._resume(work)
-        if resumed is not None:
-            return resumed
+        """A new take of ``work``, holding a place among the build's ``--concurrency`` while
+        it has a job at the API (from preparing it to the answer that it ended)."""
+        slot = _Slot(self._slots)
         try:
-            await work.prepare(self.provider, self.store.next_take(work.key))
-        except ProviderError as error:
-            raise _SceneFailed("failed", f"could not prepare the request: {error}") from error
-        resubmitted = False
-        while True:
-            attempt_cost = work.reserve(self.spec)
-            self._check_budget(attempt_cost)
-            self._committed_usd += attempt_cost
-            job = NewJob(
-                work.key,
-                work.id,
-                self.provider.name,
-                2 if resubmitted else 1,
-                account=(self.provider.api_base, self.provider.key_fingerprint),
-                idempotency_key=idempotency_key,
-            )
-            idempotency_key = None  # an automatic resubmission is a new job
+            await slot.take()
+            resumed, idempotency_key = await self._resume(work, slot)
+            if resumed is not None:
+                return resumed
+            await slot.take()
             try:
-                job_id = await self.jobs.record(job)
-                request_id = await self._submit(work, job_id)
-                outcome = await self._follow(work, job_id, request_id, self.provider)
-            finally:
-                self._committed_usd -= attempt_cost
-            if isinstance(outcome, Take):
-                return outcome
-            if resubmitted:
-                raise _SceneFailed("failed", f"{outcome}; it failed again after one resubmission")
-            resubmitted = True
-            self.reporter.scene(work.owner, "resubmitting", _detail(work, outcome))
+                await work.prepare(self.provider, self.store.next_take(work.key))
+            except ProviderError as error:
+                raise _SceneFailed("failed", f"could not prepare the request: {error}") from error
+            resubmitted = False
+            while True:
+                await slot.take()
+                attempt_cost = work.reserve(self.spec)
+                self._check_budget(attempt_cost)
+                self._committed_usd += attempt_cost
+                job = NewJob(
+                    work.key,
+                    work.id,
+                    self.provider.name,
+                    2 if resubmitted else 1,
+                    account=(self.provider.api_base, self.provider.key_fingerprint),
+                    idempotency_key=idempotency_key,
+                )
+                idempotency_key = None  # an automatic resubmission is a new job
+                try:
+                    job_id = await self.jobs.record(job)
+                    request_id = await self._submit(work, job_id)
+                    outcome = await self._follow(work, job_id, request_id, self.provider, slot)
+                finally:
+                    self._committed_usd -= attempt_cost
+                if isinstance(outcome, Take):
+                    return outcome
+                if resubmitted:
+                    raise _SceneFailed(
+                        "failed", f"{outcome}; it failed again after one resubmission"
+                    )
+                resubmitted = True
+                self.reporter.scene(work.owner, "resubmitting", _detail(work, outcome))
+        finally:
+            slot.give_back()
 
-    async def _resume(self, work: Work) -> tuple[Take | None, str | None]:
+    async def _resume(self, work: Work, slot: _Slot) -> tuple[Take | None, str | None]:
         """Finish jobs an earlier build sent; refuse to resend an ambiguous one blindly.
 
         Returns a take, or the ``Idempotency-Key`` a resubmission reuses (an
@@ -651,7 +680,8 @@ class Engine:
                     self.reporter.scene(
                         work.owner, "resuming", _detail(work, f"job {job.request_id}")
                     )
-                    outcome = await self._follow(work, job.id, job.request_id, where)
+                    await slot.take()
+                    outcome = await self._follow(work, job.id, job.request_id, where, slot)
                     if isinstance(outcome, Take):
                         return outcome, None
                     continue
@@ -710,9 +740,11 @@ class Engine:
         return request_id
 
     async def _follow(
-        self, work: Work, job_id: int, request_id: str, where: Provider
+        self, work: Work, job_id: int, request_id: str, where: Provider, slot: _Slot
     ) -> Take | str:
-        """Poll a submitted job to its end; a Take, or why it is worth one resubmission."""
+        """Poll a submitted job to its end; a Take, or why it is worth one resubmission.
+        Its place among the jobs in flight is given back as soon as it ended: the next
+        job is sent while this one's video downloads."""
 
         def progress(percent: int | None) -> None:
             self.reporter.scene(work.owner, "running", work.label, percent)
@@ -736,6 +768,8 @@ class Engine:
                 f"lost touch with the job ({error}); it stays recorded and the next build "
                 "resumes it",
             ) from error
+        finally:
+            slot.give_back()
         if isinstance(state, Done):
             self._record_cost(job_id, work, state.cost_usd)
             return await self._download_fresh(work, job_id, request_id, state, where)

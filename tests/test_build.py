@@ -129,6 +129,40 @@ def test_concurrency_bounds_the_jobs_in_flight(
     assert 1 <= xai_env.counters.max_in_flight <= 3
 
 
+class Heard:
+    """A reporter that keeps what it hears, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+
+    def scene(
+        self, scene_id: str, status: str, detail: str = "", progress: int | None = None
+    ) -> None:
+        self.events.append((scene_id, status))
+
+    def message(self, text: str) -> None:
+        return None
+
+
+def test_the_next_job_is_sent_while_a_finished_one_downloads(
+    make_project: MakeProject, xai_env: XaiStandin
+) -> None:
+    """A job's place among the jobs in flight is given back when the API says it ended."""
+    xai_env.faults.trickle_download = 0.02  # each download takes a good while
+    scenes = "".join(f'  - {{id: s{i}, prompt: "shot {i} of the sea"}}\n' for i in range(2))
+    root = make_project(
+        f"storyboard: 1\ntitle: Sea\ndefaults: {{duration: 1}}\nscenes:\n{scenes}", {}
+    )
+    heard = Heard()
+    with Studio.open(root) as studio:
+        assert studio.build("xai", BuildOptions(concurrency=1), heard).ok
+    events = heard.events
+    first, second = sorted({scene for scene, _ in events})
+    sent = events.index((second, "submitted"))
+    assert events.index((first, "downloading")) < sent < events.index((first, "generated"))
+    assert xai_env.counters.max_in_flight == 1
+
+
 def test_the_film_has_every_scene_in_order_with_sound(small: Path, xai_env: XaiStandin) -> None:
     assert build(small).ok
     studio = Studio.open(small)
