@@ -9,6 +9,7 @@ never a traceback unless ``--debug``.
 
 # No `from __future__ import annotations` here: typer reads every command's annotations
 # on every run, and string annotations would each be compiled and evaluated first.
+import contextlib
 import functools
 import os
 import shlex
@@ -1000,9 +1001,11 @@ def _build_and_export(
 ) -> list[Path] | None:
     """Build, then export unless ``no_export``. When the build had nothing to do and the
     film was exported as asked: the files written (see :mod:`storyboard._noop`)."""
-    from ._progress import reporter_for
+    from ._progress import LiveReporter, PlainReporter
 
-    with reporter_for(err.console, studio.project.title) as reporter:
+    title = studio.project.title
+    reporter = LiveReporter(err.console, title) if err.is_terminal else PlainReporter(err.stream)
+    with reporter:
         result = studio.build(
             provider, options, reporter, wait_for_lock=wait, on_wait=reporter.message
         )
@@ -1052,7 +1055,9 @@ def _export_and_report(
     partial: bool,
     force: bool = False,
 ) -> "ExportResult":
-    with err.console.status(f"assembling the {fmt} of {film_name(cut)}…"):
+    # rich's spinner shows nothing off a terminal: there it is not loaded
+    spinner = f"assembling the {fmt} of {film_name(cut)}…"
+    with err.console.status(spinner) if err.is_terminal else contextlib.nullcontext():
         made = studio.export(provider, cut, output, fmt, partial, force)
     if made.format == "mp4":
         out.print(f"film: {relative(made.path)} ({made.duration:.1f} s)")

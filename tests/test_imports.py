@@ -217,3 +217,23 @@ def test_a_build_with_nothing_to_do_loads_nothing_but_its_check(
         "storyboard._version",
     ]
     assert {"typer", "yaml", "sqlite3", "httpx", "pydantic", "rich"}.isdisjoint(loaded)
+
+
+@pytest.mark.slow
+def test_a_build_with_nothing_to_do_exports_without_moviepy_numpy_or_rich(
+    make_project: MakeProject,
+) -> None:
+    """Found the normal way (the first time after a change), a build with nothing to do
+    exports a film whose crossfade is cached: moviepy renders crossfades only, rich draws
+    for a terminal only."""
+    root = make_project(
+        "storyboard: 1\ntitle: T\nexport: {transition: crossfade}\n"
+        "defaults: {duration: 1, resolution: 480p}\n"
+        'scenes: [{id: a, prompt: "the sea"}, {id: b, prompt: "the sky"}]\n'
+    )
+    words = ("build", "--no-score", "-p", os.fspath(root))
+    environ = {"STORYBOARD_PROVIDER": "preview"}
+    assert "moviepy" in modules_loaded_by(*words, environ=environ), "the crossfade is made"
+    again = modules_loaded_by(*words, environ=environ)
+    assert "storyboard._export.film" in again, "the film is exported again"
+    assert {m.split(".")[0] for m in again}.isdisjoint({"moviepy", "numpy", "rich"})

@@ -50,7 +50,7 @@ def test_scenes_leave_the_display_when_their_job_ends() -> None:
 
 def test_plain_lines_say_each_change_once() -> None:
     log = io.StringIO()
-    reporter = PlainReporter(Console(file=log, force_terminal=False))
+    reporter = PlainReporter(log)
     reporter.scene("one", "running", "", 10)
     reporter.scene("one", "running", "", 50)
     reporter.scene("one", "generated", "take [1]")

@@ -35,6 +35,7 @@ from .plaintext import cue_text
 from .profile import Profile, overlap_frames
 from .soundtrack import lay_soundtrack
 from .spec import ExportResult, FilmEntry, FilmSpec
+from .transitions import crossfade
 
 _WORK_PREFIX = "export-"
 """Work folders in ``.storyboard/tmp/``; a killed export's are swept an hour later."""
@@ -136,8 +137,6 @@ def _film_pieces(
     """The pieces to join, in order: the shots themselves, or with crossfades composed."""
     if overlap == 0:
         return [shot.piece for shot in shots]
-    from .transitions import crossfade  # moviepy is heavy: imported only when a film needs it
-
     parts = [crossfade_parts(shot.piece, overlap, profile, cache) for shot in shots]
     pieces = [parts[0].head]
     for before, after in pairwise(parts):

@@ -6,7 +6,8 @@ and in (``AudioFadeOut``, ``AudioFadeIn``). Everything between overlaps is
 copied into the film untouched. moviepy renders the picture (encoded with the
 profile's settings) and the sound (as PCM); one ffmpeg pass then encodes the
 sound the way every piece's sound is encoded and muxes the two. Each clip
-moviepy opens is closed before this module returns.
+moviepy opens is closed before this module returns. moviepy (and numpy with it) is
+loaded only to render a crossfade: a film whose crossfades are all cached needs neither.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-from moviepy import CompositeVideoClip, VideoFileClip, afx, vfx
 
 from .._errors import ExportError
 from .._media import run_ffmpeg
@@ -73,6 +72,8 @@ def _render(tail: Piece, head: Piece, profile: Profile, work: Path, output: Path
 @contextlib.contextmanager
 def _opened(path: Path, audio_rate: int) -> Iterator[Any]:
     """A clip, closed after use with its ffmpeg pipes (moviepy leaves those of an exited ffmpeg)."""
+    from moviepy import VideoFileClip
+
     clip = VideoFileClip(os.fspath(path), audio_fps=audio_rate)
     try:
         yield clip
@@ -91,6 +92,8 @@ def _write_blend(
     outgoing: Any, incoming: Any, frames: int, profile: Profile, picture: Path, sound: Path
 ) -> None:
     """Write ``incoming`` dissolving in over ``outgoing``: picture to an MP4, sound to a WAV."""
+    from moviepy import CompositeVideoClip, afx, vfx
+
     seconds = profile.seconds(frames)
     below = outgoing.with_duration(seconds).with_effects([afx.AudioFadeOut(seconds)])
     above = incoming.with_duration(seconds).with_effects(
