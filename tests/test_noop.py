@@ -283,3 +283,12 @@ def test_the_project_is_found_as_the_command_line_names_it(tmp_path: Path) -> No
     assert _noop.project_root([f"--project={named}/story.yaml", "build"]) == named
     assert _noop.project_root([f"-p{named}", "build"]) == named
     assert _noop.project_root(["build"]) == os.getcwd()
+
+
+def test_the_record_keeps_no_key(project: Path) -> None:
+    """Whether XAI_API_KEY is set is part of the invocation; its value never is."""
+    key = {"XAI_API_KEY": "xai-do-not-write-me-down"}
+    assert not build(project, "--no-score", environ=key).replayed
+    assert build(project, "--no-score", environ=key).replayed
+    record = (project / ".storyboard" / _noop.RECORD).read_bytes()
+    assert b"do-not-write-me-down" not in record and b"XAI_API_KEY" in record
