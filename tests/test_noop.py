@@ -292,3 +292,10 @@ def test_the_record_keeps_no_key(project: Path) -> None:
     assert build(project, "--no-score", environ=key).replayed
     record = (project / ".storyboard" / _noop.RECORD).read_bytes()
     assert b"do-not-write-me-down" not in record and b"XAI_API_KEY" in record
+
+
+def test_the_commands_that_only_read_leave_the_record_good(project: Path) -> None:
+    for command in ("check", "plan", "status", "takes dawn", "graph"):
+        ran = storyboard(project, *command.split())
+        assert ran.returncode == 0, ran.stderr.decode()
+    assert build(project, "--no-score").replayed
