@@ -275,6 +275,8 @@ class Engine:
         self.frames: dict[str, str] = {}
         self.result = BuildResult()
         self.jobs = JobRecorder(store)
+        self._scores_wanted = False
+        """Whether a node whose take is scored against something was met (see _submit)."""
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
         self._committed_usd = 0.0
         self._spent_at_start = store.spent_usd(provider.name)
@@ -584,7 +586,7 @@ class Engine:
                 await self._choose(node.id, take)
                 return take, False
         if self.scoring is not None and node.scored_against_something:
-            self.scoring.warm()  # its models load while the job runs
+            self._scores_wanted = True
         take = await self._generate(node)
         await self._choose(node.id, take)
         return take, True
@@ -737,6 +739,10 @@ class Engine:
             raise _SceneFailed("failed", f"the request could not be sent: {error}") from error
         self.store.update_job(job_id, status="submitted", request_id=request_id)
         self.reporter.scene(work.owner, "submitted", _detail(work, f"job {request_id}"))
+        if self._scores_wanted and self.scoring is not None:
+            # The scoring worker loads its models while the jobs run, started only once a
+            # job is sent: starting it beside the build's own start delayed the first send.
+            self.scoring.warm()
         return request_id
 
     async def _follow(

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_subprocess import ANSI, REPO, storyboard
@@ -24,6 +25,7 @@ from storyboard._scoring.jobs import ScoreJob
 from storyboard._scoring.records import SCORER_VERSION, Subject
 from storyboard._store import Store
 from storyboard.testing.xai_standin import Faults, XaiStandin
+from storyboard.testing.xai_standin._api import FakeApi
 
 STORY = """\
 storyboard: 1
@@ -293,3 +295,25 @@ def test_a_score_worker_freezes_what_it_loaded() -> None:
     ran = subprocess.run([sys.executable, "-c", WORKER_FROZEN], capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr
     assert int(ran.stdout) > 10_000
+
+
+@pytest.mark.slow
+def test_the_score_worker_starts_once_the_first_job_is_sent(
+    project: Path, xai_env: XaiStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its models load while the jobs run; started beside the build's own start, it
+    delayed the first request (0.2 s at load 6)."""
+    workers_at_create: list[int] = []
+    create = FakeApi._create_post
+
+    def counted(api: FakeApi, *args: Any) -> Any:
+        workers_at_create.append(len(multiprocessing.active_children()))
+        return create(api, *args)
+
+    monkeypatch.setattr(FakeApi, "_create_post", counted)
+    before = len(multiprocessing.active_children())
+    with Studio.open(project) as studio:
+        result = studio.build("xai", BuildOptions(concurrency=1))
+    assert result.ok and sorted(result.scores) == ["later", "meet"]
+    assert workers_at_create[0] == before
+    assert max(workers_at_create) > before, "it had started by the second job"
