@@ -224,6 +224,7 @@ def test_any_change_builds_normally(project: Path, change: str) -> None:
 def test_what_the_change_asks_for_is_done(project: Path) -> None:
     (project / "story.yaml").write_text(STORY.replace("dusk", "noon"), encoding="utf-8")
     assert b"1 generated, 1 from the cache" in build(project, "--no-score").out
+    assert _record_stat(project) is None, "only a build with nothing to do records"
     (project / "out" / "film.mp4").unlink()
     assert b"film: " in build(project, "--no-score").out
     assert (project / "out" / "film.mp4").is_file()
