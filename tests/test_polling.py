@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import random
 
 import pytest
 
 from storyboard._providers.base import Done, JobState, Pending, ProviderSettings
-from storyboard._providers.polling import BACKOFF, JITTER, poll_waits, time_left, wait_for_job
+from storyboard._providers.polling import (
+    BACKOFF,
+    FINISH_MARGIN,
+    JITTER,
+    paced_wait,
+    poll_waits,
+    time_left,
+    wait_for_job,
+)
 
 SETTINGS = ProviderSettings(poll_interval=2.0, poll_max=15.0)
 
@@ -81,7 +90,26 @@ def test_a_job_nearly_done_by_its_progress_is_polled_again_soon(
     assert waits_while([None], monkeypatch)[1] >= bounds(2)[1] * JITTER
 
 
-def test_a_job_far_from_done_keeps_the_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits = waits_while([10, 20, 30], monkeypatch)
+def test_a_job_far_from_done_waits_for_its_end_in_steps_of_at_most_poll_max(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 10 % after the first wait: 9 such waits are left, more than the backoff's next
+    # wait and maybe more than poll_max, so they are split evenly within it.
+    waits = waits_while([10], monkeypatch)
+    until_end = 9 * waits[0] + FINISH_MARGIN
+    steps = math.ceil(until_end / SETTINGS.poll_max)
+    assert waits[1] == pytest.approx(until_end / steps)
+    assert bounds(2)[1] < waits[1] <= SETTINGS.poll_max
+
+
+def test_paced_waits_end_just_after_the_predicted_end() -> None:
+    assert paced_wait(29.95, SETTINGS) == pytest.approx(15.0)
+    assert paced_wait(31.0, SETTINGS) == pytest.approx(31.05 / 3)
+    assert paced_wait(4.0, SETTINGS) == pytest.approx(4.0 + FINISH_MARGIN)
+    assert paced_wait(0.01, SETTINGS) == SETTINGS.poll_interval * JITTER
+
+
+def test_a_job_without_progress_keeps_the_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits = waits_while([None, None, None], monkeypatch)
     for wait, longest in zip(waits, bounds(4), strict=True):
         assert longest * JITTER <= wait <= longest

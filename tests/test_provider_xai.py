@@ -19,6 +19,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpcore
 import httpx
 import pytest
 from PIL import Image
@@ -810,6 +811,37 @@ class ScriptedProvider:
     async def poll(self, request_id: str) -> JobState:
         self.times.append(asyncio.get_running_loop().time())
         return self.states.pop(0) if len(self.states) > 1 else self.states[0]
+
+
+def test_requests_wait_their_turn_outside_the_connection_pool(
+    make_xai_provider: MakeProvider,
+    fast_settings: ProviderSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # httpcore's pool re-checks every queued request against every connection on each
+    # request it takes or lets go, so many polls at once must not all queue inside it.
+    inside, most = 0, 0
+    enter = httpcore.AsyncConnectionPool.handle_async_request
+
+    async def counted(pool: httpcore.AsyncConnectionPool, request: Any) -> Any:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        try:
+            return await enter(pool, request)
+        finally:
+            inside -= 1
+
+    monkeypatch.setattr(httpcore.AsyncConnectionPool, "handle_async_request", counted)
+    settings = dataclasses.replace(fast_settings, concurrency=50)
+
+    async def scenario() -> None:
+        async with make_xai_provider(settings=settings) as provider:
+            job = await provider.submit(request())
+            await asyncio.gather(*(provider.poll(job) for _ in range(40)))
+
+    run(scenario())
+    assert 1 <= most <= xai.API_CONNECTIONS
 
 
 def test_polls_back_off_towards_the_maximum() -> None:

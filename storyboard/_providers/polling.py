@@ -5,9 +5,11 @@ the job is no longer pending, first after about ``poll_interval`` seconds,
 then backing off by half each time towards ``poll_max``, and gives up after
 ``job_timeout``. Each wait is drawn between :data:`JITTER` of its length and
 all of it, so two hundred jobs sent together do not poll in lockstep. When the
-API reports a job's progress, a wait that would pass the moment the job should
-end at its pace so far is cut to end just after it (never shorter than the
-shortest first wait): a finished job is seen at once, not up to ``poll_max`` later.
+API reports a job's progress, the backoff gives way to :func:`paced_wait`: the
+next poll comes just after the moment the job should end at its pace so far, or,
+when that is more than ``poll_max`` away, the waits split what is left evenly into
+the fewest that fit within ``poll_max``. A finished job is seen at once, not up to
+``poll_max`` later, and a job is not asked about while it plainly is not done.
 :func:`settings_from_env` reads that tuning from the ``STORYBOARD_POLL_*``
 and ``STORYBOARD_JOB_TIMEOUT`` variables (docs: cli.md).
 """
@@ -60,9 +62,9 @@ async def wait_for_job(
     ask = poll if callable(poll) else poll.poll
     left: float | None = None
     while True:
-        wait = next(waits)
+        wait = next(waits)  # drawn even when paced: the backoff counts every poll
         if left is not None:
-            wait = min(wait, max(left + FINISH_MARGIN, settings.poll_interval * JITTER))
+            wait = paced_wait(left, settings)
         await asyncio.sleep(max(0.0, min(wait, deadline - loop.time())))
         state = await ask(request_id)
         if not isinstance(state, Pending):
@@ -83,6 +85,15 @@ def time_left(elapsed: float, progress: int | None) -> float | None:
     if progress is None or not 0 < progress < 100:
         return None
     return elapsed * (100 - progress) / progress
+
+
+def paced_wait(left: float, settings: ProviderSettings) -> float:
+    """The wait before the next poll of a job that should end in ``left`` seconds: just
+    past that end, in steps of at most ``poll_max``, never shorter than the shortest
+    first wait."""
+    until_end = left + FINISH_MARGIN
+    steps = math.ceil(until_end / settings.poll_max)
+    return max(until_end / steps, settings.poll_interval * JITTER)
 
 
 def poll_waits(

@@ -215,7 +215,11 @@ class XaiProvider:
         self._uploads_unavailable = False
         self._upload_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._retry = retry or RetryPolicy()
-        self._client = _client(timeout, min(self.settings.concurrency, API_CONNECTIONS))
+        api_connections = max(1, min(self.settings.concurrency, API_CONNECTIONS))
+        self._client = _client(timeout, api_connections)
+        self._api_turns = asyncio.Semaphore(api_connections)
+        """One turn per API connection: requests wait here, not in httpcore's pool, whose
+        every request re-checks every queued request against every connection."""
         self._downloads = _client(timeout, min(self.settings.concurrency, DOWNLOAD_CONNECTIONS))
 
     def __repr__(self) -> str:
@@ -463,15 +467,16 @@ class XaiProvider:
 
     async def _send_bounded(self, request: httpx.Request) -> httpx.Response:
         """Send, and read at most MAX_ANSWER_BYTES of the answer."""
-        response = await self._client.send(request, auth=self._auth, stream=True)
-        try:
-            content = bytearray()
-            async for chunk in response.aiter_bytes():
-                content += chunk[: MAX_ANSWER_BYTES - len(content)]
-                if len(content) >= MAX_ANSWER_BYTES:
-                    break
-        finally:
-            await response.aclose()
+        async with self._api_turns:
+            response = await self._client.send(request, auth=self._auth, stream=True)
+            try:
+                content = bytearray()
+                async for chunk in response.aiter_bytes():
+                    content += chunk[: MAX_ANSWER_BYTES - len(content)]
+                    if len(content) >= MAX_ANSWER_BYTES:
+                        break
+            finally:
+                await response.aclose()
         headers = {
             name: value
             for name, value in response.headers.items()
