@@ -113,3 +113,14 @@ def test_a_job_without_progress_keeps_the_backoff(monkeypatch: pytest.MonkeyPatc
     waits = waits_while([None, None, None], monkeypatch)
     for wait, longest in zip(waits, bounds(4), strict=True):
         assert longest * JITTER <= wait <= longest
+
+
+def test_an_answer_without_progress_keeps_the_last_predicted_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The API gives progress on some answers only: the end the last one foretold still
+    # holds, so the wait after an answer without progress is paced towards it too.
+    waits = waits_while([5, None], monkeypatch)
+    left_after_second_wait = 19 * waits[0] - waits[1]
+    assert waits[2] == pytest.approx(paced_wait(left_after_second_wait, SETTINGS))
+    assert waits[2] > bounds(3)[2]

@@ -9,7 +9,9 @@ API reports a job's progress, the backoff gives way to :func:`paced_wait`: the
 next poll comes just after the moment the job should end at its pace so far, or,
 when that is more than ``poll_max`` away, the waits split what is left evenly into
 the fewest that fit within ``poll_max``. A finished job is seen at once, not up to
-``poll_max`` later, and a job is not asked about while it plainly is not done.
+``poll_max`` later, and a job is not asked about while it plainly is not done. An
+answer without progress keeps the last one's end; once that end has passed, the
+backoff goes on.
 :func:`settings_from_env` reads that tuning from the ``STORYBOARD_POLL_*``
 and ``STORYBOARD_JOB_TIMEOUT`` variables (docs: cli.md).
 """
@@ -60,16 +62,18 @@ async def wait_for_job(
     deadline = started + settings.job_timeout
     waits = poll_waits(settings)
     ask = poll if callable(poll) else poll.poll
-    left: float | None = None
+    end: float | None = None  # when the last reported progress says the job ends
     while True:
         wait = next(waits)  # drawn even when paced: the backoff counts every poll
-        if left is not None:
-            wait = paced_wait(left, settings)
+        if end is not None and end > loop.time():
+            wait = paced_wait(end - loop.time(), settings)
         await asyncio.sleep(max(0.0, min(wait, deadline - loop.time())))
         state = await ask(request_id)
         if not isinstance(state, Pending):
             return state
         left = time_left(loop.time() - started, state.progress)
+        if left is not None:
+            end = loop.time() + left
         if on_progress is not None:
             on_progress(state.progress)
         if loop.time() >= deadline:
