@@ -229,10 +229,27 @@ def _record_path(root: str) -> str:
 
 
 def forget(root: str) -> None:
-    """Remove the project's record: a build that does not end with nothing to do leaves
-    none behind."""
+    """Remove the project's record, and what a killed build left of one it was writing: a
+    build that does not end with nothing to do leaves none behind."""
     with suppress(OSError):
         os.unlink(_record_path(root))
+    cache = os.path.join(root, ".storyboard")
+    with suppress(OSError):
+        for name in os.listdir(cache):
+            if name.startswith(_PROBE) and not _running(name.removeprefix(_PROBE)):
+                with suppress(OSError):
+                    os.unlink(os.path.join(cache, name))
+
+
+def _running(pid: str) -> bool:
+    """Whether the process ``pid`` names (a record's writer) may still be writing it."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except OSError:
+        return True  # alive, another user's
+    return True
 
 
 def replay(words: list[str]) -> bool:

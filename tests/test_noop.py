@@ -250,6 +250,26 @@ def test_a_broken_story_removes_the_record(project: Path) -> None:
     assert build(project, "--no-score").replayed
 
 
+def test_what_a_killed_writer_left_is_removed(project: Path) -> None:
+    """A build killed while it wrote its record leaves its half-written file; the next build
+    builds normally removes it, and leaves alone the one a running process is writing."""
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = project / ".storyboard" / f".noop.{ended.stdout.strip()}"
+    running = project / ".storyboard" / f".noop.{os.getpid()}"
+    for left in (dead, running):
+        left.write_text("{", encoding="utf-8")
+    assert build(project, "--no-score").replayed, "a replay writes nothing, removes nothing"
+    assert dead.exists()
+    (project / ".storyboard" / _noop.RECORD).unlink()
+    assert not build(project, "--no-score").replayed
+    assert not dead.exists() and running.exists()
+
+
 def test_a_film_outside_the_project_is_watched(project: Path, tmp_path: Path) -> None:
     film = tmp_path / "deliveries" / "film.mp4"
     film.parent.mkdir()
