@@ -39,6 +39,7 @@ class LockFile:
 
     def __init__(self, root: Path) -> None:
         self.path = root / LOCK_FILE
+        self._known = _text_of(self.path)  # read first: a later change is then noticed
         self._selections: Selections = parse_lock(self.path)
         self._changed: dict[tuple[str, str], Selection] = {}
 
@@ -56,8 +57,14 @@ class LockFile:
 
     def save(self, scene_order: list[str]) -> None:
         """Write this process's choices over the file as it is now (another command may
-        have chosen other scenes meanwhile), scenes in film order so diffs stay small."""
-        self._selections = parse_lock(self.path)
+        have chosen other scenes meanwhile), scenes in film order so diffs stay small.
+
+        The file is parsed again only when its text is not the one this object last read
+        or wrote: a build saving every second reads back its own writes (parsing them took
+        most of a save's time)."""
+        current = _text_of(self.path)
+        if current is None or current != self._known:
+            self._selections = parse_lock(self.path)
         for (provider, scene_id), selection in self._changed.items():
             self._selections.setdefault(provider, {})[scene_id] = selection
         document: dict[str, object] = {"version": 1}
@@ -70,12 +77,17 @@ class LockFile:
         text = _HEADER + yaml.dump(
             document, Dumper=_DUMPER, sort_keys=False, default_flow_style=None, width=200
         )
-        try:
-            if self.path.read_text(encoding="utf-8") == text:
-                return  # the same choices: the file (and its time stamp) stays as it is
-        except OSError:
-            pass
-        write_atomically(self.path, text)
+        if current != text:  # the same choices: the file (and its time stamp) stays as is
+            write_atomically(self.path, text)
+        self._known = text
+
+
+def _text_of(path: Path) -> str | None:
+    """The file's text, or None when it cannot be read as UTF-8 (parse_lock says why)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _entry(selection: Selection) -> dict[str, object]:

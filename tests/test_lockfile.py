@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from cli_subprocess import storyboard
 
+from storyboard import _lockfile
 from storyboard._errors import LockFileInvalid
 from storyboard._lockfile import LockFile, Selection
+from storyboard._lockparse import parse_lock as parse
 
 STORY = """\
 storyboard: 1
@@ -183,3 +185,28 @@ def test_a_scene_taken_out_of_the_story_keeps_its_line_and_its_take_comes_back(
     status = storyboard("status", "--json", "-p", str(project), "--provider", "preview")
     wake = next(s for s in json.loads(status.out)["scenes"] if s["id"] == "wake")
     assert (wake["state"], wake["take"]) == ("cached", 2)
+
+
+def test_a_save_keeps_what_another_command_chose_since_the_last_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is parsed again only when it is not what this LockFile last wrote."""
+    parsed: list[Path] = []
+    monkeypatch.setattr(_lockfile, "parse_lock", lambda path: parsed.append(path) or parse(path))
+    build = LockFile(tmp_path)
+    build.set("xai", "nap", Selection(1, HASH, HASH))
+    build.save(["nap", "wake"])
+    build.set("xai", "nap", Selection(2, HASH, HASH))
+    build.save(["nap", "wake"])
+    assert len(parsed) == 2  # on opening, and before the first save (no file yet)
+    writer = LockFile(tmp_path)
+    writer.set("xai", "wake", Selection(5, HASH, HASH))
+    writer.save(["nap", "wake"])
+    build.set("xai", "nap", Selection(3, HASH, HASH))
+    build.save(["nap", "wake"])
+    assert len(parsed) == 4  # the writer opening it, and the build saving after the writer
+    chosen = LockFile(tmp_path)
+    assert (chosen.get("xai", "nap"), chosen.get("xai", "wake")) == (
+        Selection(3, HASH, HASH),
+        Selection(5, HASH, HASH),
+    )

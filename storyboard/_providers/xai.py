@@ -65,7 +65,7 @@ from .base import (
     ProviderSettings,
     VideoRequest,
 )
-from .httpclient import httpx
+from .httpclient import httpx, transport
 from .registry import ProviderContext
 from .retries import (
     CREATE_RETRY_STATUSES,
@@ -549,10 +549,11 @@ def _client(timeout: float, connections: int) -> httpx.AsyncClient:
     """An HTTP client holding at most ``connections`` connections (one at least), all kept
     alive."""
     connections = max(1, connections)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return httpx.AsyncClient(
-        verify=tls_context(),
+        transport=transport(tls_context(), limits),
+        verify=tls_context(),  # for the proxies the environment names
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         headers={"User-Agent": f"storyboard/{__version__}"},
     )
 
