@@ -75,7 +75,7 @@ def main() -> None:
         rows,
         "Frames are decoded once (one ffmpeg pass, each frame worked on while the next is "
         "decoded); faces are searched for at 640 px wide, then followed from frame to frame, "
-        "each keeping its descriptor for three sampled frames. "
+        "each keeping its descriptor for three sampled frames, or while its chip is unchanged. "
         "CPU counts this process and ffmpeg. Load average during the run: "
         f"{load} (anything above 2 means other work shared the cores).",
     )

@@ -19,6 +19,7 @@ from storyboard._scoring.frames import (
     KEYPOINTS_EVERY,
     SeenFace,
     _followed,
+    _unchanged,
     sample_frames,
     sampled,
 )
@@ -50,7 +51,7 @@ def test_opencv_works_in_the_calling_thread(scorer: Scorer) -> None:
 
 
 @pytest.mark.parametrize("shown", [EILEEN, GRACE])
-def test_a_followed_face_keeps_its_descriptor_for_three_frames(
+def test_a_followed_face_that_turns_keeps_its_descriptor_for_three_frames(
     scorer: Scorer, clips: Path, shown: Path
 ) -> None:
     clip = subject_clip(clips, shown, "animated")
@@ -61,6 +62,30 @@ def test_a_followed_face_keeps_its_descriptor_for_three_frames(
         kept = face.age > 0
         assert np.array_equal(face.descriptor, earlier.descriptor) == kept
         assert face.box != earlier.box
+
+
+def test_a_face_that_stays_the_same_keeps_its_descriptor_while_it_does(
+    scorer: Scorer, clips: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    still = subject_clip(clips, EILEEN, "still")
+    read = scorer.stack.descriptor
+    described: list[FoundFace] = []
+
+    def descriptor(face: FoundFace) -> np.ndarray:
+        described.append(face)
+        return read(face)
+
+    monkeypatch.setattr(scorer.stack, "descriptor", descriptor)
+    frames = sampled(still, scorer.stack, scorer.settings, lambda frame: None)
+    faces = [frame.faces()[0] for frame in frames]
+    assert [face.age for face in faces] == list(range(len(frames))) and len(described) == 1
+    assert all(np.array_equal(face.descriptor, faces[0].descriptor) for face in faces)
+
+
+def test_a_chip_that_changed_is_not_unchanged() -> None:
+    chip = np.full((150, 150), 100, np.uint8)
+    assert _unchanged(chip + 7, chip) and _unchanged(chip - 7, chip)
+    assert not _unchanged(chip + 8, chip) and not _unchanged(chip - 8, chip)
 
 
 def test_what_has_no_face_is_looked_for_in_every_other_frame(
@@ -85,7 +110,7 @@ def test_what_has_no_face_is_looked_for_in_every_other_frame(
 
 
 def seen(box: tuple[int, int, int, int]) -> SeenFace:
-    return SeenFace(box, np.zeros((1, 1, 3), np.uint8), np.zeros(128))
+    return SeenFace(box, np.zeros((1, 1, 3), np.uint8), np.zeros(128), np.zeros((1, 1), np.uint8))
 
 
 def found(box: tuple[int, int, int, int]) -> FoundFace:

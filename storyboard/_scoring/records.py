@@ -12,14 +12,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-SCORER_VERSION = 4
+SCORER_VERSION = 5
 """Bump when a number, a flag or what a record holds would come out differently: cached
 scores are kept per version, so the next `storyboard score` works them out again (never
 regenerating). 2: each subject records where it was found best, and keeps that crop.
 3: a face followed across frames keeps its descriptor for up to three sampled frames;
 a clip with nothing to score samples no frame (the first alone for continuity); only a
 character is scored by its face. 4: what has no face is looked for in every other sampled
-frame."""
+frame. 5: a followed face keeps its descriptor beyond three frames while its chip stays
+as it was when the descriptor was read."""
 
 Method = Literal["face", "appearance"]
 
