@@ -1,4 +1,5 @@
-"""Jobs are recorded before they are sent, those of one turn of the event loop together."""
+"""Jobs are recorded before they are sent, those asked for within a few milliseconds
+together."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storyboard._jobrecords import JobRecorder
+from storyboard._jobrecords import RECORD_WINDOW, JobRecorder
 from storyboard._store import NewJob, Store
 
 
@@ -47,15 +48,35 @@ def test_a_wave_of_jobs_is_recorded_in_one_transaction(
             assert job.idempotency_key
 
 
+def test_jobs_asked_for_in_different_turns_of_the_loop_share_a_flush(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a wave's jobs end one or two at a time, the jobs taking their places."""
+
+    async def trickle(recorder: JobRecorder) -> list[int]:
+        async def after(turns: int) -> int:
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            return await recorder.record(NewJob(f"k{turns}", "s", "xai", 1))
+
+        return await asyncio.gather(*(after(turns) for turns in range(5)))
+
+    with Store(tmp_path) as store:
+        batches = counted(store, monkeypatch)
+        ids = asyncio.run(trickle(JobRecorder(store, window=1.0)))
+        assert batches == [5] and len(set(ids)) == 5
+
+
 def test_a_job_whose_build_stops_while_it_waits_is_recorded_unsent(tmp_path: Path) -> None:
     """Nothing was sent, so the next build need not treat it as possibly paid for."""
 
     async def stopped(recorder: JobRecorder) -> None:
         waiting = asyncio.create_task(recorder.record(NewJob("k", "s", "xai", 1)))
-        await asyncio.sleep(0)  # it asked; the batch is written on the next turn
+        await asyncio.sleep(0)  # it asked; the batch is written once the window closes
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiting
+        await asyncio.sleep(2 * RECORD_WINDOW)  # the loop runs the flush's timer first
 
     with Store(tmp_path) as store:
         asyncio.run(stopped(JobRecorder(store)))
