@@ -759,7 +759,8 @@ class Engine:
             return await work.poll(where, request_id)
 
         try:
-            state = await wait_for_job(poll, request_id, self.settings, progress)
+            ended = where.ended(request_id)
+            state = await wait_for_job(poll, request_id, self.settings, progress, ended)
         except JobUnknown:
             self.store.update_job(
                 job_id, status="lost", error_message="the provider forgot the job"

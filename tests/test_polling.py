@@ -124,3 +124,47 @@ def test_an_answer_without_progress_keeps_the_last_predicted_end(
     left_after_second_wait = 19 * waits[0] - waits[1]
     assert waits[2] == pytest.approx(paced_wait(left_after_second_wait, SETTINGS))
     assert waits[2] > bounds(3)[2]
+
+
+HOURLY = ProviderSettings(poll_interval=3600.0, poll_max=3600.0, job_timeout=7200.0)
+"""Waits so long that only a job's end heard from its provider can cut one short."""
+
+
+def test_a_job_whose_end_is_heard_is_polled_at_once() -> None:
+    polls: list[bool] = []
+
+    async def wait() -> JobState:
+        loop = asyncio.get_running_loop()
+        ended: asyncio.Future[None] = loop.create_future()
+
+        async def ask(request_id: str) -> JobState:
+            polls.append(ended.done())
+            return Done(video_url="https://x/v.mp4") if ended.done() else Pending(10)
+
+        loop.call_soon(ended.set_result, None)
+        return await asyncio.wait_for(wait_for_job(ask, "job", HOURLY, ended=ended), 60)
+
+    assert isinstance(asyncio.run(wait()), Done)
+    assert polls == [True], "one poll, once the job had ended"
+
+
+def test_a_job_still_pending_after_its_end_was_heard_waits_as_any_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    answers = iter([Pending(None), Done(video_url="https://x/v.mp4")])
+
+    async def record(seconds: float) -> None:
+        slept.append(seconds)
+
+    async def ask(request_id: str) -> JobState:
+        return next(answers)
+
+    async def wait() -> JobState:
+        ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        ended.set_result(None)
+        return await wait_for_job(ask, "job", SETTINGS, ended=ended)
+
+    monkeypatch.setattr(asyncio, "sleep", record)
+    assert isinstance(asyncio.run(wait()), Done)
+    assert len(slept) == 1, "the second poll waited its turn: no busy loop"

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from conftest import MakeProject
 from PIL import Image
 
+from storyboard._engine import BuildOptions
 from storyboard._errors import DownloadError, JobUnknown, RequestRefused
 from storyboard._fileops import temporary_beside
 from storyboard._media import probe
@@ -18,6 +20,7 @@ from storyboard._providers.base import (
     Done,
     Failed,
     ImageInput,
+    ImageRequest,
     JobState,
     Pending,
     ProviderSettings,
@@ -25,9 +28,12 @@ from storyboard._providers.base import (
 )
 from storyboard._providers.polling import wait_for_job
 from storyboard._providers.preview import PreviewProvider
+from storyboard._studio import Studio
 
 T = TypeVar("T")
 FAST = ProviderSettings(poll_interval=0.02, poll_max=0.1, job_timeout=120)
+HOURLY = ProviderSettings(poll_interval=3600.0, poll_max=3600.0, job_timeout=7200.0)
+"""Polls an hour apart: a render is seen only through the provider's word that it ended."""
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -67,6 +73,69 @@ def test_submit_poll_fetch_delivers_a_clip(tmp_path: Path) -> None:
     assert probe(destination).duration == pytest.approx(1.0, abs=0.03)
     assert list((tmp_path / "work").iterdir()) == [], "the render moved, no leftovers"
     assert [p.name for p in destination.parent.iterdir()] == ["harbour.mp4"]
+
+
+def test_the_end_of_a_render_is_heard_without_waiting_for_a_poll(tmp_path: Path) -> None:
+    provider = PreviewProvider(tmp_path / "work", HOURLY)
+
+    async def cycle() -> JobState:
+        request_id = await provider.submit(text_request())
+        ended = provider.ended(request_id)
+        assert ended is not None
+        waiting = wait_for_job(provider, request_id, HOURLY, ended=ended)
+        state = await asyncio.wait_for(waiting, 120)
+        await provider.aclose()
+        return state
+
+    assert isinstance(run(cycle()), Done)
+
+
+def test_an_image_has_ended_as_it_is_submitted_and_an_unknown_id_has_no_end(
+    tmp_path: Path,
+) -> None:
+    provider = PreviewProvider(tmp_path / "work", HOURLY)
+
+    async def ends() -> tuple[bool, object]:
+        request_id = await provider.submit_image(ImageRequest("grok-imagine-image", "a cat"))
+        ended = provider.ended(request_id)
+        heard = ended is not None and ended.done()
+        unknown = provider.ended("preview-0123456789abcdef")
+        await provider.aclose()
+        return heard, unknown
+
+    assert run(ends()) == (True, None)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_build_sees_each_render_end_with_polls_an_hour_apart(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STORYBOARD_POLL_INTERVAL", "3600")
+    monkeypatch.setenv("STORYBOARD_POLL_MAX", "3600")
+    monkeypatch.setenv("STORYBOARD_JOB_TIMEOUT", "7200")
+    root = make_project(ENDS_HEARD_STORY, {"cat.png": (200, 140, 60)})
+
+    with Studio.open(root) as studio:
+        result = studio.build("preview", BuildOptions(score=False))
+    assert result.ok and len(result.results) == 3, result.results
+
+
+ENDS_HEARD_STORY = """\
+storyboard: 1
+title: Heard
+defaults: {duration: 1, resolution: 480p}
+characters:
+  chelsea:
+    image: assets/cat.png
+    looks:
+      sleepy: {edit: "the same cat, eyes half closed"}
+scenes:
+  - id: nap
+    prompt: "@chelsea:sleepy dozes by the window"
+  - id: street
+    prompt: a quiet street at dawn
+"""
 
 
 def test_a_fresh_job_is_pending(tmp_path: Path) -> None:

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._request import RequestImage, SceneRequest
 from .._vocabulary import Mode
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,12 @@ class Provider(Protocol):
 
     async def poll(self, request_id: str) -> JobState:
         """The job's state now. Raises JobUnknown for an id the provider does not know."""
+        ...
+
+    def ended(self, request_id: str) -> asyncio.Future[Any] | None:
+        """A future done once the job (a video's or an image's) has ended, for a provider
+        that learns this without being asked (one that renders it here): the engine then
+        polls at once instead of after its next wait. None when only a poll can tell."""
         ...
 
     async def fetch(

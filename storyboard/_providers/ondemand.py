@@ -9,9 +9,13 @@ the provider itself is made on the first call that reaches it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .base import Done, ImageRequest, JobState, Provider, VideoRequest
 from .registry import ProviderContext, ProviderSpec
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 class ProviderOnDemand:
@@ -53,6 +57,9 @@ class ProviderOnDemand:
 
     async def poll(self, request_id: str) -> JobState:
         return await self.made.poll(request_id)
+
+    def ended(self, request_id: str) -> asyncio.Future[Any] | None:
+        return self.made.ended(request_id)
 
     async def fetch(
         self,

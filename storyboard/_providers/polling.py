@@ -11,7 +11,9 @@ when that is more than ``poll_max`` away, the waits split what is left evenly in
 the fewest that fit within ``poll_max``. A finished job is seen at once, not up to
 ``poll_max`` later, and a job is not asked about while it plainly is not done. An
 answer without progress keeps the last one's end; once that end has passed, the
-backoff goes on.
+backoff goes on. A provider that learns the moment a job ends without being asked (one
+that renders it here) hands :func:`wait_for_job` a future of that end: each wait is
+cut short by it, and the job is polled at once.
 :func:`settings_from_env` reads that tuning from the ``STORYBOARD_POLL_*``
 and ``STORYBOARD_JOB_TIMEOUT`` variables (docs: cli.md).
 """
@@ -23,6 +25,7 @@ import math
 import os
 import random
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Any
 
 from .._errors import JobTimeout, UsageError
 from .base import JobState, Pending, Provider, ProviderSettings
@@ -47,6 +50,7 @@ async def wait_for_job(
     request_id: str,
     settings: ProviderSettings,
     on_progress: Callable[[int | None], None] | None = None,
+    ended: asyncio.Future[Any] | None = None,
 ) -> JobState:
     """Poll until the job is not pending and return that state.
 
@@ -54,8 +58,10 @@ async def wait_for_job(
     asks about the job (an image job's, say).
 
     ``on_progress`` hears every pending poll's progress (None when the API
-    gives none). Raises JobTimeout once ``job_timeout`` seconds have passed;
-    the job itself is left alone, so a later run can resume it.
+    gives none). ``ended``, when the provider has one, is done once the job has ended:
+    the wait it cuts short is followed by a poll at once. Raises JobTimeout once
+    ``job_timeout`` seconds have passed; the job itself is left alone, so a later run can
+    resume it.
     """
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -67,7 +73,13 @@ async def wait_for_job(
         wait = next(waits)  # drawn even when paced: the backoff counts every poll
         if end is not None and end > loop.time():
             wait = paced_wait(end - loop.time(), settings)
-        await asyncio.sleep(max(0.0, min(wait, deadline - loop.time())))
+        wait = max(0.0, min(wait, deadline - loop.time()))
+        if ended is None:
+            await asyncio.sleep(wait)
+        else:
+            await asyncio.wait((ended,), timeout=wait)
+            if ended.done():
+                ended = None  # heard once: should a poll still say pending, waits are slept
         state = await ask(request_id)
         if not isinstance(state, Pending):
             return state

@@ -276,6 +276,10 @@ class XaiProvider:
     async def poll(self, request_id: str) -> JobState:
         return await self._poll(f"/videos/{quote(request_id, safe='')}", "video", _job_state)
 
+    def ended(self, request_id: str) -> asyncio.Future[None] | None:
+        """The API says a job ended only when asked: polls find out."""
+        return None
+
     async def submit_image(self, request: ImageRequest, idempotency_key: str | None = None) -> str:
         """Send an image create once, deferred (so a kill loses nothing: it is polled)."""
         endpoint = "/images/edits" if request.source else "/images/generations"

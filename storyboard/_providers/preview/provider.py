@@ -1,13 +1,13 @@
 """The ``preview`` provider: animatics rendered on this machine, free and offline.
 
-It runs the same cycle as a real provider, so the whole engine works without
-a key or a network: ``submit`` starts rendering in a small worker pool and
-returns an id at once, ``poll`` reports the render's progress and outcome,
-``fetch`` checks the clip and moves it into place; a generated reference image
-is drawn the same way (``submit_image``: a portrait card from its description,
-or the edited image with its instruction shown). The jobs live in memory:
-after a restart every id is unknown (``JobUnknown``), and the engine simply
-submits again, which costs nothing.
+It runs the same cycle as a real provider, so the whole engine works without a key
+or a network: ``submit`` starts rendering in a small worker pool and returns an id
+at once, ``poll`` reports the render's progress and outcome (``ended`` tells the
+engine the moment it ends, so no poll comes late), ``fetch`` checks the clip and
+moves it into place; a generated reference image is drawn the same way
+(``submit_image``: a portrait card from its description, or the edited image with
+its instruction shown). The jobs live in memory: after a restart every id is unknown
+(``JobUnknown``), and the engine simply submits again, which costs nothing.
 """
 
 from __future__ import annotations
@@ -110,6 +110,19 @@ class PreviewProvider:
             duration=float(job.request.output_seconds),
             cost_usd=0.0,
         )
+
+    def ended(self, request_id: str) -> asyncio.Future[None] | None:
+        """Done as the render ends (at once for an image, drawn as it was submitted), so the
+        engine sees a finished render at once; None for an id it does not know (its poll
+        says so)."""
+        job = self._jobs.get(request_id)
+        if job is not None:
+            return asyncio.wrap_future(job.future)
+        if request_id not in self._images:
+            return None
+        drawn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        drawn.set_result(None)
+        return drawn
 
     async def fetch(
         self,
