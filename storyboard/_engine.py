@@ -281,6 +281,9 @@ class Engine:
         self._committed_usd = 0.0
         self._spent_at_start = store.spent_usd(provider.name)
         self._futures: dict[str, asyncio.Future[SceneResult]] = {}
+        self._images_ready: dict[str, asyncio.Future[None]] = {}
+        """The generated images this build makes or finds, by target: done once each has
+        its take (or has none); only the scenes that mention one wait for it."""
         self._elsewhere: dict[str, Provider | None] = {}
         """The same account at the API bases earlier jobs went to, made when needed."""
         self._next_lock_save = 0.0
@@ -358,16 +361,16 @@ class Engine:
             self._check_estimate(self.options.max_cost)
         self.store.clean_downloads()
         targets = self.targets()
-        try:
-            await self._build_images(targets)
-        except BaseException:
-            self.lock.save(self.project.node_ids)
-            raise
         loop = asyncio.get_running_loop()
+        images = self._images_to_build(targets)
+        self._images_ready = {image.target: loop.create_future() for image in images}
         self._futures = {scene_id: loop.create_future() for scene_id in targets}
+        for image in images:
+            self.reporter.scene(f"@{image.target}", "queued")
         for scene_id in targets:
             self.reporter.scene(scene_id, "queued")
-        tasks = [asyncio.create_task(self._run_scene(scene_id)) for scene_id in targets]
+        tasks = [asyncio.create_task(self._run_image(image)) for image in images]
+        tasks += [asyncio.create_task(self._run_scene(scene_id)) for scene_id in targets]
         try:
             await asyncio.gather(*tasks)
             if self.scoring is not None:
@@ -418,6 +421,7 @@ class Engine:
             before = await asyncio.shield(self._futures[upstream])
             if before.outcome not in {"cached", "generated"}:
                 raise _SceneFailed("skipped", f"@{upstream} has no clip ({before.outcome})")
+        await self._images_for(scene.generated)
         request = scene.request(self.frames)
         if request is None:
             missing = next(s for s in scene.waits_for if s not in self.frames)
@@ -443,15 +447,19 @@ class Engine:
 
     # -- generated reference images ---------------------------------------------
 
-    async def _build_images(self, scene_ids: list[str]) -> None:
+    def _images_to_build(self, scene_ids: list[str]) -> list[GeneratedImage]:
         """Every generated image (with ``--only`` or a cut: those these scenes mention, and
-        each image those edit), found in the cache or made, before the scenes: together,
-        but an edit of a generated image after it."""
+        each image those edit), to find in the cache or make beside the scenes: a scene
+        waits only for the images it mentions, an edit of a generated image for that."""
         needed = self._images_wanted(scene_ids)
-        images = [image for t, image in self.project.generated.items() if t in needed]
-        for edits_another in (False, True):
-            batch = [image for image in images if bool(image.source_target) == edits_another]
-            await asyncio.gather(*(self._run_image(image) for image in batch))
+        return [image for target, image in self.project.generated.items() if target in needed]
+
+    async def _images_for(self, targets: Iterable[str]) -> None:
+        """Wait until each of these generated images has its take, or has none."""
+        for target in targets:
+            ready = self._images_ready.get(target)
+            if ready is not None:
+                await asyncio.shield(ready)
 
     def _images_wanted(self, scene_ids: list[str]) -> set[str]:
         """Every generated image for a whole build; else those the scenes mention (and the
@@ -463,7 +471,7 @@ class Engine:
 
     async def _run_image(self, image: GeneratedImage) -> None:
         owner = f"@{image.target}"
-        self.reporter.scene(owner, "queued")
+        await self._images_for([image.source_target] if image.source_target else [])
         try:
             take, made = await self._image_of(image)
             words = f"take {take.take}" if made else f"take {take.take}, reused at no cost"
@@ -474,6 +482,7 @@ class Engine:
             result = SceneResult(owner, "failed", str(error))
         self.result.results[owner] = result
         self.reporter.scene(owner, result.outcome, result.message)
+        self._images_ready[image.target].set_result(None)
 
     async def _image_of(self, image: GeneratedImage) -> tuple[Take, bool]:
         """The image's chosen take, from the cache or made now (then True)."""

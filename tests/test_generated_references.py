@@ -3,6 +3,7 @@ upstream of the scenes that mention them, paid once, against the stand-in and of
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import json
@@ -19,9 +20,11 @@ from test_crash_safety import storyboard as storyboard_process
 from test_crash_safety import wait_until
 
 from storyboard._board import write_board
-from storyboard._engine import BuildOptions, BuildResult
+from storyboard._engine import BuildOptions, BuildResult, Engine
 from storyboard._errors import BudgetExceeded, ProjectInvalid, UsageError
 from storyboard._project import Project
+from storyboard._providers.base import Failed, JobState, Pending, ProviderSettings, VideoRequest
+from storyboard._providers.preview import PreviewProvider
 from storyboard._studio import Studio
 from storyboard.testing.xai_standin import StandinProcess, XaiStandin
 
@@ -377,3 +380,69 @@ def _polled_images(api: StandinProcess) -> int:
             if r["method"] == "GET" and "/images/" in r["path"] and r["status"] == 202
         }
     )
+
+
+# -- scheduling ------------------------------------------------------------------------
+
+ONE_PICTURE_STORY = """\
+storyboard: 1
+title: One picture
+defaults: {duration: 1, resolution: 480p}
+characters:
+  chelsea:
+    image: assets/cat.png
+    looks:
+      sleepy: {edit: "the same cat, eyes half closed"}
+scenes:
+  - id: nap
+    prompt: "@chelsea:sleepy dozes by the window"
+  - id: street
+    prompt: a quiet street at dawn
+"""
+
+
+class _PictureAfterAScene(PreviewProvider):
+    """A preview whose generated pictures stay pending until a scene's job is sent (and
+    fail after many polls without one)."""
+
+    def __init__(self, workdir: Path) -> None:
+        super().__init__(workdir)
+        self.sent: list[str] = []
+        self.pending_polls = 0
+
+    async def submit(self, request: VideoRequest, idempotency_key: str | None = None) -> str:
+        self.sent.append(request.prompt)
+        return await super().submit(request, idempotency_key)
+
+    def ended(self, request_id: str) -> asyncio.Future[None] | None:
+        return None if request_id in self._images else super().ended(request_id)
+
+    async def poll_image(self, request_id: str) -> JobState:
+        if self.sent:
+            return await super().poll_image(request_id)
+        self.pending_polls += 1
+        if self.pending_polls < 200:
+            return Pending(None)
+        return Failed("internal_error", "no scene was sent while the picture was made")
+
+
+def test_a_scene_that_mentions_no_generated_picture_does_not_wait_for_one(
+    make_project: MakeProject,
+) -> None:
+    root = make_project(ONE_PICTURE_STORY, IMAGES)
+
+    async def run() -> tuple[BuildResult, _PictureAfterAScene]:
+        with Studio.open(root) as studio:
+            provider = _PictureAfterAScene(studio.project.cache_dir / "previews")
+            settings = ProviderSettings(poll_interval=0.02, poll_max=0.05, job_timeout=60)
+            options = BuildOptions(score=False)
+            engine = Engine(studio.project, studio.store, studio.lock, provider, settings, options)
+            try:
+                return await engine.run(), provider
+            finally:
+                await provider.aclose()
+
+    result, provider = asyncio.run(run())
+    assert result.ok, result.results  # the picture ended: a scene was sent while it was made
+    assert provider.sent[0] == "a quiet street at dawn", "street was sent meanwhile"
+    assert len(provider.sent) == 2, "nap, after its picture"
