@@ -292,7 +292,11 @@ class Engine:
         }
         """Per scene to remake, the step from which (0: its generation); see :meth:`run`."""
         self.scoring = (
-            BackgroundScorer(store, worker_count(self.spec.renders_here))
+            BackgroundScorer(
+                store,
+                workers=worker_count(self.spec.renders_here),
+                workers_at_end=worker_count(renders_here=False),  # the renders are over
+            )
             if options.score and scoring_installed()
             else None
         )

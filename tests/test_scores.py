@@ -21,7 +21,7 @@ from scoring_clips import EILEEN, GRACE, eileen_project, subject_clip
 from storyboard import BuildOptions, Studio
 from storyboard._providers.registry import REGISTRY
 from storyboard._scoreworker import BackgroundScorer, worker_count
-from storyboard._scoring.jobs import ScoreJob
+from storyboard._scoring.jobs import WORKER_NICENESS, ScoreJob
 from storyboard._scoring.records import SCORER_VERSION, Subject
 from storyboard._store import Store
 from storyboard.testing.xai_standin import Faults, XaiStandin
@@ -261,7 +261,7 @@ def test_a_second_score_worker_starts_only_when_a_take_waits_for_a_busy_one(
     async def processes_started(workers: int, takes: int) -> tuple[int, int]:
         before = len(multiprocessing.active_children())
         with Store(tmp_path / f"cache-{workers}-{takes}") as store:
-            scorer = BackgroundScorer(store, workers)
+            scorer = BackgroundScorer(store, workers=workers)
             scorer.warm()
             for number in range(takes):
                 scorer.submit(f"s{number}", ScoreJob(f"clip{number}", clip, subjects, None))
@@ -274,6 +274,37 @@ def test_a_second_score_worker_starts_only_when_a_take_waits_for_a_busy_one(
     assert asyncio.run(processes_started(2, 3)) == (2, 0)
     assert asyncio.run(processes_started(1, 3)) == (1, 0)
     assert asyncio.run(processes_started(2, 0)) == (1, 0), "warming starts one"
+
+
+@pytest.mark.slow
+def test_a_backlog_left_when_the_build_is_over_gets_another_worker_at_its_priority(
+    tmp_path: Path,
+) -> None:
+    """A preview build scores in one process below the renders; when they are over and
+    two takes wait for it, another process, at the build's own priority, shares them."""
+    clip = subject_clip(tmp_path, EILEEN, "animated")
+    subjects = (Subject("eileen", "character", EILEEN),)
+
+    async def workers(takes: int) -> tuple[int, int, list[int]]:
+        before = len(multiprocessing.active_children())
+        with Store(tmp_path / f"cache-{takes}") as store:
+            scorer = BackgroundScorer(store, workers=1, workers_at_end=2)
+            scorer.warm()
+            for number in range(takes):
+                scorer.submit(f"s{number}", ScoreJob(f"clip{number}", clip, subjects, None))
+            await asyncio.sleep(0)  # each take is handed to the worker, or waits for it
+            building = len(multiprocessing.active_children()) - before
+            finishing = asyncio.ensure_future(scorer.finish())
+            await asyncio.sleep(0)
+            asked = [asyncio.wrap_future(worker.submit(os.nice, 0)) for worker in scorer._started]
+            at_end = len(multiprocessing.active_children()) - before
+            niceness = [await answer - os.nice(0) for answer in asked]
+            await finishing
+            assert sorted(scorer.scores) == [f"s{number}" for number in range(takes)]
+        return building, at_end, niceness
+
+    assert asyncio.run(workers(3)) == (1, 2, [WORKER_NICENESS, 0])
+    assert asyncio.run(workers(2)) == (1, 1, [WORKER_NICENESS]), "one waits: not worth one"
 
 
 def test_only_a_build_whose_clips_are_drawn_elsewhere_scores_in_two_processes() -> None:

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 WORKER_NICENESS = 5
 """The worker runs below the build, whose own work (sending, fetching, rendering a
 preview) comes first on a busy machine. Not lower: at 19 a machine busy with other work
-starved it (a preview build of the example took 3.9 x as long with scoring)."""
+starved it (a preview build of the example took 3.9 x as long with scoring). A worker
+started once the build has made every take runs at the build's own priority."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,10 @@ def run_score_job(job: ScoreJob) -> dict[str, Any]:
     return score.stored()
 
 
-def start_worker(build: int) -> None:
-    """A build's scoring worker starts: below the build, ending with it, models loaded."""
-    os.nice(WORKER_NICENESS)
+def start_worker(build: int, niceness: int = WORKER_NICENESS) -> None:
+    """A build's scoring worker starts: below the build (by ``niceness``), ending with it,
+    models loaded."""
+    os.nice(niceness)
     threading.Thread(target=_exit_with_build, args=(build,), daemon=True).start()
     process_scorer()
     # What is loaded stays to the end: the collector need not walk it again, neither while
