@@ -198,7 +198,9 @@ class _Node:
         )
 
     async def prepare(self, provider: Provider, take: int) -> None:
-        self._video = replace(self.build(self), take=take)
+        # Off the event loop: placing its images may encode them (0.1-0.3 s each).
+        video = await asyncio.to_thread(self.build, self)
+        self._video = replace(video, take=take)
         await provider.prepare(self._video)
 
     async def send(self, provider: Provider, idempotency_key: str | None) -> str:
@@ -493,7 +495,8 @@ class Engine:
         ask = image.request(self.frames)
         if ask is None:
             raise _SceneFailed("skipped", f"@{image.source_target} has no image to edit")
-        work = ImageWork(image, ask, self.spec.image_key(ask), self._edited_image(image, ask))
+        edited = await asyncio.to_thread(self._edited_image, image, ask)  # may encode it
+        work = ImageWork(image, ask, self.spec.image_key(ask), edited)
         self.cache.remember_inputs(work.key, self.spec.image_record(ask))
         made = False
         take = None

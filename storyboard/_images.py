@@ -27,6 +27,7 @@ import os
 import re
 import stat
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -143,6 +144,8 @@ class ImageLibrary:
         self._memo: dict[str, _MemoEntry] | None = None
         self._memo_dirty = False
         self._prepared: dict[str, Path] = {}
+        self._preparing = threading.Lock()
+        """A build prepares images on worker threads: each image is made once."""
 
     # -- checking ---------------------------------------------------------
 
@@ -280,10 +283,11 @@ class ImageLibrary:
         """The prepared copy of a checked image (made once); None for a URL."""
         if image.kind == "url":
             return None
-        prepared = self._prepared.get(image.sha256) or self._existing_copy(image.sha256)
-        if prepared is None:
-            prepared = self._make_copy(image)
-        self._prepared[image.sha256] = prepared
+        with self._preparing:
+            prepared = self._prepared.get(image.sha256) or self._existing_copy(image.sha256)
+            if prepared is None:
+                prepared = self._make_copy(image)
+            self._prepared[image.sha256] = prepared
         return prepared
 
     def _existing_copy(self, sha256: str) -> Path | None:

@@ -9,6 +9,7 @@ import json
 import os
 import struct
 import subprocess
+import threading
 import warnings
 import zlib
 from collections.abc import Callable
@@ -670,3 +671,50 @@ def test_a_same_size_file_restored_with_cp_p_is_read_again(tmp_path: Path) -> No
     assert cat.stat().st_mtime_ns == garbage.stat().st_mtime_ns
     ran = storyboard("check", "-p", str(project))
     assert ran.code == 2 and "is not a PNG, JPEG or WebP image" in ran.err
+
+
+TWO_SCENES_ONE_CAST = """\
+storyboard: 1
+title: Shared
+defaults: {duration: 1, resolution: 480p}
+characters:
+  cat: {image: assets/cat.png}
+props:
+  mug: {image: assets/mug.png}
+scenes:
+  - id: breakfast
+    prompt: "@cat sniffs @mug"
+  - id: supper
+    prompt: "@mug stands beside @cat"
+"""
+
+
+@pytest.mark.slow
+def test_a_build_prepares_each_picture_once_and_off_its_event_loop(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Encoding a picture takes 0.1-0.3 s: on the loop, it held back every job."""
+    from storyboard._engine import BuildOptions
+    from storyboard._studio import Studio
+
+    make_image(root / "assets" / "cat.png", color=(200, 140, 60))
+    make_image(root / "assets" / "mug.png", color=(230, 230, 220))
+    (root / "story.yaml").write_text(TWO_SCENES_ONE_CAST, encoding="utf-8")
+    on_the_loop: list[bool] = []
+    encoded: list[str] = []
+    prepare, encode = ImageLibrary.prepare, images._prepared_bytes
+
+    def watched_prepare(self: ImageLibrary, image: CheckedImage) -> Path | None:
+        on_the_loop.append(threading.current_thread() is threading.main_thread())
+        return prepare(self, image)
+
+    def counted_encode(data: bytes, name: str) -> tuple[bytes, str]:
+        encoded.append(name)
+        return encode(data, name)
+
+    monkeypatch.setattr(ImageLibrary, "prepare", watched_prepare)
+    monkeypatch.setattr(images, "_prepared_bytes", counted_encode)
+    with Studio.open(root) as studio:
+        assert studio.build("preview", BuildOptions(score=False)).ok
+    assert on_the_loop and not any(on_the_loop)
+    assert sorted(encoded) == ['"assets/cat.png"', '"assets/mug.png"']
