@@ -23,7 +23,13 @@ from storyboard._scoring.frames import (
     sample_frames,
     sampled,
 )
-from storyboard._scoring.native import FACE_DETECTOR, OPENCV_THREADS, FoundFace
+from storyboard._scoring.native import (
+    FACE_DETECTOR,
+    FACE_WINDOW,
+    OPENCV_THREADS,
+    FoundFace,
+    _near_scale,
+)
 from storyboard._scoring.records import Subject
 from storyboard._scoring.scorer import Scorer
 
@@ -107,6 +113,32 @@ def test_what_has_no_face_is_looked_for_in_every_other_frame(
     (subject,) = score.subjects
     assert subject.present == 1.0 and subject.found is not None
     assert subject.found.frame % KEYPOINTS_EVERY == 0
+
+
+def test_a_large_face_is_followed_on_a_coarser_copy(
+    scorer: Scorer, clips: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = subject_clip(clips, EILEEN, "animated")
+    detect = scorer.stack._detector
+    scanned: list[tuple[int, int]] = []  # the searches' (width, upsampling)
+
+    def detector(picture: np.ndarray, upsample: int) -> object:
+        scanned.append((picture.shape[1], upsample))
+        return detect(picture, upsample)
+
+    monkeypatch.setattr(scorer.stack, "_detector", detector)
+    frames = sampled(clip, scorer.stack, scorer.settings, lambda frame: None)
+    faces = [frame.faces()[0] for frame in frames]
+    # the whole first frame, then around the face, each time on a copy not upsampled
+    assert scanned[0] == (scorer.settings.detect_width, 1) and len(scanned) == len(frames)
+    assert all(upsample == 0 for _, upsample in scanned[1:])
+    assert [face.age for face in faces] == [n % DESCRIBE_EVERY for n in range(len(frames))]
+
+
+def test_a_small_face_is_followed_as_finely_as_the_whole_frame_is_searched() -> None:
+    assert _near_scale((0, 0, 200, 200), 0.5, 0.75) == (FACE_WINDOW / 150, 0)
+    assert _near_scale((0, 0, 100, 100), 0.5, 0.75) == (0.5, 1)
+    assert _near_scale((0, 0, 100, 100), 1.0, 0.75) == (1.0, 1)
 
 
 def seen(box: tuple[int, int, int, int]) -> SeenFace:

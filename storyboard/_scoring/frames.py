@@ -30,6 +30,9 @@ pixels, of 255): read again, it would differ by no more than alignment's own noi
 Measured on the test and example clips: the same face pasted still, aligned afresh in
 each frame, differs by 2 to 4 (descriptors 0.05 to 0.08 apart); a face that turns or
 scales, by 17 to 25 (0.15 to 0.21); another person, by 70."""
+FOLLOWED_HEIGHT = (0.75, 4 / 3)
+"""A face followed a sampled frame on has between these multiples of the height it had
+(so it is searched for around where it was on a copy just fine enough for the lower)."""
 KEYPOINTS_EVERY = 2
 """What has no face is looked for in every other sampled frame (the first, third ...):
 SIFT keypoints are the costliest step of a frame, and a prop or a place moves less than
@@ -145,7 +148,8 @@ class SampledFrame:
         (the people the scene mentions) and they are all still there; else everywhere."""
         width = self._settings.detect_width
         if earlier and len(earlier) >= wanted:
-            found = self._stack.faces(self.pixels, width, [face.box for face in earlier])
+            boxes = [face.box for face in earlier]
+            found = self._stack.faces(self.pixels, width, boxes, FOLLOWED_HEIGHT[0])
             if len(found) >= len(earlier):
                 return found
         return self._stack.faces(self.pixels, width)
@@ -199,4 +203,5 @@ def _continues(box: tuple[int, int, int, int], earlier: tuple[int, int, int, int
     moved = math.hypot(
         left + width / 2 - was_left - was_width / 2, top + height / 2 - was_top - was_height / 2
     )
-    return moved < 2 * was_width and 0.75 < height / was_height < 4 / 3
+    shortest, tallest = FOLLOWED_HEIGHT
+    return moved < 2 * was_width and shortest < height / was_height < tallest

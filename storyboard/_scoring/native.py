@@ -44,6 +44,10 @@ CHIP_SIZE = 150
 DESCRIPTOR_PADDING = 0.25
 """The margin of the chip the descriptor reads (dlib's own); copies are compared on
 chips with dlib's default margin."""
+FACE_WINDOW = 80
+"""dlib's HOG detector scans windows 80 pixels square: it finds a face about that tall in
+the picture it scans (a whole frame is scanned at ``detect_width`` upsampled once, so a
+face of 80 pixels in a 1280-wide frame)."""
 OPENCV_THREADS = 1
 """OpenCV works in the calling thread: its own threads cost a third more CPU for SIFT on
 a 720p frame (75 against 100 ms, measured) and win nothing, since the keypoints already
@@ -108,27 +112,30 @@ class Stack:
         picture: Image,
         detect_width: int,
         near: list[tuple[int, int, int, int]] | None = None,
+        smallest: float = 1.0,
     ) -> list[FoundFace]:
         """The roughly frontal faces in ``picture``, searched for on a copy ``detect_width``
         wide: everywhere, or only around the boxes ``near`` (a face seen a frame earlier,
-        which is about ten times cheaper)."""
+        which is about ten times cheaper), each on a copy only as fine as a face
+        ``smallest`` times its box's height needs (a large face is searched for on a
+        coarser copy)."""
         scale = min(1.0, detect_width / picture.shape[1])
         grey = self.grey(picture)
         height, width = grey.shape
-        areas = (
-            [(0, 0, width, height)]
+        searches = (
+            [((0, 0, width, height), scale, 1)]
             if near is None
-            else [_around(box, width, height) for box in near]
+            else [(_around(box, width, height), *_near_scale(box, scale, smallest)) for box in near]
         )
         found: list[FoundFace] = []
-        for left, top, right, bottom in areas:
-            small = self.resized(grey[top:bottom, left:right], scale)
-            for box in self._detector(small, 1):
+        for (left, top, right, bottom), at, upsample in searches:
+            small = self.resized(grey[top:bottom, left:right], at)
+            for box in self._detector(small, upsample):
                 rectangle = self._dlib.rectangle(
-                    left + int(box.left() / scale),
-                    top + int(box.top() / scale),
-                    left + int(box.right() / scale),
-                    top + int(box.bottom() / scale),
+                    left + int(box.left() / at),
+                    top + int(box.top() / at),
+                    left + int(box.right() / at),
+                    top + int(box.bottom() / at),
                 )
                 if not any(_overlaps(rectangle, face.box) for face in found):
                     found.append(self._aligned(picture, rectangle))
@@ -226,6 +233,15 @@ def _around(box: tuple[int, int, int, int], width: int, height: int) -> tuple[in
         min(width, left + 3 * box_width),
         min(height, top + 3 * box_height),
     )
+
+
+def _near_scale(box: tuple[int, int, int, int], scale: float, smallest: float) -> tuple[float, int]:
+    """The scale to shrink the area around ``box`` to and how many times the detector
+    upsamples it: as the whole frame is searched (``scale``, upsampled once), unless a
+    face ``smallest`` times the box's height is a detector's window tall on a coarser copy
+    (then that copy, not upsampled)."""
+    fine = FACE_WINDOW / (smallest * box[3])
+    return (fine, 0) if fine < min(1.0, 2 * scale) else (scale, 1)
 
 
 def _overlaps(rectangle: Any, box: tuple[int, int, int, int]) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-SCORER_VERSION = 5
+SCORER_VERSION = 6
 """Bump when a number, a flag or what a record holds would come out differently: cached
 scores are kept per version, so the next `storyboard score` works them out again (never
 regenerating). 2: each subject records where it was found best, and keeps that crop.
@@ -20,7 +20,8 @@ regenerating). 2: each subject records where it was found best, and keeps that c
 a clip with nothing to score samples no frame (the first alone for continuity); only a
 character is scored by its face. 4: what has no face is looked for in every other sampled
 frame. 5: a followed face keeps its descriptor beyond three frames while its chip stays
-as it was when the descriptor was read."""
+as it was when the descriptor was read. 6: a large face followed is searched for on a
+coarser copy."""
 
 Method = Literal["face", "appearance"]
 
