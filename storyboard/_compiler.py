@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from ._errors import Problem
 from ._fitting import Shape, differs, fit_words, ratio_shape
@@ -80,6 +81,15 @@ class Reference:
     @property
     def source(self) -> str | None:
         return self.image.source if self.image else None
+
+    @cached_property
+    def asset_image(self) -> RequestImage | None:
+        """What a request sends for an asset's picture, made once for every scene that
+        mentions it as image k; None for a frame or a generated image (known when
+        planned) and for a broken picture."""
+        if self.scene is not None or self.generated is not None or self.image is None:
+            return None
+        return RequestImage(self.image.sha256, self.mention, self.request_kind)
 
 
 @dataclass(frozen=True)
@@ -201,10 +211,13 @@ class CompiledScene:
         """
         references = []
         for reference in self.references:
-            sha = _image_hash(reference.scene or reference.generated, reference.image, frames)
-            if sha is None:
-                return None
-            references.append(RequestImage(sha, reference.mention, reference.request_kind))
+            image = reference.asset_image
+            if image is None:
+                sha = _image_hash(reference.scene or reference.generated, reference.image, frames)
+                if sha is None:
+                    return None
+                image = RequestImage(sha, reference.mention, reference.request_kind)
+            references.append(image)
         start = None
         if self.start is not None:
             sha = _image_hash(self.start.scene, self.start.image, frames)

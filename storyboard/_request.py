@@ -25,6 +25,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 from ._vocabulary import Fit, Mode
@@ -88,13 +89,12 @@ class SceneRequest:
 
     def sent(self) -> dict[str, Any]:
         """The fields a provider receives, images as bare hashes; defaults left out."""
-        return {name: _plain(value, named=False) for name, value, _ in self._set_fields()}
+        return {name: _plain(value, named=False) for name, value, _ in self._set_fields}
 
     def named(self) -> dict[str, Any]:
         """The sent fields with the mention and kind of each reference, for records."""
         return {
-            name: _plain(value, named=not hash_only)
-            for name, value, hash_only in self._set_fields()
+            name: _plain(value, named=not hash_only) for name, value, hash_only in self._set_fields
         }
 
     def key(self, provider: str, extras: Mapping[str, object]) -> str:
@@ -106,7 +106,10 @@ class SceneRequest:
         """What is remembered beside the key, for :func:`explain_change`."""
         return {"recipe": RECIPE_VERSION, "provider": provider, **self.named(), **extras}
 
+    @cached_property
     def _set_fields(self) -> list[tuple[str, object, bool]]:
+        """The fields set away from their defaults (found once: the key and the record of
+        a request both ask, ten thousand of each in a plan of ten thousand scenes)."""
         found = []
         for name, default, hash_only in _sent_fields(type(self)):
             value = getattr(self, name)

@@ -425,3 +425,18 @@ scenes:
         (2, "mug", "prop"),
     ]
     assert c.prompt == "<IMAGE_1> then <IMAGE_2>"
+
+
+def test_scenes_mentioning_an_asset_alike_share_its_request_image(tmp_path: Path) -> None:
+    """Made once per asset and place (a plan of ten thousand scenes asks for each)."""
+    compiled = compile_story(
+        tmp_path,
+        "scenes:\n"
+        '  - {id: a, prompt: "@eileen drinks from @mug"}\n'
+        '  - {id: b, prompt: "@eileen puts down @mug, then @a"}\n',
+    )
+    first, second = compiled.scene("a").request({}), compiled.scene("b").request({"a": "f" * 64})
+    assert first is not None and second is not None
+    assert first.references[0] is second.references[0]
+    assert (second.references[2].sha256, second.references[2].kind) == ("f" * 64, "scene")
+    assert first.references[1].sha256 == ASSETS["mug"].image.sha256  # type: ignore[union-attr]
