@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import pytest
 from conftest import MakeProject
 from PIL import Image
+from test_generated_references import IMAGES, ONE_PICTURE_STORY
 
 from storyboard._engine import BuildOptions
 from storyboard._errors import DownloadError, JobUnknown, RequestRefused
@@ -114,28 +115,11 @@ def test_a_build_sees_each_render_end_with_polls_an_hour_apart(
     monkeypatch.setenv("STORYBOARD_POLL_INTERVAL", "3600")
     monkeypatch.setenv("STORYBOARD_POLL_MAX", "3600")
     monkeypatch.setenv("STORYBOARD_JOB_TIMEOUT", "7200")
-    root = make_project(ENDS_HEARD_STORY, {"cat.png": (200, 140, 60)})
+    root = make_project(ONE_PICTURE_STORY, IMAGES)
 
     with Studio.open(root) as studio:
         result = studio.build("preview", BuildOptions(score=False))
     assert result.ok and len(result.results) == 3, result.results
-
-
-ENDS_HEARD_STORY = """\
-storyboard: 1
-title: Heard
-defaults: {duration: 1, resolution: 480p}
-characters:
-  chelsea:
-    image: assets/cat.png
-    looks:
-      sleepy: {edit: "the same cat, eyes half closed"}
-scenes:
-  - id: nap
-    prompt: "@chelsea:sleepy dozes by the window"
-  - id: street
-    prompt: a quiet street at dawn
-"""
 
 
 def test_a_fresh_job_is_pending(tmp_path: Path) -> None:
