@@ -4,7 +4,13 @@ socket, against the real stand-in and a real server that closes its connections.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import ssl
+import subprocess
+from pathlib import Path
+
+import pytest
 
 from storyboard._providers.httpclient import SocketStreams, httpx, readable, transport
 from storyboard._providers.xai import tls_context
@@ -59,6 +65,48 @@ def test_a_connection_the_server_closed_is_not_used_again() -> None:
 
     assert asyncio.run(scenario()) == [200, 200]
     assert streams.opened == 2
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made by the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+    command += " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1"
+    subprocess.run(
+        [*command.split(), "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True
+    )
+    return cert, key
+
+
+def test_a_tls_connection_is_kept_and_used_again(tmp_path: Path) -> None:
+    """The API is reached over TLS: the stream that start_tls gives knows its socket too,
+    and an idle connection the server keeps is not taken for a closed one."""
+    cert, key = self_signed(tmp_path)
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+    streams = SocketStreams()
+
+    async def scenario() -> list[int]:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while True:
+                    await reader.readuntil(b"\r\n\r\n")
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                writer.close()
+
+        server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=served)
+        url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+        trusted = ssl.create_default_context(cafile=str(cert))
+        async with server, httpx.AsyncClient(transport=transport(trusted, limits, streams)) as http:
+            return [(await http.get(url)).status_code for _ in range(3)]
+
+    assert asyncio.run(scenario()) == [200, 200, 200]
+    assert streams.opened == 1
 
 
 def test_a_socket_is_readable_once_its_peer_writes_or_leaves() -> None:
