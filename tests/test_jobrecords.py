@@ -48,10 +48,11 @@ def test_a_wave_of_jobs_is_recorded_in_one_transaction(
             assert job.idempotency_key
 
 
-def test_jobs_asked_for_in_different_turns_of_the_loop_share_a_flush(
+def test_jobs_asked_for_during_a_burst_share_a_flush(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As a wave's jobs end one or two at a time, the jobs taking their places."""
+    """As a wave's jobs end one or two at a time, the jobs taking their places: the
+    first is flushed at once, those asked for in later turns soon after wait together."""
 
     async def trickle(recorder: JobRecorder) -> list[int]:
         async def after(turns: int) -> int:
@@ -59,12 +60,23 @@ def test_jobs_asked_for_in_different_turns_of_the_loop_share_a_flush(
                 await asyncio.sleep(0)
             return await recorder.record(NewJob(f"k{turns}", "s", "xai", 1))
 
-        return await asyncio.gather(*(after(turns) for turns in range(5)))
+        first = await recorder.record(NewJob("first", "s", "xai", 1))
+        return [first, *await asyncio.gather(*(after(turns) for turns in range(5)))]
 
     with Store(tmp_path) as store:
         batches = counted(store, monkeypatch)
-        ids = asyncio.run(trickle(JobRecorder(store, window=1.0)))
-        assert batches == [5] and len(set(ids)) == 5
+        ids = asyncio.run(trickle(JobRecorder(store, window=1.0, burst=600.0)))
+        assert batches == [1, 5] and len(set(ids)) == 6
+
+
+def test_a_job_after_a_quiet_spell_is_flushed_at_once(tmp_path: Path) -> None:
+    """The next scene of a chain does not wait for company that will not come."""
+
+    async def alone(recorder: JobRecorder) -> int:
+        return await asyncio.wait_for(recorder.record(NewJob("k", "s", "xai", 1)), 10)
+
+    with Store(tmp_path) as store:
+        assert asyncio.run(alone(JobRecorder(store, window=600.0, burst=0.0))) == 1
 
 
 def test_a_job_whose_build_stops_while_it_waits_is_recorded_unsent(tmp_path: Path) -> None:
