@@ -276,3 +276,23 @@ def test_an_edit_shows_its_instruction_and_an_extension_plays_its_source_first(
     assert len(extension) == 2 * played
     assert np.abs(extension[:played] - first).mean() < 12, "an extension plays its source"
     assert np.abs(extension[played:] - first[-1]).mean() > 5, "then what it adds, not a still"
+
+
+def test_each_frame_a_score_samples_is_a_keyframe(tmp_path: Path) -> None:
+    """So the scorer decodes the keyframes alone (storyboard/_scoring/frames.py): a
+    scene's animatic, and its edit and extension, whose lengths differ."""
+    from storyboard._providers.preview.animatic.revision import render_revision
+    from storyboard._scoring.frames import SAMPLED_FRAMES
+    from storyboard._scoring.keyframes import frame_index, sampled_frames
+
+    scene, edited, extended = (tmp_path / f"{name}.mp4" for name in ("s", "e", "x"))
+    render_animatic(request(duration=3), scene)
+    revision = request(duration=2, source_video=scene, source_seconds=3)
+    render_revision(replace(revision, mode="edit"), edited)
+    render_revision(replace(revision, mode="extend"), extended)
+    for clip in (scene, edited, extended):
+        index = frame_index(clip)
+        assert index is not None
+        step = float(f"{max(probe(clip).duration / SAMPLED_FRAMES - 0.01, 0.001):.4f}")
+        sampled = sampled_frames(index.times, step, SAMPLED_FRAMES)
+        assert len(sampled) == SAMPLED_FRAMES and set(sampled) <= index.keyframes, clip.name

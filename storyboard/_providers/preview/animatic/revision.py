@@ -20,7 +20,7 @@ from ...._fileops import atomic_write
 from ...._media import MediaInfo, probe, run_ffmpeg
 from ...base import VideoRequest
 from .design import FPS, MODE_ACCENTS, MODE_NAMES, TEXT, Fonts, Sheet
-from .encode import render_animatic
+from .encode import keyframes_where_scored, render_animatic
 from .text import ellipsized
 
 BAND_SHARE = 0.16
@@ -59,6 +59,7 @@ def _edit_args(request: VideoRequest, source: MediaInfo, scratch: Path) -> list[
         *("-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"),
         *("-filter_complex", graph, "-map", "[video]", "-map", "2:a"),
         *("-t", f"{source.duration:.3f}", "-r", str(FPS)),
+        *keyframes_where_scored(source.duration),
     ]
 
 
@@ -79,6 +80,7 @@ def _extend_args(request: VideoRequest, source: MediaInfo, scratch: Path) -> lis
         *("-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"),
         *("-filter_complex", graph, "-map", "[video]", "-map", "2:a"),
         *("-t", f"{total:.3f}"),
+        *keyframes_where_scored(total),
     ]
 
 
