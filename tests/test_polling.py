@@ -55,6 +55,12 @@ def test_time_left_follows_the_pace_of_the_progress() -> None:
     assert time_left(1.0, 100) is None
 
 
+def test_the_pace_is_taken_between_two_reports_when_there_are_two() -> None:
+    # 10 % at 1 s, 60 % at 2 s: the job started late and runs at 50 % a second.
+    assert time_left(2.0, 60, since=(1.0, 10)) == pytest.approx(0.8)
+    assert time_left(2.0, 60, since=(1.0, 60)) == pytest.approx(2.0 * 40 / 60)
+
+
 def waits_while(progress: list[int | None], monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The waits :func:`wait_for_job` asks for while the job reports ``progress`` (one
     poll each), then is done. The waits are recorded, not slept: the loop's clock moves
@@ -124,6 +130,26 @@ def test_an_answer_without_progress_keeps_the_last_predicted_end(
     left_after_second_wait = 19 * waits[0] - waits[1]
     assert waits[2] == pytest.approx(paced_wait(left_after_second_wait, SETTINGS))
     assert waits[2] > bounds(3)[2]
+
+
+def test_the_pace_of_a_job_that_started_late_comes_from_its_reports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits = waits_while([10, 60], monkeypatch)
+    second_report = waits[0] + waits[1]
+    left = (second_report - waits[0]) * 40 / 50
+    assert waits[2] == pytest.approx(paced_wait(left, SETTINGS))
+
+
+def test_a_job_pending_past_its_predicted_end_is_asked_again_soon(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 90 % after the first wait: polled again after the shortest wait, past its end; still
+    # pending there, the backoff starts again (not at its third wait), then goes on.
+    waits = waits_while([90, None, None], monkeypatch)
+    assert waits[1] == pytest.approx(SETTINGS.poll_interval * JITTER)
+    assert bounds(1)[0] * JITTER <= waits[2] <= bounds(1)[0]
+    assert bounds(2)[1] * JITTER <= waits[3] <= bounds(2)[1]
 
 
 HOURLY = ProviderSettings(poll_interval=3600.0, poll_max=3600.0, job_timeout=7200.0)

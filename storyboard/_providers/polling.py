@@ -9,11 +9,15 @@ API reports a job's progress, the backoff gives way to :func:`paced_wait`: the
 next poll comes just after the moment the job should end at its pace so far, or,
 when that is more than ``poll_max`` away, the waits split what is left evenly into
 the fewest that fit within ``poll_max``. A finished job is seen at once, not up to
-``poll_max`` later, and a job is not asked about while it plainly is not done. An
-answer without progress keeps the last one's end; once that end has passed, the
-backoff goes on. A provider that learns the moment a job ends without being asked (one
-that renders it here) hands :func:`wait_for_job` a future of that end: each wait is
-cut short by it, and the job is polled at once.
+``poll_max`` later, and a job is not asked about while it plainly is not done. The pace
+is taken between the first progress reported and the latest, so the time the job took
+to start (its request on the wire, the API's queue), which the wait's clock cannot see,
+does not make it look slower than it is. An answer without progress keeps the last
+one's end; once that end has passed with the job still pending, it should end any
+moment: the backoff starts again from its first wait. A provider that learns the
+moment a job ends without being asked (one that renders it here) hands
+:func:`wait_for_job` a future of that end: each wait is cut short by it, and the job
+is polled at once.
 :func:`settings_from_env` reads that tuning from the ``STORYBOARD_POLL_*``
 and ``STORYBOARD_JOB_TIMEOUT`` variables (docs: cli.md).
 """
@@ -69,10 +73,14 @@ async def wait_for_job(
     waits = poll_waits(settings)
     ask = poll if callable(poll) else poll.poll
     end: float | None = None  # when the last reported progress says the job ends
+    first: tuple[float, int] | None = None  # the first progress reported: (elapsed, percent)
     while True:
         wait = next(waits)  # drawn even when paced: the backoff counts every poll
         if end is not None and end > loop.time():
             wait = paced_wait(end - loop.time(), settings)
+        elif end is not None:  # pending past its end: asked again soon, backing off anew
+            waits, end = poll_waits(settings), None
+            wait = next(waits)
         wait = max(0.0, min(wait, deadline - loop.time()))
         if ended is None:
             await asyncio.sleep(wait)
@@ -83,9 +91,11 @@ async def wait_for_job(
         state = await ask(request_id)
         if not isinstance(state, Pending):
             return state
-        left = time_left(loop.time() - started, state.progress)
-        if left is not None:
+        elapsed = loop.time() - started
+        left = time_left(elapsed, state.progress, first)
+        if left is not None and state.progress is not None:
             end = loop.time() + left
+            first = first or (elapsed, state.progress)
         if on_progress is not None:
             on_progress(state.progress)
         if loop.time() >= deadline:
@@ -95,11 +105,17 @@ async def wait_for_job(
             )
 
 
-def time_left(elapsed: float, progress: int | None) -> float | None:
+def time_left(
+    elapsed: float, progress: int | None, since: tuple[float, int] | None = None
+) -> float | None:
     """Seconds until a job ``progress`` percent done after ``elapsed`` seconds ends, if it
-    keeps its pace; None when the API gave no usable progress."""
+    keeps its pace; None when the API gave no usable progress. ``since``, an earlier
+    report (elapsed, percent), gives the pace between the two instead of since the start."""
     if progress is None or not 0 < progress < 100:
         return None
+    if since is not None and since[1] < progress:
+        then, before = since
+        return (elapsed - then) * (100 - progress) / (progress - before)
     return elapsed * (100 - progress) / progress
 
 
