@@ -44,8 +44,8 @@ KEYS_WITH_FAKE_FRAMES = {
 }
 
 PREVIEW_FRAMES = {
-    "suit-up": "a6cb07062d328dde6e1743a77fee09f7c35beb640663526e06dc5d06e208524b",
-    "walkout": "8620cf3f4ff8aa9e32c0aac2d9af9f78c9c68618814813a45b47045b792f71ab",
+    "suit-up": "b2147308b93acb531905077ee0c46ae1a4eed445d66d65bc56b2490b87a0b532",
+    "walkout": "2efc8661ae53b86d999e495af491db54243595bf361ba46ec8501f1784ff8f81",
 }
 """The last frames of the preview clips of suit-up and walkout (drawn in the Noto fonts of
 :mod:`storyboard._typesetting`: they change with the preview's look, not with the keys'
@@ -54,14 +54,14 @@ recipe; preview clips cost nothing to make again)."""
 KEYS_AFTER_A_PREVIEW_BUILD = {
     "preview": {
         **KEYS_WITH_FAKE_FRAMES["preview"],
-        "walkout": "fc233501416b4476927252feccd32e5b98c67ed637f4e4519e561086c8122205",
-        "liftoff": "b9406075e7f7884966d9c4612c9a959f7af10c802e9d844b92fe0b694a03845c",
+        "walkout": "f381d32ea8e4a7ebeb4ab893d8d0164b3e10e072809652939c47d4b44e25cd83",
+        "liftoff": "18c65670baec7c261f4c4c9fb806e7714fb9e31470e10306b9678da8eff47152",
         "homecoming": None,  # `--only liftoff` does not make @chelsea:night
     },
     "xai": {
         **KEYS_WITH_FAKE_FRAMES["xai"],
-        "walkout": "11dadb385056a0ba2afe81ec79871230e059289849aab275e4d9018ac9336ad4",
-        "liftoff": "82091d76f8b26c6c3ec1dce9a5aeb529dd4494596af63cede3ef48c133ebcef6",
+        "walkout": "ca20d05a926456fe7dd9857c47757b0b0c4762a0423b05d67edeaf95e6a87992",
+        "liftoff": "459729da4c4a8eb954e9acce6cff89f7406fa2cfffb590be4ac48dc558696417",
         "homecoming": None,
     },
 }
