@@ -18,6 +18,17 @@ from typing import BinaryIO
 from ._errors import MediaError
 from ._fileops import atomic_write
 
+SCORED_FRAMES = 8
+"""How many frames a take's consistency score samples (storyboard/_scoring/frames.py)."""
+
+
+def sampling_step(duration: float, count: int = SCORED_FRAMES) -> str:
+    """The seconds, as ffmpeg reads them, from one frame a score samples in a clip
+    ``duration`` long to the next: the first frame, then the first at least this long
+    after the one before. The preview puts a keyframe at each (its scorer then decodes
+    those alone)."""
+    return f"{max(duration / count - 0.01, 0.001):.4f}"
+
 
 @cache
 def ffmpeg_exe() -> str:

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from storyboard._errors import MediaError
 from storyboard._limits import frame_size
-from storyboard._media import ffmpeg_exe, probe
+from storyboard._media import ffmpeg_exe, probe, sampling_step
 from storyboard._providers.base import ImageInput, VideoRequest
 from storyboard._providers.preview.animatic import FPS, compose_layers, printable, render_animatic
 
@@ -293,6 +293,6 @@ def test_each_frame_a_score_samples_is_a_keyframe(tmp_path: Path) -> None:
     for clip in (scene, edited, extended):
         index = frame_index(clip)
         assert index is not None
-        step = float(f"{max(probe(clip).duration / SAMPLED_FRAMES - 0.01, 0.001):.4f}")
+        step = float(sampling_step(probe(clip).duration))
         sampled = sampled_frames(index.times, step, SAMPLED_FRAMES)
         assert len(sampled) == SAMPLED_FRAMES and set(sampled) <= index.keyframes, clip.name

@@ -14,12 +14,12 @@ import numpy as np
 from PIL import Image as PILImage
 
 from .._errors import MediaError
-from .._media import ffmpeg_exe, probe
+from .._media import SCORED_FRAMES, ffmpeg_exe, probe, sampling_step
 from .keyframes import frame_index, sampled_frames
 from .native import FoundFace, Image, Keypoints, Stack, Vector
 from .settings import ScoreSettings
 
-SAMPLED_FRAMES = 8
+SAMPLED_FRAMES = SCORED_FRAMES
 DESCRIBE_EVERY = 3
 """A face followed from the sampled frame before keeps the descriptor read there, read
 afresh every third frame: the descriptor is the costly step of scoring a face, and a
@@ -61,7 +61,7 @@ def sample_frames(clip: Path, count: int = SAMPLED_FRAMES) -> Iterator[Image]:
     which costs less CPU than its threads would. When every frame it samples is a
     keyframe, it decodes the keyframes alone (the same pixels, a third of the CPU)."""
     info = probe(clip)
-    step = f"{max(info.duration / count - 0.01, 0.001):.4f}"
+    step = sampling_step(info.duration, count)
     index = frame_index(clip)
     keyframes_only = index is not None and all(
         number in index.keyframes for number in sampled_frames(index.times, float(step), count)

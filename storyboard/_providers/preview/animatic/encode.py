@@ -14,15 +14,12 @@ from typing import NamedTuple
 from PIL import Image
 
 from ...._fileops import atomic_write
-from ...._media import run_ffmpeg
+from ...._media import run_ffmpeg, sampling_step
 from ...base import VideoRequest
 from .compose import Layers, compose_layers
 from .design import FPS, ZOOM, Box
 
 ProgressCallback = Callable[[int], None]
-SCORED_FRAMES = 8
-"""How many frames a take's consistency score samples: the first, then the first frame
-at least ``duration / 8 - 0.01`` s after the one before (storyboard/_scoring/frames.py)."""
 
 
 def keyframes_where_scored(duration: float) -> list[str]:
@@ -30,8 +27,8 @@ def keyframes_where_scored(duration: float) -> list[str]:
     ``duration`` seconds long: its scorer then decodes those keyframes alone, the same
     pixels for a third of the CPU (a 5 s take: 0.15 s against 0.42 s), for about 5 % more
     encoding and a fifth more bytes."""
-    step = max(duration / SCORED_FRAMES - 0.01, 0.001)
-    return ["-force_key_frames", f"expr:isnan(prev_forced_t)+gte(t-prev_forced_t,{step:.4f})"]
+    step = sampling_step(duration)
+    return ["-force_key_frames", f"expr:isnan(prev_forced_t)+gte(t-prev_forced_t,{step})"]
 
 
 def render_animatic(
