@@ -70,6 +70,13 @@ killed in between loses nothing, since the cache remembers every choice."""
 LOCK_SAVE_SHARE = 0.1
 """The most of a build's time that writing storyboard.lock may take: after a write of
 ``t`` seconds the next waits ``t / LOCK_SAVE_SHARE`` at least."""
+DOWNLOADS_AT_ONCE = 2
+"""Finished jobs whose videos are fetched and stored at once. Jobs sent together end
+together; fetched all at once, their downloads hold the event loop just when the next
+jobs are to be sent and the rest of the wave polled. Two at a time leave it to them and
+fetch the rest while the new jobs run (P13: 9.1 s against 9.5 s with every download at
+once). A download's time is bounded by STORYBOARD_JOB_TIMEOUT, so a slow one only delays
+those behind it."""
 
 Outcome = Literal["cached", "generated", "failed", "refused", "skipped", "ambiguous"]
 RESUBMIT_ADVICE = "run `storyboard build --resubmit` to send it again"
@@ -280,6 +287,7 @@ class Engine:
         self._scores_wanted = False
         """Whether a node whose take is scored against something was met (see _submit)."""
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
+        self._download_turns = asyncio.Semaphore(DOWNLOADS_AT_ONCE)
         self._committed_usd = 0.0
         self._spent_at_start = store.spent_usd(provider.name)
         self._futures: dict[str, asyncio.Future[SceneResult]] = {}
@@ -795,7 +803,8 @@ class Engine:
             slot.give_back()
         if isinstance(state, Done):
             self._record_cost(job_id, work, state.cost_usd)
-            return await self._download_fresh(work, job_id, request_id, state, where)
+            async with self._download_turns:
+                return await self._download_fresh(work, job_id, request_id, state, where)
         if isinstance(state, Blocked):
             self.store.update_job(job_id, status="blocked", error_message=state.message)
             self._record_cost(job_id, work, state.cost_usd)

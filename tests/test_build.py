@@ -17,7 +17,7 @@ from conftest import MakeProject
 from PIL import Image
 from typer.testing import CliRunner
 
-from storyboard._engine import BuildOptions, BuildResult, Engine
+from storyboard._engine import DOWNLOADS_AT_ONCE, BuildOptions, BuildResult, Engine
 from storyboard._errors import BudgetExceeded, UsageError
 from storyboard._export import ExportResult
 from storyboard._media import ffmpeg_exe, probe
@@ -161,6 +161,21 @@ def test_the_next_job_is_sent_while_a_finished_one_downloads(
     sent = events.index((second, "submitted"))
     assert events.index((first, "downloading")) < sent < events.index((first, "generated"))
     assert xai_env.counters.max_in_flight == 1
+
+
+def test_jobs_that_end_together_download_a_few_at_a_time(
+    make_project: MakeProject, xai_env: XaiStandin
+) -> None:
+    """Six jobs sent together end together; their videos are fetched two at a time."""
+    xai_env.faults.trickle_download = 0.02  # each download takes a good while
+    scenes = "".join(f'  - {{id: s{i}, prompt: "shot {i} of the sea"}}\n' for i in range(6))
+    root = make_project(
+        f"storyboard: 1\ntitle: Sea\ndefaults: {{duration: 1}}\nscenes:\n{scenes}", {}
+    )
+    with Studio.open(root) as studio:
+        assert studio.build("xai", BuildOptions(concurrency=6)).ok
+    assert xai_env.counters.downloads == 6
+    assert xai_env.counters.max_sending_videos <= DOWNLOADS_AT_ONCE == 2
 
 
 def test_the_film_has_every_scene_in_order_with_sound(small: Path, xai_env: XaiStandin) -> None:

@@ -17,7 +17,8 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -123,7 +124,23 @@ class FakeApi:
         self._served_resolutions: dict[str, str] = {}
         """The resolution of each clip served, by its sha256: a revision keeps it."""
         self._in_flight: set[str] = set()
+        self._sending_videos = 0
         self._lock = threading.Lock()
+
+    @contextmanager
+    def sending(self, reply: Reply) -> Iterator[None]:
+        """Count the reply while its body goes out, if it is a video."""
+        video = reply.content_type == "video/mp4"
+        with self._lock:
+            self._sending_videos += video
+            self.counters.max_sending_videos = max(
+                self.counters.max_sending_videos, self._sending_videos
+            )
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._sending_videos -= video
 
     def handle(self, method: str, path: str, headers: Message, body: bytes | None) -> Reply:
         """Answer one request; ``body`` is None when it is over 50 MB (and was not read)."""

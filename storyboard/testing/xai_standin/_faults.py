@@ -169,6 +169,8 @@ class Counters:
     uploads: int = 0
     max_in_flight: int = 0
     """The most jobs accepted and not yet seen finished by a poll, at any one time."""
+    max_sending_videos: int = 0
+    """The most videos being sent to clients at any one time."""
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         try:
-            self._write_body(reply)
+            with cast(_Server, self.server).api.sending(reply):
+                self._write_body(reply)
         except OSError:  # the client hung up, as a careful one does on a bad download
             self.close_connection = True
 
