@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -72,22 +73,37 @@ def build(root: Path, api: StandinProcess, *args: str) -> Run:
     return run
 
 
-def many_in_flight(folder: Path, scenes: int = 200, concurrency: int = 50) -> str:
-    """P13's row. The stand-in's clips are made by a first build against a fast stand-in
-    (they are kept by request), so the measured build waits on jobs, not on ffmpeg."""
+def many_in_flight(folder: Path, scenes: int = 200, concurrency: int = 50, runs: int = 5) -> str:
+    """P13's row: ``runs`` builds, each on a fresh project, in a row. The stand-in's clips
+    are made by a first build against a fast stand-in (they are kept by request), so the
+    measured builds wait on jobs, not on ffmpeg. The verdict is the median run's; every
+    run's time is listed, since a shared machine spreads them."""
     with StandinProcess(key=KEY, latency=0.1) as warm_api:
         build(text_only(folder / "p13-warm", scenes), warm_api, "--concurrency", "16")
-    with StandinProcess(key=KEY, latency=LATENCY) as api:
-        run = build(text_only(folder / "p13", scenes), api, "--concurrency", str(concurrency))
-        counters = api.counters()
+    walls: list[float] = []
+    cpus: list[float] = []
+    most_in_flight = polls = 0
+    for attempt in range(runs):
+        with StandinProcess(key=KEY, latency=LATENCY) as api:
+            root = text_only(folder / f"p13-{attempt}", scenes)
+            run = build(root, api, "--concurrency", str(concurrency))
+            counters = api.counters()
+        walls.append(run.wall)
+        cpus.append(run.cpu)
+        most_in_flight = max(most_in_flight, counters.max_in_flight)
+        polls = max(polls, counters.polls)
     ideal = math.ceil(scenes / concurrency) * LATENCY
     limit = 1.15 * ideal + 1.5
-    verdict = "met" if run.wall <= limit and counters.max_in_flight <= concurrency else "NOT met"
+    wall = statistics.median(walls)
+    within = sum(each <= limit for each in walls)
+    verdict = "met" if wall <= limit and most_in_flight <= concurrency else "NOT met"
+    every = ", ".join(f"{each:.2f}" for each in walls)
     return (
         f"| P13 | {scenes} independent scenes, L = 2 s, concurrency {concurrency} "
-        f"({counters.max_in_flight} in flight at most, {counters.polls} polls, "
-        f"build CPU {run.cpu:.1f} s) "
-        f"| ideal {ideal:.1f} s | {run.wall:.2f} s | {run.wall / ideal:.2f} x "
+        f"({most_in_flight} in flight at most, up to {polls} polls, "
+        f"build CPU {min(cpus):.1f}-{max(cpus):.1f} s; runs: {every} s, "
+        f"{within} of {runs} within the target) "
+        f"| ideal {ideal:.1f} s | {wall:.2f} s (median of {runs}) | {wall / ideal:.2f} x "
         f"| at most {limit:.1f} s, {concurrency} in flight | {verdict} |"
     )
 

@@ -111,6 +111,8 @@ def main() -> None:
     for label, found in results.items():
         ratio = found.on / found.off
         verdict = "met" if ratio <= TARGET else "NOT met"
+        if label.startswith("preview"):  # the worst case, reported beside the target's row
+            verdict = f"worst case, {'within' if ratio <= TARGET else 'beyond'} it"
         rows.append(
             f"| P10 | {label} | {found.off:.2f} s | {found.on:.2f} s | **{ratio:.2f} x** "
             f"| {found.scoring_cpu:.1f} s | ≤ {TARGET:g} x: {verdict} |"
@@ -125,7 +127,18 @@ def main() -> None:
         "CPU: the median CPU time of the builds with scoring less that of those without "
         "(the worker's start, its models and six clips). "
         f"Load average during the run: {load} (anything above 2 means other work shared "
-        "the cores).",
+        "the cores). storyboard reads the target on the first row: the example built as it is, with "
+        "its provider (xAI, the default; the stand-in stands for the API as in P1 and P2). "
+        "The preview row is the worst case, beside it: the preview renders on the two cores "
+        "the scorer needs, so there is no wait for scoring to hide in, and the ratio is "
+        "about 1 + S / R, scoring's CPU S over the renders' R (about 13 s of CPU, four "
+        "fifths of it ffmpeg, which keeps both cores busy). 1.2 x would need S under about "
+        "4 s for the example's five scored takes, two thirds of today's; per take a "
+        "quarter each goes to face searches (HOG over the whole 720p frame where no face "
+        "is followed: the preview's card faces, 45 to 50 px, are under the detector's 80 px "
+        "window) and SIFT keypoints, the rest to matching, descriptors, decoding and the "
+        "worker's start. Every cheaper variant tried lost flags on the test or example clips "
+        "(docs/decisions.md, Scoring's cost).",
     )
 
 
