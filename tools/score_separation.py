@@ -15,19 +15,15 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for folder in (REPO, REPO / "tests"):  # storyboard, and the tests' pictures and clips
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from scoring_clips import CAT, EILEEN, GRACE, MUG, subject_clip  # noqa: E402
 
 from storyboard._scoring.records import SCORER_VERSION, Subject, SubjectScore  # noqa: E402
 from storyboard._scoring.scorer import Scorer  # noqa: E402
-from storyboard.testing.subject_clips import Showing, make_subject_clip  # noqa: E402
-
-FACES = REPO / "tests" / "fixtures" / "faces"
-EILEEN = FACES / "eileen_collins.png"
-GRACE = FACES / "grace_hopper.jpg"
-ASSETS = REPO / "projects" / "astronaut-cat" / "assets"
-MUG = ASSETS / "coffee.png"
-CAT = ASSETS / "chelsea.png"
+from storyboard.testing.subject_clips import Showing  # noqa: E402
 
 ROWS: tuple[tuple[str, Path, Showing, Path, str], ...] = (
     ("Eileen, animated", EILEEN, "animated", EILEEN, "character"),
@@ -63,9 +59,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
         for label, shown, showing, reference, kind in ROWS:
-            clip = Path(folder) / f"{shown.stem}-{showing}.mp4"
-            if not clip.exists():
-                make_subject_clip(clip, shown, showing, seconds=2.0, fps=4)
+            clip = subject_clip(Path(folder), shown, showing)
             (score,) = scorer.score(clip, [Subject("it", kind, reference)]).subjects
             print(row(label, score))
 
