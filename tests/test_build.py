@@ -116,13 +116,18 @@ def test_a_second_build_sends_nothing(small: Path, xai_env: XaiStandin) -> None:
     assert len(xai_env.requests) == before
 
 
+def sea(make_project: MakeProject, count: int) -> Path:
+    """A project of ``count`` independent one-second scenes of the sea, without pictures."""
+    scenes = "".join(f'  - {{id: s{i:02d}, prompt: "shot {i} of the sea"}}\n' for i in range(count))
+    return make_project(
+        f"storyboard: 1\ntitle: Sea\ndefaults: {{duration: 1}}\nscenes:\n{scenes}", {}
+    )
+
+
 def test_concurrency_bounds_the_jobs_in_flight(
     make_project: MakeProject, xai_env: XaiStandin
 ) -> None:
-    scenes = "".join(f'  - {{id: s{i:02d}, prompt: "shot {i} of the sea"}}\n' for i in range(9))
-    root = make_project(
-        f"storyboard: 1\ntitle: Sea\ndefaults: {{duration: 1}}\nscenes:\n{scenes}", {}
-    )
+    root = sea(make_project, 9)
     result = build(root, concurrency=3)
     assert result.ok
     assert xai_env.counters.generations_accepted == 9
@@ -149,10 +154,7 @@ def test_the_next_job_is_sent_while_a_finished_one_downloads(
 ) -> None:
     """A job's place among the jobs in flight is given back when the API says it ended."""
     xai_env.faults.trickle_download = 0.02  # each download takes a good while
-    scenes = "".join(f'  - {{id: s{i}, prompt: "shot {i} of the sea"}}\n' for i in range(2))
-    root = make_project(
-        f"storyboard: 1\ntitle: Sea\ndefaults: {{duration: 1}}\nscenes:\n{scenes}", {}
-    )
+    root = sea(make_project, 2)
     heard = Heard()
     with Studio.open(root) as studio:
         assert studio.build("xai", BuildOptions(concurrency=1), heard).ok
@@ -168,10 +170,7 @@ def test_jobs_that_end_together_download_a_few_at_a_time(
 ) -> None:
     """Six jobs sent together end together; their videos are fetched two at a time."""
     xai_env.faults.trickle_download = 0.02  # each download takes a good while
-    scenes = "".join(f'  - {{id: s{i}, prompt: "shot {i} of the sea"}}\n' for i in range(6))
-    root = make_project(
-        f"storyboard: 1\ntitle: Sea\ndefaults: {{duration: 1}}\nscenes:\n{scenes}", {}
-    )
+    root = sea(make_project, 6)
     with Studio.open(root) as studio:
         assert studio.build("xai", BuildOptions(concurrency=6)).ok
     assert xai_env.counters.downloads == 6
