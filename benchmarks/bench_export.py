@@ -23,9 +23,10 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 from storyboard._export import FilmEntry, FilmSpec, export_film
-from storyboard._format import ExportSettings
+from storyboard._format import ExportSettings, Transition
 from storyboard._media import ffmpeg_exe, run_ffmpeg
 
 CLIP_SECONDS = 6
@@ -79,7 +80,7 @@ def clips(count: int) -> list[Path]:
     return made
 
 
-def spec(paths: list[Path], transition: str) -> FilmSpec:
+def spec(paths: list[Path], transition: Transition) -> FilmSpec:
     entries = tuple(
         FilmEntry(f"s{i:03d}", None, p, f"bench-{p.stem}", CLIP_SECONDS, None, 1, None)
         for i, p in enumerate(paths)
@@ -90,7 +91,7 @@ def spec(paths: list[Path], transition: str) -> FilmSpec:
     return FilmSpec("Benchmark", "film", entries, settings, "16:9", "720p", None)
 
 
-def child_export(count: int, transition: str, project: str) -> None:
+def child_export(count: int, transition: Transition, project: str) -> None:
     """In a child process: one export, timed around the call."""
     film = spec(clips(count), transition)
     started = time.perf_counter()
@@ -286,7 +287,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "export":
-        child_export(int(sys.argv[2]), sys.argv[3], sys.argv[4])
+        transition = next(t for t in get_args(Transition) if t == sys.argv[3])
+        child_export(int(sys.argv[2]), transition, sys.argv[4])
     elif len(sys.argv) > 1 and sys.argv[1] == "moviepy":
         child_moviepy(int(sys.argv[2]), sys.argv[3])
     else:
