@@ -186,3 +186,35 @@ def test_plan_hashes_a_frame_the_build_skipped_without_writing_it(
     assert store.known_frame("clip-one") is None
     again = Planner(mentioned, store, planner.lock, "xai").plan()
     assert again.all_scenes["two"].key == plan.all_scenes["two"].key
+
+
+def _chain(scenes: int) -> str:
+    """A story of ``scenes`` scenes, each after the one before it."""
+    lines = ["storyboard: 1", "title: Long", "characters:", "  eileen: {image: assets/e.png}"]
+    lines.append("scenes:")
+    lines.append('  - {id: s0, prompt: "@eileen waves"}')
+    lines += [
+        f'  - {{id: s{n}, prompt: "after @s{n - 1}, @eileen waves"}}' for n in range(1, scenes)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("scenes", [3, 30])
+def test_a_plan_asks_the_cache_the_same_questions_however_many_scenes(
+    make_project: MakeProject, scenes: int
+) -> None:
+    """Issue 14: one read of the cache per plan, never a question per scene."""
+    project = Project.load(make_project(_chain(scenes), {"e.png": (200, 10, 10)}))
+    store = Store(project.cache_dir)
+    planner = Planner(project, store, LockFile(project.root), "xai")
+    for n in range(scenes):
+        _fake_take(store, project, planner, f"s{n}", frame=f"frame {n}".encode())
+        planner = Planner(project, store, planner.lock, "xai")  # a fresh read of the cache
+
+    asked: list[str] = []
+    store.conn.set_trace_callback(asked.append)
+    plan = Planner(project, store, planner.lock, "xai").plan()
+    store.conn.set_trace_callback(None)
+
+    assert [p.state for p in plan.scenes] == ["cached"] * scenes
+    assert len(asked) == 5, asked  # takes, selections, last jobs, frames, inputs
