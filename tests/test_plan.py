@@ -190,9 +190,14 @@ def test_plan_hashes_a_frame_the_build_skipped_without_writing_it(
 
 def _chain(scenes: int) -> str:
     """A story of ``scenes`` scenes, each after the one before it."""
-    lines = ["storyboard: 1", "title: Long", "characters:", "  eileen: {image: assets/e.png}"]
-    lines.append("scenes:")
-    lines.append('  - {id: s0, prompt: "@eileen waves"}')
+    lines = [
+        "storyboard: 1",
+        "title: Long",
+        "characters:",
+        "  eileen: {image: assets/e.png}",
+        "scenes:",
+        '  - {id: s0, prompt: "@eileen waves"}',
+    ]
     lines += [
         f'  - {{id: s{n}, prompt: "after @s{n - 1}, @eileen waves"}}' for n in range(1, scenes)
     ]
